@@ -1,0 +1,97 @@
+"""Request dependencies as Annotated aliases: settings, database, the current actor, list paging."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from shared.config import Settings
+from shared.db import Database, read_unit
+from shared.domain.access import Actor
+from shared.errors import DomainError
+from shared.queue import Dispatcher
+from shared.repositories.users import get_user
+from shared.security import decode_access_token
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_dispatcher(request: Request) -> Dispatcher:
+    return request.app.state.dispatcher
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DbDep = Annotated[Database, Depends(get_db)]
+DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+
+# A token names a user; the user's role and active flag are re-read at most this often per process,
+# so deactivating an account takes effect within seconds without a query on every request.
+_ACTOR_TTL_SECONDS = 10.0
+_actors: dict[tuple[int, int], tuple[float, Actor | None]] = {}
+_actors_lock = threading.Lock()
+
+
+def _load_actor(db: Database, user_id: int) -> Actor | None:
+    key = (id(db), user_id)
+    now = time.monotonic()
+    hit = _actors.get(key)
+    if hit is not None and now - hit[0] < _ACTOR_TTL_SECONDS:
+        return hit[1]
+    with read_unit(db) as session:
+        user = get_user(session, user_id)
+        actor = Actor(id=user.id, username=user.username, role=user.role) if user and user.is_active else None
+    with _actors_lock:
+        _actors[key] = (now, actor)
+    return actor
+
+
+def forget_actor(user_id: int) -> None:
+    with _actors_lock:
+        for key in [k for k in _actors if k[1] == user_id]:
+            _actors.pop(key, None)
+
+
+def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
+    if not token:
+        raise Unauthenticated("perlu masuk: kirim header Authorization: Bearer <token> (authentication required)")
+    claims = decode_access_token(request.app.state.settings, token)
+    if claims is None:
+        raise Unauthenticated("token tidak sah atau kedaluwarsa (invalid or expired token)")
+    try:
+        user_id = int(claims["sub"])
+    except (KeyError, ValueError) as exc:
+        raise Unauthenticated("token tidak sah (invalid token)") from exc
+    actor = _load_actor(request.app.state.db, user_id)
+    if actor is None:
+        raise Unauthenticated("akun tidak aktif (account inactive or removed)")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500, description="at most 500")] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> tuple[int, int]:
+    return limit, offset
+
+
+PageParams = Annotated[tuple[int, int], Depends(page_params)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="version number, bare or quoted")]

@@ -1,0 +1,34 @@
+"""Domain errors → HTTP, in one place; validation errors never echo the submitted value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from shared.errors import DomainError, Invalid, TooManyRequests
+
+
+def _clean(errors: Any) -> list[dict[str, Any]]:
+    """Keep loc, msg and type: the input may be a NIK or a password."""
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "value_error")}
+            for e in errors]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, Invalid):
+            return JSONResponse({"detail": exc.as_detail()}, status_code=422)
+        headers = {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _clean(exc.errors())}, status_code=422)

@@ -1,0 +1,49 @@
+"""The FastAPI application: `create_app(settings)` wires engines, Redis, routes and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.api import errors
+from services.api.middleware import BodyLimitMiddleware, install_log_redaction
+from services.api.routes import auth, events, health, logistics, people, reference, shelters, sync, users
+from shared.config import Settings, get_settings
+from shared.db import make_database
+from shared.queue import Dispatcher
+from shared.services.ratelimit import LoginThrottle
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """Posko: pencatatan logistik tanggap darurat bencana untuk Dinas Sosial dan TAGANA.
+
+Semua jalur di bawah `/api/v1` memerlukan `Authorization: Bearer <token>` dari `POST /api/v1/auth/token`.
+Every path under `/api/v1` needs a bearer token from `POST /api/v1/auth/token`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = make_database(settings)
+    dispatcher = Dispatcher(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        install_log_redaction()
+        yield
+        dispatcher.close()
+        db.dispose()
+
+    app = FastAPI(title="Posko", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.dispatcher = dispatcher
+    app.state.login_throttle = LoginThrottle(settings)
+    errors.install(app)
+    app.include_router(health.router)
+    for module in (auth, users, reference, events, shelters, people, logistics, sync):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,43 @@
+"""Login (OAuth2 password form) and the caller's own account."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+
+from services.api.deps import CurrentActor, DbDep, SettingsDep
+from shared.db import read_unit
+from shared.errors import DomainError
+from shared.repositories.users import get_user
+from shared.schemas.auth import Token, UserPublic
+from shared.security import create_access_token
+from shared.services.accounts import authenticate
+
+router = APIRouter(tags=["auth"])
+
+
+class BadCredentials(DomainError):
+    status_code = 401
+
+
+@router.post("/auth/token", response_model=Token, summary="Masuk dan terima token akses (log in)")
+def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbDep,
+          settings: SettingsDep) -> Token:
+    throttle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
+    throttle.check(form.username, address)
+    with read_unit(db) as session:
+        user = authenticate(session, form.username, form.password)
+    if user is None:
+        throttle.failed(form.username, address)
+        raise BadCredentials("nama pengguna atau kata sandi salah (wrong username or password)")
+    token, lifetime = create_access_token(settings, user_id=user.id, role=user.role)  # type: ignore[arg-type]
+    return Token(access_token=token, role=user.role, expires_in=lifetime)
+
+
+@router.get("/auth/me", response_model=UserPublic, summary="Akun saya (the caller's account)")
+def me(actor: CurrentActor, db: DbDep) -> UserPublic:
+    with read_unit(db) as session:
+        return UserPublic.model_validate(get_user(session, actor.id))  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""Distributions of items and services to persons."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+
+from services.api.deps import CurrentActor, DbDep, DispatcherDep, PageParams
+from services.api.writing import apply_command
+from shared.db import UnitOfWork, read_unit
+from shared.errors import NotFound
+from shared.repositories import people as people_repo
+from shared.schemas.common import Page
+from shared.schemas.people import DistributionCreate, DistributionPublic, ServiceCreate, ServicePublic
+from shared.services import events as event_service
+from shared.services.field_writes import Command, Outcome
+from shared.services.people import require_names
+
+router = APIRouter(tags=["logistics"])
+
+
+@router.post("/events/{event_id}/distributions", response_model=DistributionPublic, status_code=201,
+             summary="Catat penyaluran bantuan", responses={200: {"description": "replay of the same id"}})
+def create_distribution(event_id: str, body: DistributionCreate, actor: CurrentActor, db: DbDep,
+                        dispatcher: DispatcherDep, response: Response) -> DistributionPublic:
+    def present(uow: UnitOfWork, outcome: Outcome) -> DistributionPublic:
+        return DistributionPublic.model_validate(people_repo.get_distribution(uow.session, outcome.object_id))  # type: ignore[arg-type]
+
+    return apply_command(db, actor, dispatcher.event_changed, Command("distribution", event_id, body), present, response)
+
+
+@router.get("/events/{event_id}/distributions", response_model=Page[DistributionPublic], summary="Daftar penyaluran")
+def list_distributions(event_id: str, actor: CurrentActor, db: DbDep, page: PageParams,
+                       shelter_id: str | None = Query(default=None, max_length=36),
+                       item_code: str | None = Query(default=None, max_length=60)) -> Page[DistributionPublic]:
+    with read_unit(db) as session:
+        event_service.visible_event(session, actor, event_id)
+        rows, total = people_repo.list_distributions(session, event_id, shelter_id=shelter_id, item_code=item_code,
+                                                     limit=page[0], offset=page[1])
+        return Page(items=[DistributionPublic.model_validate(d) for d in rows], total=total, limit=page[0],
+                    offset=page[1])
+
+
+@router.get("/events/{event_id}/distributions/{distribution_id}", response_model=DistributionPublic,
+            summary="Satu penyaluran")
+def get_distribution(event_id: str, distribution_id: str, actor: CurrentActor, db: DbDep) -> DistributionPublic:
+    with read_unit(db) as session:
+        event_service.visible_event(session, actor, event_id)
+        row = people_repo.get_distribution(session, distribution_id)
+        if row is None or row.event_id != event_id:
+            raise NotFound("penyaluran tidak ditemukan (distribution not found)")
+        return DistributionPublic.model_validate(row)
+
+
+@router.post("/events/{event_id}/services", response_model=ServicePublic, status_code=201,
+             summary="Catat layanan (penanganan khusus, psikososial)",
+             responses={200: {"description": "replay of the same id"}})
+def create_service(event_id: str, body: ServiceCreate, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
+                   response: Response) -> ServicePublic:
+    require_names(actor)
+
+    def present(uow: UnitOfWork, outcome: Outcome) -> ServicePublic:
+        return ServicePublic.model_validate(people_repo.get_service(uow.session, outcome.object_id))  # type: ignore[arg-type]
+
+    return apply_command(db, actor, dispatcher.event_changed, Command("service", event_id, body), present, response)
+
+
+@router.get("/events/{event_id}/services", response_model=Page[ServicePublic],
+            summary="Daftar layanan (data kesehatan: bukan untuk pengamat)")
+def list_services(event_id: str, actor: CurrentActor, db: DbDep, page: PageParams,
+                  person_id: str | None = Query(default=None, max_length=36)) -> Page[ServicePublic]:
+    with read_unit(db) as session:
+        event_service.visible_event(session, actor, event_id)
+        require_names(actor)
+        rows, total = people_repo.list_services(session, event_id, person_id=person_id, limit=page[0], offset=page[1])
+        return Page(items=[ServicePublic.model_validate(s) for s in rows], total=total, limit=page[0], offset=page[1])

@@ -1,0 +1,171 @@
+"""Households, persons and their stays (check-in, transfer, check-out)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.api.deps import CurrentActor, DbDep, DispatcherDep, IfMatch, PageParams
+from services.api.writing import apply_command, set_data_seq
+from shared.db import UnitOfWork, read_unit, write_unit
+from shared.domain.access import masks_nik_in_lists
+from shared.domain.identity import mask_nik
+from shared.errors import NotFound
+from shared.repositories import people as people_repo
+from shared.schemas.common import Page
+from shared.schemas.people import (
+    CheckIn,
+    CheckOut,
+    HouseholdCreate,
+    HouseholdPublic,
+    PersonCreate,
+    PersonPublic,
+    PersonUpdate,
+    StayPublic,
+)
+from shared.services import events as event_service
+from shared.services import people as people_service
+from shared.services.bookkeeping import record_audit
+from shared.services.field_writes import Command, Outcome
+from shared.services.presenters import person_public
+
+router = APIRouter(tags=["people"])
+
+
+def _tz(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.settings.tz
+
+
+def _household_public(session, household, *, mask: bool) -> HouseholdPublic:  # type: ignore[no-untyped-def]
+    answer = HouseholdPublic.model_validate(household)
+    answer.members = people_repo.member_counts(session, [household.id]).get(household.id, 0)
+    if mask:
+        answer.kk_number = mask_nik(answer.kk_number)
+    return answer
+
+
+@router.post("/events/{event_id}/households", response_model=HouseholdPublic, status_code=201,
+             summary="Daftarkan keluarga", responses={200: {"description": "replay of the same id"}})
+def create_household(event_id: str, body: HouseholdCreate, actor: CurrentActor, db: DbDep,
+                     dispatcher: DispatcherDep, response: Response) -> HouseholdPublic:
+    people_service.require_names(actor)
+
+    def present(uow: UnitOfWork, outcome: Outcome) -> HouseholdPublic:
+        return _household_public(uow.session, people_repo.get_household(uow.session, outcome.object_id), mask=False)  # type: ignore[arg-type]
+
+    return apply_command(db, actor, dispatcher.event_changed, Command("household", event_id, body), present, response)
+
+
+@router.get("/events/{event_id}/households", response_model=Page[HouseholdPublic], summary="Daftar keluarga")
+def list_households(event_id: str, actor: CurrentActor, db: DbDep, page: PageParams,
+                    q: str | None = Query(default=None, max_length=100)) -> Page[HouseholdPublic]:
+    with read_unit(db) as session:
+        event_service.visible_event(session, actor, event_id)
+        people_service.require_names(actor)
+        rows, total = people_repo.list_households(session, event_id, q=q, limit=page[0], offset=page[1])
+        counts = people_repo.member_counts(session, [h.id for h in rows])
+        mask = masks_nik_in_lists(actor)
+        items = []
+        for h in rows:
+            item = HouseholdPublic.model_validate(h)
+            item.members = counts.get(h.id, 0)
+            if mask:
+                item.kk_number = mask_nik(item.kk_number)
+            items.append(item)
+        return Page(items=items, total=total, limit=page[0], offset=page[1])
+
+
+@router.get("/events/{event_id}/households/{household_id}", response_model=HouseholdPublic, summary="Satu keluarga")
+def get_household(event_id: str, household_id: str, actor: CurrentActor, db: DbDep) -> HouseholdPublic:
+    with write_unit(db) as uow:
+        event_service.visible_event(uow.session, actor, event_id)
+        people_service.require_names(actor)
+        household = people_repo.get_household(uow.session, household_id)
+        if household is None or household.event_id != event_id:
+            raise NotFound("keluarga tidak ditemukan (household not found)")
+        record_audit(uow, actor, "household.read", "household", household.id, event_id)
+        return _household_public(uow.session, household, mask=False)
+
+
+@router.post("/events/{event_id}/persons", response_model=PersonPublic, status_code=201,
+             summary="Daftarkan orang (shelter_id membuka masa tinggal)",
+             responses={200: {"description": "replay of the same id"}})
+def create_person(event_id: str, body: PersonCreate, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
+                  request: Request, response: Response) -> PersonPublic:
+    people_service.require_names(actor)
+    tz = _tz(request)
+
+    def present(uow: UnitOfWork, outcome: Outcome) -> PersonPublic:
+        row = people_repo.get_person_row(uow.session, outcome.object_id)  # type: ignore[arg-type]
+        assert row is not None
+        return person_public(*row, tz, mask=False)
+
+    return apply_command(db, actor, dispatcher.event_changed, Command("person", event_id, body), present, response)
+
+
+@router.get("/events/{event_id}/persons", response_model=Page[PersonPublic],
+            summary="Daftar orang (q: nama atau NIK); NIK disamarkan untuk relawan")
+def list_persons(event_id: str, actor: CurrentActor, db: DbDep, request: Request, page: PageParams,
+                 q: str | None = Query(default=None, max_length=100),
+                 shelter_id: str | None = Query(default=None, max_length=36),
+                 household_id: str | None = Query(default=None, max_length=36),
+                 condition: str | None = Query(default=None, pattern="^(selamat|luka|hilang|meninggal)$"),
+                 ) -> Page[PersonPublic]:
+    tz, mask = _tz(request), masks_nik_in_lists(actor)
+    with read_unit(db) as session:
+        event_service.visible_event(session, actor, event_id)
+        people_service.require_names(actor)
+        rows, total = people_repo.list_person_rows(session, event_id, q=q, shelter_id=shelter_id,
+                                                   household_id=household_id, condition=condition,
+                                                   limit=page[0], offset=page[1])
+        return Page(items=[person_public(*r, tz, mask=mask) for r in rows], total=total, limit=page[0], offset=page[1])
+
+
+@router.get("/persons/{person_id}", response_model=PersonPublic, summary="Data lengkap satu orang (tercatat di audit)")
+def get_person(person_id: str, actor: CurrentActor, db: DbDep, request: Request) -> PersonPublic:
+    with write_unit(db) as uow:
+        return people_service.person_detail(uow, actor, person_id, _tz(request))
+
+
+@router.patch("/persons/{person_id}", response_model=PersonPublic, summary="Perbaiki data orang (If-Match)")
+def update_person(person_id: str, body: PersonUpdate, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
+                  request: Request, response: Response, if_match: IfMatch = None) -> PersonPublic:
+    with write_unit(db) as uow:
+        person = people_service.update_person(uow, actor, person_id, body, if_match, dispatcher.event_changed)
+        answer = people_service.person_detail(uow, actor, person.id, _tz(request), audit=False)
+        seq = event_service.visible_event(uow.session, actor, person.event_id).data_seq
+    set_data_seq(response, seq)
+    return answer
+
+
+@router.get("/persons/{person_id}/stays", response_model=list[StayPublic], summary="Riwayat tinggal satu orang")
+def list_stays(person_id: str, actor: CurrentActor, db: DbDep) -> list[StayPublic]:
+    with read_unit(db) as session:
+        person = people_service.visible_person(session, actor, person_id)
+        return [StayPublic.model_validate(s) for s in people_repo.list_stays(session, person.id)]
+
+
+def _stay_command(db, actor, dispatcher, person_id: str, kind: str, body, response: Response) -> StayPublic:  # type: ignore[no-untyped-def]
+    with read_unit(db) as session:
+        person = people_service.visible_person(session, actor, person_id)
+
+    def present(uow: UnitOfWork, outcome: Outcome) -> StayPublic:
+        return StayPublic.model_validate(people_repo.get_stay(uow.session, outcome.object_id))  # type: ignore[arg-type]
+
+    cmd = Command(kind, person.event_id, body, person_id=person.id)
+    return apply_command(db, actor, dispatcher.event_changed, cmd, present, response)
+
+
+@router.post("/persons/{person_id}/check-in", response_model=StayPublic, status_code=201,
+             summary="Masuk tempat penampungan (pindah menutup masa tinggal sebelumnya)",
+             responses={200: {"description": "already in this shelter, or a replay of the same id"}})
+def check_in(person_id: str, body: CheckIn, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
+             response: Response) -> StayPublic:
+    return _stay_command(db, actor, dispatcher, person_id, "check_in", body, response)
+
+
+@router.post("/persons/{person_id}/check-out", response_model=StayPublic, summary="Keluar dari tempat penampungan")
+def check_out(person_id: str, body: CheckOut, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
+              response: Response) -> StayPublic:
+    answer = _stay_command(db, actor, dispatcher, person_id, "check_out", body, response)
+    response.status_code = 200
+    return answer

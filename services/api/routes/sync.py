@@ -1,0 +1,25 @@
+"""The batch endpoint of the field app's offline queue."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.api.deps import CurrentActor, DbDep, DispatcherDep, SettingsDep
+from services.api.writing import in_write_unit
+from shared.errors import TooLarge
+from shared.schemas.sync import SyncRequest, SyncResponse
+from shared.services.sync import apply_sync
+
+router = APIRouter(tags=["sync"])
+
+
+@router.post("/sync", response_model=SyncResponse,
+             summary="Kirim antrean luring: catatan diterapkan berurutan, masing-masing dijawab",
+             responses={413: {"description": "more than 1,000 records"}})
+def sync(body: SyncRequest, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
+         settings: SettingsDep) -> SyncResponse:
+    if len(body.records) > settings.max_sync_records:
+        raise TooLarge(f"paling banyak {settings.max_sync_records} catatan per kiriman "
+                       f"(at most {settings.max_sync_records} records per batch)")
+    results = in_write_unit(db, lambda uow: apply_sync(uow, actor, body.records, dispatcher.event_changed))
+    return SyncResponse(results=results)

@@ -1,0 +1,53 @@
+"""`posko worker`: an RQ worker on the Posko queue, plus the outbox relay on a timer.
+
+Jobs run in the worker process itself (SimpleWorker): forking per job costs more than the jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import redis
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from shared.config import Settings, get_settings
+from shared.queue import Dispatcher, make_queue
+from shared.redis import connect
+
+log = logging.getLogger("posko.worker")
+RELAY_INTERVAL_SECONDS = 5.0
+
+
+def _relay_loop(settings: Settings, stop: threading.Event) -> None:
+    from services.worker.jobs import relay_outbox
+
+    dispatcher = Dispatcher(settings)
+    while not stop.wait(RELAY_INTERVAL_SECONDS):
+        try:
+            n = relay_outbox(dispatcher)
+            if n:
+                log.info("relay re-enqueued %d event(s) with pending outbox rows", n)
+        except Exception:
+            log.exception("outbox relay pass failed")
+
+
+def run_worker(settings: Settings | None = None, *, burst: bool = False) -> None:
+    settings = settings or get_settings()
+    connection: redis.Redis = connect(settings, timeout=10.0)
+    queue = make_queue(settings, connection)
+    stop = threading.Event()
+    relay = threading.Thread(target=_relay_loop, args=(settings, stop), daemon=True, name="outbox-relay")
+    if not burst:
+        relay.start()
+    try:
+        worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
+        worker.work(burst=burst, with_scheduler=False)
+    finally:
+        stop.set()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    run_worker()

@@ -1,0 +1,167 @@
+"""Engines and the unit of work.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout. Write transactions start with
+`BEGIN IMMEDIATE` so two writers never deadlock on a lock upgrade (the classic source of
+"database is locked" that a busy timeout cannot cure), and inside one process writers queue on a
+lock instead of spinning in SQLite's busy handler. Reads use a second engine with deferred
+transactions so they never wait for writers (WAL gives them a consistent snapshot).
+
+A unit of work commits once; callbacks registered with `after_commit` (enqueueing jobs,
+publishing) run only when that commit succeeded, and are dropped on rollback.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session
+
+from shared.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores instants as naive UTC (portable across SQLite and PostgreSQL), returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database layer")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQL paths on SQLite
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Database:
+    """The engines of one process plus the in-process SQLite writer lock."""
+
+    url: str
+    write_engine: Engine
+    read_engine: Engine
+    write_lock: threading.Lock | None = field(default=None)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=20,
+        max_overflow=20,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_database(settings: Settings) -> Database:
+    """Build the engines for `settings.database_url`."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return Database(
+            url=url,
+            write_engine=_sqlite_engine(url, immediate=True),
+            read_engine=_sqlite_engine(url, immediate=False),
+            write_lock=threading.Lock(),
+        )
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return Database(url=url, write_engine=engine, read_engine=engine)
+
+
+class UnitOfWork:
+    """One transaction plus the callbacks to run once it has committed."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after_commit.append(fn)
+
+    def run_after_commit(self) -> None:
+        for fn in self._after_commit:
+            try:
+                fn()
+            except Exception:  # a post-commit side effect must never turn a stored write into an error
+                log.exception("after-commit callback failed")
+        self._after_commit.clear()
+
+
+@contextmanager
+def write_unit(db: Database) -> Iterator[UnitOfWork]:
+    """A write transaction: commit on success, roll back on error, then run after-commit hooks."""
+    lock = db.write_lock
+    if lock is not None:
+        lock.acquire()
+    try:
+        with Session(db.write_engine, expire_on_commit=False) as session:
+            uow = UnitOfWork(session)
+            try:
+                yield uow
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        if lock is not None:
+            lock.release()
+    uow.run_after_commit()
+
+
+@contextmanager
+def read_unit(db: Database) -> Iterator[Session]:
+    """A read-only transaction (never takes SQLite's write lock)."""
+    with Session(db.read_engine, expire_on_commit=False) as session:
+        yield session  # closing returns the connection; loaded objects stay readable

@@ -1,0 +1,30 @@
+"""The official Indonesian terms of the field, as enumerations (DESIGN.md, "Vocabulary")."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+EVENT_CATEGORY: dict[str, str] = {
+    **{k: "alam" for k in (
+        "banjir", "tanah_longsor", "cuaca_ekstrem", "gelombang_pasang_abrasi", "gempa_bumi",
+        "erupsi_gunung_api", "kebakaran_hutan_lahan", "kekeringan", "tsunami")},
+    **{k: "non_alam" for k in ("kebakaran_permukiman", "epidemi_wabah", "gagal_teknologi")},
+    **{k: "sosial" for k in ("konflik_sosial", "aksi_teror")},
+}
+
+EventKind = Literal[
+    "banjir", "tanah_longsor", "cuaca_ekstrem", "gelombang_pasang_abrasi", "gempa_bumi",
+    "erupsi_gunung_api", "kebakaran_hutan_lahan", "kekeringan", "tsunami",
+    "kebakaran_permukiman", "epidemi_wabah", "gagal_teknologi", "konflik_sosial", "aksi_teror",
+]
+EventStatus = Literal["siaga_darurat", "tanggap_darurat", "transisi_darurat", "selesai"]
+Sex = Literal["L", "P"]
+Condition = Literal["selamat", "luka", "hilang", "meninggal"]
+ShelterKind = Literal["barak", "fasilitas_sosial", "fasilitas_umum", "sekolah", "rumah_ibadah", "tenda", "lainnya"]
+ServiceKind = Literal["penanganan_khusus", "psikososial"]
+Role = Literal["admin", "posko", "relawan", "pengamat"]
+
+DERIVED_VULNERABILITIES = ("balita", "lansia")
+EXPLICIT_VULNERABILITIES = ("ibu_hamil", "ibu_menyusui", "disabilitas")
+VULNERABILITIES = DERIVED_VULNERABILITIES + EXPLICIT_VULNERABILITIES
+Vulnerability = Literal["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas"]

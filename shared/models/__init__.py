@@ -1,0 +1,13 @@
+"""Every table, imported in one place so metadata (and Alembic) sees them all."""
+
+from shared.models.auth import EventMember, User
+from shared.models.event import Event
+from shared.models.infra import AuditLog, ClientOperation, Outbox
+from shared.models.logistics import Distribution, Service
+from shared.models.people import Household, Person, Shelter, Stay
+from shared.models.reference import Item, Region, StandardProfile
+
+__all__ = [
+    "AuditLog", "ClientOperation", "Distribution", "Event", "EventMember", "Household", "Item",
+    "Outbox", "Person", "Region", "Service", "Shelter", "StandardProfile", "Stay", "User",
+]

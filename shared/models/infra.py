@@ -1,0 +1,58 @@
+"""Bookkeeping tables: the outbox, the audit log and the idempotency record of client operations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from shared.models.base import created_at, instant, json_dict
+
+
+class Outbox(SQLModel, table=True):
+    """One row per write inside an event, committed with it; the worker marks rows it has covered."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, index=True)
+    data_seq: int
+    action: str = Field(max_length=60)
+    object_type: str = Field(max_length=30)
+    object_id: str = Field(max_length=36)
+    created_at: datetime = created_at()
+    processed_at: datetime | None = instant(nullable=True)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what to which object, when (UU 27/2022 PDP Pasal 31: processing must be recorded)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = created_at()
+    actor_id: int | None = Field(default=None, index=True)
+    actor_username: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=60)
+    object_type: str = Field(max_length=30)
+    object_id: str = Field(max_length=64)
+    event_id: str | None = Field(default=None, max_length=36, index=True)
+
+
+class ClientOperation(SQLModel, table=True):
+    """A client-keyed operation (a create, a check-in/out): its id, what was sent, and what it made.
+
+    The primary key makes "nothing is ever created twice" a database guarantee; `payload` holds
+    the normalised request so a replay with other content can be told apart (409).
+    """
+
+    __tablename__ = "client_operations"
+    kind: str = Field(primary_key=True, max_length=30)
+    id: str = Field(primary_key=True, max_length=36)
+    event_id: str | None = Field(default=None, max_length=36)
+    payload: dict[str, Any] = json_dict()
+    object_type: str = Field(max_length=30)
+    object_id: str = Field(max_length=36)
+    created_at: datetime = created_at()

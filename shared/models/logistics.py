@@ -1,0 +1,47 @@
+"""What was delivered: item distributions and person services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from shared.models.base import created_at, instant
+
+
+class Distribution(SQLModel, table=True):
+    """A quantity of one catalogue item delivered to a shelter, a person or a household."""
+
+    __tablename__ = "distributions"
+    __table_args__ = (
+        Index("ix_distributions_event_created", "event_id", "created_at", "id"),
+        Index("ix_distributions_event_item", "event_id", "item_code", "delivered_at"),
+    )
+    id: str = Field(primary_key=True, max_length=36)
+    event_id: str = Field(foreign_key="events.id", max_length=36)
+    item_code: str = Field(foreign_key="items.code", max_length=60)
+    quantity: float
+    delivered_at: datetime = instant()
+    shelter_id: str | None = Field(default=None, foreign_key="shelters.id", max_length=36)
+    person_id: str | None = Field(default=None, foreign_key="persons.id", max_length=36)
+    household_id: str | None = Field(default=None, foreign_key="households.id", max_length=36)
+    notes: str | None = Field(default=None, max_length=1000)
+    created_by: int | None = None
+    created_at: datetime = created_at()
+
+
+class Service(SQLModel, table=True):
+    """A service given to a person: penanganan khusus or psychosocial support."""
+
+    __tablename__ = "services"
+    __table_args__ = (Index("ix_services_event_created", "event_id", "created_at", "id"),
+                      Index("ix_services_person", "person_id"))
+    id: str = Field(primary_key=True, max_length=36)
+    event_id: str = Field(foreign_key="events.id", max_length=36)
+    person_id: str = Field(foreign_key="persons.id", max_length=36)
+    kind: str = Field(max_length=30)
+    delivered_at: datetime = instant()
+    notes: str | None = Field(default=None, max_length=1000)
+    created_by: int | None = None
+    created_at: datetime = created_at()

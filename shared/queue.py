@@ -1,0 +1,61 @@
+"""Enqueueing worker jobs after a commit, coalesced per event.
+
+One job per event waits in the queue at a time: the `pending` key is set with NX when a job is
+queued and deleted by the job when it starts, so a burst of writes queues one job, and a write
+that lands while that job runs queues exactly one more. If Redis is down the write has already
+committed with its outbox row; the worker's relay re-enqueues it later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from shared.config import Settings
+from shared.redis import Breaker, Keys, connect
+
+log = logging.getLogger(__name__)
+
+DRAIN_JOB = "services.worker.jobs.drain_outbox"
+PENDING_TTL_SECONDS = 300  # a lost job (worker killed) frees the slot after this; the relay covers it sooner
+
+
+def make_queue(settings: Settings, connection: redis.Redis) -> Queue:
+    return Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
+
+
+class Dispatcher:
+    """Tells the worker that an event changed. Never raises: the write it follows is already stored."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.redis_key_prefix)
+        self.redis = connect(settings, timeout=0.25)
+        self.queue = make_queue(settings, self.redis)
+        self.breaker = Breaker()
+
+    def event_changed(self, event_id: str) -> bool:
+        """Queue a job for the event unless one is already waiting; False when Redis is unavailable."""
+        if not self.breaker.allow():
+            return False
+        try:
+            if self.redis.set(self.keys.pending_job(event_id), "1", nx=True, ex=PENDING_TTL_SECONDS):
+                self.queue.enqueue(DRAIN_JOB, event_id, job_id=f"drain-{event_id}-{_token()}",
+                                   result_ttl=60, failure_ttl=3600)
+            return True
+        except redis.RedisError as exc:
+            log.warning("redis unavailable, event %s stays in the outbox: %s", event_id, exc.__class__.__name__)
+            self.breaker.trip()
+            return False
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+def _token() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:12]

@@ -1,0 +1,54 @@
+"""Redis connections and key names, built in one place.
+
+Writes must never depend on Redis, so the clients used on the request path have short timeouts,
+and a failed call opens a short circuit breaker instead of making every following request wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import redis
+
+from shared.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def connect(settings: Settings, *, timeout: float = 0.5) -> redis.Redis:
+    return redis.Redis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                health_check_interval=30)
+
+
+class Keys:
+    """Every Redis key and channel name Posko uses."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def pending_job(self, event_id: str) -> str:
+        return f"{self.prefix}:pending:{event_id}"
+
+    def event_channel(self, event_id: str) -> str:
+        return f"{self.prefix}:event:{event_id}"
+
+    def login_attempts(self, who: str) -> str:
+        return f"{self.prefix}:login:{who}"
+
+
+class Breaker:
+    """Skips Redis calls for a moment after one failed, so a Redis outage costs one timeout, not one per write."""
+
+    def __init__(self, cooldown: float = 2.0) -> None:
+        self.cooldown = cooldown
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def trip(self) -> None:
+        with self._lock:
+            self._open_until = time.monotonic() + self.cooldown

@@ -1,0 +1,84 @@
+"""Queries for the outbox, the audit log and the idempotency record of client operations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, or_, tuple_, update
+from sqlmodel import Session, col, select
+
+from shared.db import utcnow
+from shared.models import AuditLog, ClientOperation, Outbox
+
+CHUNK = 400
+
+
+def find_operations(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ClientOperation]:
+    """Stored client operations for (kind, id) pairs."""
+    wanted = sorted(set(keys))
+    found: dict[tuple[str, str], ClientOperation] = {}
+    for i in range(0, len(wanted), CHUNK):
+        part = wanted[i : i + CHUNK]
+        ids = list({k[1] for k in part})
+        q = select(ClientOperation).where(col(ClientOperation.id).in_(ids))
+        for op in session.exec(q).all():
+            found[(op.kind, op.id)] = op
+    return {k: v for k, v in found.items() if k in set(wanted)}
+
+
+def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Set-based insert of plain dicts (one statement per chunk, no ORM identity bookkeeping)."""
+    if rows:
+        session.execute(insert(model), list(rows))
+
+
+def audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    insert_rows(session, AuditLog, rows)
+
+
+def audit_row(actor: Any, action: str, object_type: str, object_id: str, event_id: str | None) -> dict[str, Any]:
+    return {"at": utcnow(), "actor_id": actor.id, "actor_username": actor.username, "action": action,
+            "object_type": object_type, "object_id": object_id, "event_id": event_id}
+
+
+def outbox_row(event_id: str, data_seq: int, action: str, object_type: str, object_id: str) -> dict[str, Any]:
+    return {"event_id": event_id, "data_seq": data_seq, "action": action, "object_type": object_type,
+            "object_id": object_id, "created_at": utcnow(), "processed_at": None}
+
+
+def pending_outbox_events(session: Session, limit: int = 1000) -> list[str]:
+    q = select(Outbox.event_id).where(col(Outbox.processed_at).is_(None)).group_by(col(Outbox.event_id)).limit(limit)
+    return list(session.exec(q).all())
+
+
+def mark_outbox_processed(session: Session, event_id: str, up_to_seq: int) -> int:
+    """Mark the event's pending rows up to `up_to_seq` as covered; returns how many."""
+    result = session.execute(
+        update(Outbox)
+        .where(col(Outbox.event_id) == event_id, col(Outbox.data_seq) <= up_to_seq, col(Outbox.processed_at).is_(None))
+        .values(processed_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def count_pending_outbox(session: Session, event_id: str | None = None) -> int:
+    q = select(func.count()).select_from(Outbox).where(col(Outbox.processed_at).is_(None))
+    if event_id:
+        q = q.where(Outbox.event_id == event_id)
+    return session.exec(q).one()
+
+
+def list_audit(session: Session, *, event_id: str | None, object_id: str | None, limit: int,
+               offset: int) -> tuple[list[AuditLog], int]:
+    q = select(AuditLog)
+    if event_id:
+        q = q.where(AuditLog.event_id == event_id)
+    if object_id:
+        q = q.where(or_(AuditLog.object_id == object_id))
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(col(AuditLog.id)).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+__all__ = ["find_operations", "insert_rows", "audit", "audit_row", "outbox_row", "tuple_"]

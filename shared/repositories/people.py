@@ -1,0 +1,207 @@
+"""Queries for shelters, households, persons, stays, distributions and services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from shared.db import utcnow
+from shared.models import Distribution, Event, Household, Person, Service, Shelter, Stay
+
+CHUNK = 400
+
+
+def _chunks(ids: Iterable[str]) -> list[list[str]]:
+    unique = sorted({i for i in ids if i})
+    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
+
+
+# ---- prefetch for the write path: one set-based query per table ----
+
+def shelters_by_id(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, datetime | None]]:
+    """id -> (event_id, closed_at)."""
+    out: dict[str, tuple[str, datetime | None]] = {}
+    for part in _chunks(ids):
+        for sid, eid, closed in session.exec(
+                select(Shelter.id, Shelter.event_id, Shelter.closed_at).where(col(Shelter.id).in_(part))).all():
+            out[sid] = (eid, closed)
+    return out
+
+
+def household_events(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in _chunks(ids):
+        out.update(session.exec(select(Household.id, Household.event_id).where(col(Household.id).in_(part))).all())
+    return out
+
+
+def person_events(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in _chunks(ids):
+        out.update(session.exec(select(Person.id, Person.event_id).where(col(Person.id).in_(part))).all())
+    return out
+
+
+def open_stays(session: Session, person_ids: Iterable[str], at: datetime) -> dict[str, tuple[str, str, datetime]]:
+    """person_id -> (stay_id, shelter_id, check_in) of the stay open at `at`."""
+    out: dict[str, tuple[str, str, datetime]] = {}
+    for part in _chunks(person_ids):
+        q = select(Stay.person_id, Stay.id, Stay.shelter_id, Stay.check_in).where(
+            col(Stay.person_id).in_(part), or_(col(Stay.check_out).is_(None), col(Stay.check_out) > at)
+        ).order_by(col(Stay.check_in))
+        for pid, stay_id, shelter_id, check_in in session.exec(q).all():
+            out[pid] = (stay_id, shelter_id, check_in)
+    return out
+
+
+def persons_by_nik(session: Session, event_ids: Iterable[str], niks: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(event_id, nik) -> person id."""
+    out: dict[tuple[str, str], str] = {}
+    events = sorted(set(event_ids))
+    for part in _chunks(niks):
+        q = select(Person.event_id, Person.nik, Person.id).where(
+            col(Person.event_id).in_(events), col(Person.nik).in_(part))
+        for eid, nik, pid in session.exec(q).all():
+            out[(eid, nik)] = pid
+    return out
+
+
+def close_stays(session: Session, closes: dict[str, datetime]) -> None:
+    for stay_id, at in closes.items():
+        session.execute(update(Stay).where(col(Stay.id) == stay_id).values(check_out=at))
+
+
+# ---- reads ----
+
+def _open_stay_shelter(now: datetime) -> Any:
+    return (
+        sa_select(Stay.shelter_id)
+        .where(Stay.person_id == Person.id, or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
+        .order_by(col(Stay.check_in).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _person_query(now: datetime) -> Any:
+    has_stay = exists().where(and_(Stay.person_id == Person.id, col(Stay.check_in) <= now))
+    return select(Person, Event.started_at, _open_stay_shelter(now).label("shelter_id"), has_stay.label("has_stay")).join(
+        Event, col(Event.id) == Person.event_id)
+
+
+def get_person_row(session: Session, person_id: str) -> tuple[Person, datetime, str | None, bool] | None:
+    row = session.exec(_person_query(utcnow()).where(Person.id == person_id)).first()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+def list_person_rows(session: Session, event_id: str, *, q: str | None, shelter_id: str | None,
+                     household_id: str | None, condition: str | None, limit: int,
+                     offset: int) -> tuple[list[tuple[Person, datetime, str | None, bool]], int]:
+    now = utcnow()
+    filters: list[Any] = [Person.event_id == event_id]
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
+        filters.append(or_(func.lower(Person.full_name).like(like, escape="\\"), Person.nik == q))
+    if household_id:
+        filters.append(Person.household_id == household_id)
+    if condition:
+        filters.append(Person.condition == condition)
+    if shelter_id:
+        filters.append(_open_stay_shelter(now) == shelter_id)
+    total = session.exec(select(func.count()).select_from(Person).where(*filters)).one()
+    rows = session.exec(_person_query(now).where(*filters).order_by(
+        col(Person.created_at), col(Person.id)).limit(limit).offset(offset)).all()
+    return [tuple(r) for r in rows], total  # type: ignore[misc]
+
+
+def get_person(session: Session, person_id: str) -> Person | None:
+    return session.get(Person, person_id)
+
+
+def get_shelter(session: Session, shelter_id: str) -> Shelter | None:
+    return session.get(Shelter, shelter_id)
+
+
+def occupants(session: Session, shelter_ids: list[str]) -> dict[str, int]:
+    if not shelter_ids:
+        return {}
+    now = utcnow()
+    q = select(Stay.shelter_id, func.count(func.distinct(Stay.person_id))).where(
+        col(Stay.shelter_id).in_(shelter_ids), or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now),
+        col(Stay.check_in) <= now,
+    ).group_by(col(Stay.shelter_id))
+    return dict(session.exec(q).all())
+
+
+def list_shelters(session: Session, event_id: str, *, open_only: bool, limit: int, offset: int) -> tuple[list[Shelter], int]:
+    q = select(Shelter).where(Shelter.event_id == event_id)
+    if open_only:
+        q = q.where(col(Shelter.closed_at).is_(None))
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(col(Shelter.created_at), col(Shelter.id)).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def get_household(session: Session, household_id: str) -> Household | None:
+    return session.get(Household, household_id)
+
+
+def member_counts(session: Session, household_ids: list[str]) -> dict[str, int]:
+    if not household_ids:
+        return {}
+    q = select(Person.household_id, func.count()).where(col(Person.household_id).in_(household_ids)).group_by(
+        col(Person.household_id))
+    return dict(session.exec(q).all())  # type: ignore[arg-type]
+
+
+def list_households(session: Session, event_id: str, *, q: str | None, limit: int, offset: int) -> tuple[list[Household], int]:
+    query = select(Household).where(Household.event_id == event_id)
+    if q:
+        like = "%" + q.replace("%", "").lower() + "%"
+        query = query.where(or_(func.lower(Household.head_name).like(like), Household.kk_number == q))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Household.created_at), col(Household.id)).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def get_stay(session: Session, stay_id: str) -> Stay | None:
+    return session.get(Stay, stay_id)
+
+
+def list_stays(session: Session, person_id: str) -> list[Stay]:
+    return list(session.exec(select(Stay).where(Stay.person_id == person_id).order_by(col(Stay.check_in), col(Stay.id))).all())
+
+
+def get_distribution(session: Session, distribution_id: str) -> Distribution | None:
+    return session.get(Distribution, distribution_id)
+
+
+def list_distributions(session: Session, event_id: str, *, shelter_id: str | None, item_code: str | None,
+                       limit: int, offset: int) -> tuple[list[Distribution], int]:
+    q = select(Distribution).where(Distribution.event_id == event_id)
+    if shelter_id:
+        q = q.where(Distribution.shelter_id == shelter_id)
+    if item_code:
+        q = q.where(Distribution.item_code == item_code)
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(col(Distribution.created_at), col(Distribution.id)).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def get_service(session: Session, service_id: str) -> Service | None:
+    return session.get(Service, service_id)
+
+
+def list_services(session: Session, event_id: str, *, person_id: str | None, limit: int,
+                  offset: int) -> tuple[list[Service], int]:
+    q = select(Service).where(Service.event_id == event_id)
+    if person_id:
+        q = q.where(Service.person_id == person_id)
+    total = session.exec(select(func.count()).select_from(q.subquery())).one()
+    rows = session.exec(q.order_by(col(Service.created_at), col(Service.id)).limit(limit).offset(offset)).all()
+    return list(rows), total

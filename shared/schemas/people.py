@@ -1,0 +1,268 @@
+"""Shelter, household, person and stay requests and answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field, field_validator, model_validator
+
+from shared.domain.identity import kk_problem, nik_problem
+from shared.domain.vocabulary import Condition, Sex, ShelterKind, Vulnerability
+from shared.domain.vulnerability import explicit_only
+from shared.schemas.common import (
+    ClientId,
+    Input,
+    KelurahanCode,
+    Name,
+    Notes,
+    ObjectId,
+    Output,
+    PastDate,
+    PastInstant,
+    ShortText,
+    UTCInstantOut,
+)
+
+
+def _check_nik(v: str | None) -> str | None:
+    if v is None or v == "":
+        return None
+    problem = nik_problem(v)
+    if problem:
+        raise ValueError(problem)
+    return v
+
+
+def _check_kk(v: str | None) -> str | None:
+    if v is None or v == "":
+        return None
+    problem = kk_problem(v)
+    if problem:
+        raise ValueError(problem)
+    return v
+
+
+class ShelterCreate(Input):
+    """POST /events/{id}/shelters."""
+
+    id: ClientId | None = None
+    name: Name
+    kelurahan_code: KelurahanCode
+    kind: ShelterKind
+    capacity_persons: int = Field(ge=1, le=100_000)
+    covered_area_m2: float | None = Field(default=None, gt=0, le=1_000_000)
+    toilets: int | None = Field(default=None, ge=0, le=10_000)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    opened_at: PastInstant | None = None
+
+
+class ShelterUpdate(Input):
+    """PATCH /events/{id}/shelters/{sid}; `closed_at` closes it (no check-ins after)."""
+
+    name: Name | None = None
+    kelurahan_code: KelurahanCode | None = None
+    kind: ShelterKind | None = None
+    capacity_persons: int | None = Field(default=None, ge=1, le=100_000)
+    covered_area_m2: float | None = Field(default=None, gt=0, le=1_000_000)
+    toilets: int | None = Field(default=None, ge=0, le=10_000)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    closed_at: PastInstant | None = None
+
+
+class ShelterPublic(Output):
+    id: str
+    event_id: str
+    name: str
+    kelurahan_code: str
+    kind: str
+    capacity_persons: int
+    covered_area_m2: float | None
+    toilets: int | None
+    lat: float | None
+    lon: float | None
+    opened_at: UTCInstantOut
+    closed_at: UTCInstantOut | None
+    occupants: int = 0
+    version: int
+    created_at: UTCInstantOut
+
+
+class HouseholdCreate(Input):
+    """POST /events/{id}/households."""
+
+    id: ClientId | None = None
+    head_name: Name
+    kk_number: str | None = Field(default=None, max_length=16)
+    kelurahan_code: KelurahanCode | None = None
+    address: ShortText | None = None
+
+    _kk = field_validator("kk_number")(classmethod(lambda cls, v: _check_kk(v)))
+
+
+class HouseholdPublic(Output):
+    id: str
+    event_id: str
+    head_name: str
+    kk_number: str | None
+    kelurahan_code: str | None
+    address: str | None
+    members: int = 0
+    created_at: UTCInstantOut
+
+
+class _PersonFields(Input):
+    full_name: Name
+    sex: Sex
+    birth_date: PastDate | None = None
+    age_years: int | None = Field(default=None, ge=0, le=130)
+    nik: str | None = Field(default=None, max_length=16)
+    household_id: ObjectId | None = None
+    vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=5)
+    needs_psychosocial: bool = False
+    condition: Condition = "selamat"
+
+    _nik = field_validator("nik")(classmethod(lambda cls, v: _check_nik(v)))
+
+    @field_validator("vulnerabilities")
+    @classmethod
+    def _explicit(cls, v: list[str]) -> list[str]:
+        return explicit_only(v)  # balita/lansia are derived from age; sent as flags they are ignored
+
+    @model_validator(mode="after")
+    def _one_age_source(self) -> _PersonFields:
+        if self.birth_date is not None and self.age_years is not None:
+            raise ValueError("isi salah satu: birth_date atau age_years (give birth_date or age_years, not both)")
+        return self
+
+
+class PersonCreate(_PersonFields):
+    """POST /events/{id}/persons; a shelter_id opens a stay at registered_at."""
+
+    id: ClientId | None = None
+    shelter_id: ObjectId | None = None
+    registered_at: PastInstant | None = None
+
+
+class PersonUpdate(Input):
+    """PATCH /persons/{id}: shelter changes go through check-in/check-out."""
+
+    full_name: Name | None = None
+    sex: Sex | None = None
+    birth_date: PastDate | None = None
+    age_years: int | None = Field(default=None, ge=0, le=130)
+    nik: str | None = Field(default=None, max_length=16)
+    household_id: ObjectId | None = None
+    vulnerabilities: list[Vulnerability] | None = Field(default=None, max_length=5)
+    needs_psychosocial: bool | None = None
+    condition: Condition | None = None
+
+    _nik = field_validator("nik")(classmethod(lambda cls, v: _check_nik(v)))
+
+    @field_validator("vulnerabilities")
+    @classmethod
+    def _explicit(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else explicit_only(v)
+
+    @model_validator(mode="after")
+    def _one_age_source(self) -> PersonUpdate:
+        if self.birth_date is not None and self.age_years is not None:
+            raise ValueError("isi salah satu: birth_date atau age_years (give birth_date or age_years, not both)")
+        return self
+
+
+class PersonPublic(Output):
+    """A person; `vulnerabilities` is the effective set, `displacement` is derived from stays."""
+
+    id: str
+    event_id: str
+    household_id: str | None
+    full_name: str
+    sex: str
+    birth_date: date | None
+    age_years: int | None
+    age: int | None
+    nik: str | None
+    vulnerabilities: list[str]
+    needs_psychosocial: bool
+    condition: str
+    registered_at: UTCInstantOut
+    displacement: str  # mengungsi (open stay) | kembali (stays, none open) | terdampak (no stay)
+    shelter_id: str | None
+    version: int
+    created_at: UTCInstantOut
+
+
+class CheckIn(Input):
+    """POST /persons/{id}/check-in: a transfer closes the open stay elsewhere at `at`."""
+
+    id: ClientId | None = None
+    shelter_id: ObjectId
+    at: PastInstant | None = None
+
+
+class CheckOut(Input):
+    id: ClientId | None = None
+    at: PastInstant | None = None
+
+
+class StayPublic(Output):
+    id: str
+    event_id: str
+    person_id: str
+    shelter_id: str
+    check_in: UTCInstantOut
+    check_out: UTCInstantOut | None
+
+
+class DistributionCreate(Input):
+    """POST /events/{id}/distributions; a per_person_day item needs shelter_id."""
+
+    id: ClientId | None = None
+    item_code: str = Field(min_length=1, max_length=60)
+    quantity: float = Field(gt=0, le=1_000_000_000)
+    delivered_at: PastInstant | None = None
+    shelter_id: ObjectId | None = None
+    person_id: ObjectId | None = None
+    household_id: ObjectId | None = None
+    notes: Notes | None = None
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> DistributionCreate:
+        if self.person_id is not None and self.household_id is not None:
+            raise ValueError("pilih penerima person_id atau household_id, bukan keduanya (give person_id or household_id, not both)")
+        return self
+
+
+class DistributionPublic(Output):
+    id: str
+    event_id: str
+    item_code: str
+    quantity: float
+    delivered_at: UTCInstantOut
+    shelter_id: str | None
+    person_id: str | None
+    household_id: str | None
+    notes: str | None
+    created_at: UTCInstantOut
+
+
+class ServiceCreate(Input):
+    """POST /events/{id}/services."""
+
+    id: ClientId | None = None
+    person_id: ObjectId
+    kind: str = Field(pattern=r"^(penanganan_khusus|psikososial)$")
+    delivered_at: PastInstant | None = None
+    notes: Notes | None = None
+
+
+class ServicePublic(Output):
+    id: str
+    event_id: str
+    person_id: str
+    kind: str
+    delivered_at: UTCInstantOut
+    notes: str | None
+    created_at: UTCInstantOut

@@ -1,0 +1,82 @@
+"""The offline queue's batch: POST /sync."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from shared.schemas.common import ClientId, Input, ObjectId, PastInstant
+from shared.schemas.people import (
+    DistributionCreate,
+    HouseholdCreate,
+    PersonCreate,
+    ServiceCreate,
+)
+
+RecordType = Literal["household", "person", "check_in", "check_out", "distribution", "service"]
+SyncStatus = Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
+
+
+class SyncRecord(BaseModel):
+    type: str = Field(max_length=30)
+    event_id: str = Field(max_length=36)
+    data: dict[str, Any]
+
+
+class SyncRequest(BaseModel):
+    """At most `max_sync_records` (1,000) records; more is refused whole with 413."""
+
+    records: list[SyncRecord]
+
+
+class SyncResult(BaseModel):
+    index: int
+    id: str | None
+    status: SyncStatus
+    error: str | None = None
+    data_seq: int | None = None
+
+
+class SyncResponse(BaseModel):
+    results: list[SyncResult]
+
+
+# In a batch every record carries its own id, so a resend is recognised.
+class SyncHousehold(HouseholdCreate):
+    id: ClientId
+
+
+class SyncPerson(PersonCreate):
+    id: ClientId
+
+
+class SyncCheckIn(Input):
+    id: ClientId
+    person_id: ObjectId
+    shelter_id: ObjectId
+    at: PastInstant
+
+
+class SyncCheckOut(Input):
+    id: ClientId
+    person_id: ObjectId
+    at: PastInstant
+
+
+class SyncDistribution(DistributionCreate):
+    id: ClientId
+
+
+class SyncService(ServiceCreate):
+    id: ClientId
+
+
+SYNC_SCHEMAS: dict[str, type[Input]] = {
+    "household": SyncHousehold,
+    "person": SyncPerson,
+    "check_in": SyncCheckIn,
+    "check_out": SyncCheckOut,
+    "distribution": SyncDistribution,
+    "service": SyncService,
+}

@@ -1,0 +1,69 @@
+"""Reference data shipped with Posko: Binjai's regions, the needs profiles and their items.
+
+Seeding is idempotent: rows that exist are left as they are (an admin may have edited them).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from shared.db import Database, write_unit
+from shared.models import Item, Region, StandardProfile
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@lru_cache
+def load_json(name: str) -> Any:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def region_rows(wilayah: dict[str, Any]) -> list[Region]:
+    """Flatten the wilayah tree into one row per region with its parent's code."""
+    prov, kota = wilayah["provinsi"], wilayah["kabupaten_kota"]
+    rows = [
+        Region(code=prov["code"], name=prov["name"], level="provinsi"),
+        Region(code=kota["code"], name=kota["name"], level="kabupaten_kota", parent_code=prov["code"]),
+    ]
+    for kec in wilayah["kecamatan"]:
+        rows.append(Region(code=kec["code"], name=kec["name"], level="kecamatan", parent_code=kota["code"]))
+        for kel in kec["kelurahan"]:
+            rows.append(Region(code=kel["code"], name=kel["name"], level="kelurahan", parent_code=kec["code"]))
+    return rows
+
+
+def catalogue_items(profiles: dict[str, Any]) -> list[Item]:
+    """The union of every profile's items (first profile's wording wins) plus the extra items."""
+    seen: dict[str, Item] = {}
+    for profile in profiles["profiles"]:
+        for item in profile["items"]:
+            seen.setdefault(item["code"], Item(code=item["code"], name=item["name"], unit=item["unit"]))
+    for item in profiles.get("extra_items", []):
+        seen.setdefault(item["code"], Item(code=item["code"], name=item["name"], unit=item["unit"]))
+    return list(seen.values())
+
+
+def profile_body(profile: dict[str, Any]) -> dict[str, Any]:
+    keys = ("code", "name", "meal_times_local", "items", "services", "shelter_standards")
+    return {k: profile[k] for k in keys if k in profile}
+
+
+def seed_reference(db: Database) -> None:
+    """Insert whatever reference rows are missing."""
+    profiles = load_json("needs_profiles.json")
+    with write_unit(db) as uow:
+        s = uow.session
+        have_regions = set(s.exec(select(Region.code)).all())
+        s.add_all([r for r in region_rows(load_json("wilayah_binjai.json")) if r.code not in have_regions])
+        have_items = set(s.exec(select(Item.code)).all())
+        s.add_all([i for i in catalogue_items(profiles) if i.code not in have_items])
+        have_profiles = set(s.exec(select(StandardProfile.code)).all())
+        for p in profiles["profiles"]:
+            if p["code"] not in have_profiles:
+                s.add(StandardProfile(code=p["code"], version=1, name=p["name"], body=profile_body(p),
+                                      is_default=p["code"] == profiles["default_profile"]))

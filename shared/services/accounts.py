@@ -1,0 +1,71 @@
+"""Use cases for accounts, logins and the first admin."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from shared.db import Database, UnitOfWork, write_unit
+from shared.domain.access import Actor, can_manage_users
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.models import User
+from shared.repositories import users as user_repo
+from shared.schemas.auth import UserCreate, UserUpdate
+from shared.security import hash_password, verify_password
+from shared.services.bookkeeping import record_audit
+
+
+def create_user(uow: UnitOfWork, actor: Actor, data: UserCreate) -> User:
+    if not can_manage_users(actor):
+        raise Forbidden("hanya admin yang dapat membuat pengguna (only admin creates users)")
+    if user_repo.get_by_username(uow.session, data.username) is not None:
+        raise Conflict(f"nama pengguna {data.username} sudah dipakai (username taken)")
+    user = User(username=data.username, full_name=data.full_name, role=data.role,
+                password_hash=hash_password(data.password))
+    try:
+        with uow.session.begin_nested():
+            user_repo.add_user(uow.session, user)
+    except IntegrityError as exc:
+        raise Conflict(f"nama pengguna {data.username} sudah dipakai (username taken)") from exc
+    record_audit(uow, actor, "user.create", "user", str(user.id))
+    return user
+
+
+def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: UserUpdate) -> User:
+    if not can_manage_users(actor):
+        raise Forbidden("hanya admin yang dapat mengubah pengguna (only admin changes users)")
+    user = user_repo.get_user(uow.session, user_id)
+    if user is None:
+        raise NotFound("pengguna tidak ditemukan (user not found)")
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+    for name, value in changes.items():
+        setattr(user, name, value)
+    uow.session.add(user)
+    record_audit(uow, actor, "user.update", "user", str(user.id))
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same work whether or not the user exists)."""
+    user = user_repo.get_by_username(session, username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    return user
+
+
+def ensure_admin(db: Database, password: str | None) -> str | None:
+    """Create the first admin when there is none; returns a generated password to print once."""
+    with write_unit(db) as uow:
+        if user_repo.count_admins(uow.session):
+            return None
+        generated = None
+        if not password:
+            generated = password = secrets.token_urlsafe(12)
+        user_repo.add_user(uow.session, User(username="admin", full_name="Administrator", role="admin",
+                                             password_hash=hash_password(password)))
+        return generated

@@ -1,0 +1,30 @@
+"""Every write inside an event bumps its data_seq and leaves an outbox and an audit row, in the same
+transaction; the notification that starts the worker goes out only after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from shared.db import UnitOfWork
+from shared.domain.access import Actor
+from shared.models import Event, Outbox
+from shared.repositories import bookkeeping
+
+
+def record_event_write(uow: UnitOfWork, event: Event, actor: Actor, action: str, object_type: str,
+                       object_id: str, notify: Callable[[str], None] | None) -> int:
+    """Bump `event.data_seq` (the row is locked by the caller) and stage outbox + audit rows."""
+    event.data_seq += 1
+    uow.session.add(event)
+    bookkeeping.insert_rows(uow.session, Outbox, [bookkeeping.outbox_row(event.id, event.data_seq, action, object_type, object_id)])
+    bookkeeping.audit(uow.session, [bookkeeping.audit_row(actor, action, object_type, object_id, event.id)])
+    if notify is not None:
+        event_id = event.id
+        uow.after_commit(lambda: notify(event_id))
+    return event.data_seq
+
+
+def record_audit(uow: UnitOfWork, actor: Actor, action: str, object_type: str, object_id: str,
+                 event_id: str | None = None) -> None:
+    """An audit row for something that is not a field write (reads of personal data, accounts)."""
+    bookkeeping.audit(uow.session, [bookkeeping.audit_row(actor, action, object_type, object_id, event_id)])

@@ -1,0 +1,204 @@
+"""Use cases for events, their members and their shelters (never commit: the unit of work does)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from shared.db import UnitOfWork, utcnow
+from shared.domain.access import (
+    Actor,
+    can_manage_events,
+    can_manage_reference,
+    can_see_event,
+    can_write_event,
+)
+from shared.domain.event_status import can_transition
+from shared.domain.vocabulary import EVENT_CATEGORY
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+from shared.models import ClientOperation, Event, EventMember, Shelter
+from shared.repositories import bookkeeping
+from shared.repositories import events as event_repo
+from shared.repositories import reference as ref_repo
+from shared.repositories import users as user_repo
+from shared.schemas.events import EventCreate, EventUpdate
+from shared.schemas.people import ShelterUpdate
+from shared.services.bookkeeping import record_event_write
+from shared.services.idempotency import fingerprint, same_content
+
+Notify = Callable[[str], None] | None
+
+
+def visible_event(uow_session: Any, actor: Actor, event_id: str) -> Event:
+    """Load-or-404: an event the actor may not see does not exist for them."""
+    event = event_repo.get_event(uow_session, event_id)
+    if event is None:
+        raise NotFound("kejadian tidak ditemukan (event not found)")
+    member = actor.is_relawan and user_repo.is_member(uow_session, event_id, actor.id)
+    if not can_see_event(actor, member):
+        raise NotFound("kejadian tidak ditemukan (event not found)")
+    return event
+
+
+def writable_event(uow: UnitOfWork, actor: Actor, event_id: str) -> Event:
+    """The event locked for a write by `actor` (404 unseen, 403 read-only, 409 selesai)."""
+    events = event_repo.lock_events(uow.session, [event_id])
+    event = events.get(event_id)
+    member = event is not None and actor.is_relawan and user_repo.is_member(uow.session, event_id, actor.id)
+    if event is None or not can_see_event(actor, member):
+        raise NotFound("kejadian tidak ditemukan (event not found)")
+    if not can_write_event(actor, member):
+        raise Forbidden("tidak berhak menulis di kejadian ini (you may not write in this event)")
+    return event
+
+
+def check_version(current: int, if_match: str | None) -> None:
+    """`If-Match: 3` or `"3"`: a stale version is 412."""
+    if if_match is None or if_match.strip() in ("", "*"):
+        return
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise Invalid(("header", "if-match"), "If-Match harus nomor versi (If-Match must be a version number)")
+    if int(raw) != current:
+        raise StaleVersion(f"versi {raw} sudah usang; versi sekarang {current} (stale version: current is {current})")
+
+
+def _check_kelurahan(uow: UnitOfWork, codes: list[str], field: str) -> None:
+    known = ref_repo.kelurahan_codes(uow.session)
+    for i, code in enumerate(codes):
+        if code not in known:
+            raise Invalid((field, i) if field == "kelurahan_codes" else field,
+                          f"kode kelurahan {code} tidak dikenal (unknown kelurahan code)")
+
+
+def create_event(uow: UnitOfWork, actor: Actor, data: EventCreate) -> tuple[Event, bool]:
+    """Open an event; returns (event, created). A replay of the same id returns the stored event."""
+    if not can_manage_events(actor):
+        raise Forbidden("hanya admin dan posko yang dapat membuka kejadian (only admin and posko open events)")
+    s = uow.session
+    payload = fingerprint(data, ())
+    if data.id:
+        ops = bookkeeping.find_operations(s, [("event", data.id)])
+        op = ops.get(("event", data.id))
+        if op is not None:
+            if not same_content(op.payload, payload, ()):
+                raise Conflict(f"id {data.id} sudah dipakai untuk data lain (id already used with other content)")
+            event = event_repo.get_event(s, data.id)
+            if event is None:
+                raise Conflict("kejadian dengan id ini sudah dihapus (event with this id is gone)")
+            return event, False
+        if event_repo.get_event(s, data.id) is not None:
+            raise Conflict(f"id {data.id} sudah dipakai (id already used)")
+    _check_kelurahan(uow, data.kelurahan_codes, "kelurahan_codes")
+    profile = ref_repo.latest_profile(s, data.standard_code) if data.standard_code else ref_repo.default_profile(s)
+    if profile is None:
+        raise Invalid("standard_code", f"profil standar {data.standard_code} tidak dikenal (unknown standard profile)")
+    event = Event(
+        id=data.id or str(uuid.uuid4()), name=data.name, kind=data.kind, category=EVENT_CATEGORY[data.kind],
+        status=data.status, started_at=data.started_at, kelurahan_codes=data.kelurahan_codes,
+        standard_code=profile.code, standard_version=profile.version, data_seq=0, version=1, created_by=actor.id,
+    )
+    event_repo.add_event(s, event)
+    if data.id:
+        s.add(ClientOperation(kind="event", id=data.id, event_id=event.id, payload=payload, object_type="event",
+                              object_id=event.id))
+    record_event_write(uow, event, actor, "event.create", "event", event.id, None)
+    return event, True
+
+
+def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate, if_match: str | None,
+                 notify: Notify) -> Event:
+    """Rename, move through the statuses, change areas, end; the standard is admin-only."""
+    event = writable_event(uow, actor, event_id)
+    if not can_manage_events(actor):
+        raise Forbidden("hanya admin dan posko yang dapat mengubah kejadian (only admin and posko change events)")
+    check_version(event.version, if_match)
+    if event.status == "selesai":
+        raise Conflict("kejadian sudah selesai (the event is closed: selesai)")
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("status") is not None and not can_transition(event.status, changes["status"]):
+        raise Conflict(f"perubahan status {event.status} → {changes['status']} tidak diizinkan (transition not allowed)")
+    if changes.get("kelurahan_codes") is not None:
+        _check_kelurahan(uow, changes["kelurahan_codes"], "kelurahan_codes")
+    if "standard_code" in changes and changes["standard_code"] is not None:
+        if not can_manage_reference(actor):
+            raise Forbidden("hanya admin yang dapat mengganti profil standar (only admin changes the standard)")
+        profile = ref_repo.latest_profile(uow.session, changes["standard_code"])
+        if profile is None:
+            raise Invalid("standard_code", "profil standar tidak dikenal (unknown standard profile)")
+        event.standard_code, event.standard_version = profile.code, profile.version
+    ended_at = changes.get("ended_at")
+    if ended_at is not None and ended_at < event.started_at:
+        raise Invalid("ended_at", "waktu selesai sebelum waktu mulai (ended_at is before started_at)")
+    for name in ("name", "kelurahan_codes"):
+        if changes.get(name) is not None:
+            setattr(event, name, changes[name])
+    if changes.get("status") is not None:
+        event.status = changes["status"]
+        if event.status == "selesai":
+            event.ended_at = ended_at or utcnow()
+    elif ended_at is not None:
+        event.ended_at = ended_at
+    event.version += 1
+    record_event_write(uow, event, actor, "event.update", "event", event.id, notify)
+    return event
+
+
+def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notify: Notify) -> tuple[EventMember, bool]:
+    """Assign a volunteer to an event (admin, posko); adding an existing member changes nothing."""
+    if not can_manage_events(actor):
+        raise Forbidden("hanya admin dan posko yang dapat menugaskan relawan (only admin and posko assign members)")
+    event = writable_event(uow, actor, event_id)
+    user = user_repo.get_user(uow.session, user_id)
+    if user is None:
+        raise Invalid("user_id", "pengguna tidak ditemukan (unknown user)")
+    existing = uow.session.get(EventMember, (event_id, user_id))
+    if existing is not None:
+        return existing, False
+    member = EventMember(event_id=event_id, user_id=user_id, added_by=actor.id)
+    user_repo.add_member(uow.session, member)
+    record_event_write(uow, event, actor, "member.add", "user", str(user_id), notify)
+    return member, True
+
+
+def remove_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notify: Notify) -> None:
+    if not can_manage_events(actor):
+        raise Forbidden("hanya admin dan posko yang dapat mengatur anggota (only admin and posko manage members)")
+    event = writable_event(uow, actor, event_id)
+    if not user_repo.remove_member(uow.session, event_id, user_id):
+        raise NotFound("anggota tidak ditemukan (member not found)")
+    record_event_write(uow, event, actor, "member.remove", "user", str(user_id), notify)
+
+
+def update_shelter(uow: UnitOfWork, actor: Actor, event_id: str, shelter_id: str, data: ShelterUpdate,
+                   if_match: str | None, notify: Notify) -> tuple[Shelter, int]:
+    """Change a shelter's figures or close it (a shelter with occupants cannot close); returns the data_seq."""
+    event = writable_event(uow, actor, event_id)
+    shelter = uow.session.get(Shelter, shelter_id)
+    if shelter is None or shelter.event_id != event_id:
+        raise NotFound("tempat penampungan tidak ditemukan (shelter not found)")
+    check_version(shelter.version, if_match)
+    if event.status == "selesai":
+        raise Conflict("kejadian sudah selesai (the event is closed: selesai)")
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("kelurahan_code") is not None:
+        _check_kelurahan(uow, [changes["kelurahan_code"]], "kelurahan_code")
+    closed_at = changes.get("closed_at")
+    if closed_at is not None:
+        if closed_at < shelter.opened_at:
+            raise Invalid("closed_at", "waktu tutup sebelum waktu buka (closed_at is before opened_at)")
+        from shared.repositories.people import occupants
+
+        left = occupants(uow.session, [shelter.id]).get(shelter.id, 0)
+        if left:
+            raise Conflict(f"masih ada {left} pengungsi; pindahkan atau check-out dulu "
+                           f"(the shelter still has {left} occupants: check them out or transfer them first)")
+    for name, value in changes.items():
+        if name in ("name", "kind", "capacity_persons", "kelurahan_code") and value is None:
+            continue
+        setattr(shelter, name, value)
+    shelter.version += 1
+    uow.session.add(shelter)
+    data_seq = record_event_write(uow, event, actor, "shelter.update", "shelter", shelter.id, notify)
+    return shelter, data_seq

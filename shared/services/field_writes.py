@@ -1,0 +1,381 @@
+"""The write path for field records: one engine for single requests and for `POST /sync` batches.
+
+Why one engine: the field app's offline queue and the single endpoints must give the same answer
+to the same record. A batch is applied in order, each record checked against the state the
+records before it left (a household, then its members, then their check-ins), and all of it is
+stored with set-based inserts in one transaction: that is what makes 1,000-record batches fast.
+
+Per record, the checks run in this order, and nothing is changed until all of them passed:
+the caller may write the event (else forbidden) → a known client id is a replay (same content:
+duplicate; other content: conflict) → the event is not `selesai` (else conflict) → references
+point into the same event and the record's own rules hold (else invalid / conflict) → apply.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlmodel import Session
+
+from shared.db import UnitOfWork, utcnow
+from shared.domain.access import Actor, can_see_event, can_write_event
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from shared.models import (
+    ClientOperation,
+    Distribution,
+    Event,
+    Household,
+    Outbox,
+    Person,
+    Service,
+    Shelter,
+    Stay,
+)
+from shared.repositories import bookkeeping
+from shared.repositories import events as event_repo
+from shared.repositories import people as people_repo
+from shared.repositories import reference as ref_repo
+from shared.repositories.users import member_event_ids
+from shared.services.idempotency import fingerprint, same_content
+
+# Fields whose server default is "now": a replay that omits them, or the original that did, is not a difference.
+TIME_DEFAULTS = ("registered_at", "opened_at", "delivered_at", "at")
+STAY_NAMESPACE = uuid.UUID("6f1c2a52-6b1e-4c55-9a59-0c4f1f0d9a11")
+
+Status = Literal["created", "duplicate", "unchanged"]
+
+
+@dataclass
+class Command:
+    """One record to apply: `type` is household|person|shelter|check_in|check_out|distribution|service."""
+
+    type: str
+    event_id: str
+    data: Any  # a validated request model
+    person_id: str | None = None  # check_in / check_out
+
+
+@dataclass
+class Outcome:
+    """What became of one command: a stored object (created/duplicate/unchanged) or an error."""
+
+    status: Status | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    data_seq: int | None = None
+    error: DomainError | None = None
+
+
+@dataclass
+class _OpenStay:
+    stay_id: str
+    shelter_id: str
+    check_in: datetime
+
+
+@dataclass
+class _EventState:
+    event: Event
+    writable: bool
+    visible: bool
+    data_seq: int
+    profile_items: dict[str, dict[str, Any]]
+    touched: bool = False
+
+
+@dataclass
+class _Pending:
+    households: list[dict[str, Any]] = field(default_factory=list)
+    shelters: list[dict[str, Any]] = field(default_factory=list)
+    persons: list[dict[str, Any]] = field(default_factory=list)
+    stays: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stay_closes: dict[str, datetime] = field(default_factory=dict)
+    distributions: list[dict[str, Any]] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
+    operations: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+
+OP_OBJECT_TYPE = {
+    "household": "household", "person": "person", "shelter": "shelter", "check_in": "stay",
+    "check_out": "stay", "distribution": "distribution", "service": "service",
+}
+
+
+class FieldWriter:
+    """Applies commands inside one unit of work. Use once per transaction."""
+
+    def __init__(self, uow: UnitOfWork, actor: Actor, notify: Callable[[str], None] | None = None) -> None:
+        self.uow = uow
+        self.session: Session = uow.session
+        self.actor = actor
+        self.notify = notify
+        self.now = utcnow()
+        self.events: dict[str, _EventState] = {}
+        self.pending = _Pending()
+        self.ops: dict[tuple[str, str], dict[str, Any]] = {}
+        self.households: dict[str, str] = {}
+        self.shelters: dict[str, tuple[str, datetime | None]] = {}
+        self.persons: dict[str, str] = {}
+        self.open_stays: dict[str, _OpenStay | None] = {}
+        self.niks: dict[tuple[str, str], str] = {}
+
+    # ---- public ----
+
+    def apply(self, commands: Sequence[Command]) -> list[Outcome]:
+        """Apply the commands in order and stage their rows; `flush()` stores them."""
+        self._prefetch(commands)
+        outcomes: list[Outcome] = []
+        for cmd in commands:
+            try:
+                outcomes.append(self._apply_one(cmd))
+            except DomainError as err:
+                outcomes.append(Outcome(error=err))
+        self.flush()
+        for cmd, outcome in zip(commands, outcomes, strict=True):
+            if outcome.error is None and outcome.data_seq is None:  # a replay is visible at the current seq
+                outcome.data_seq = self.events[cmd.event_id].data_seq
+        return outcomes
+
+    def flush(self) -> None:
+        """Store every staged row set-based, in foreign-key order, and bump the events' data_seq."""
+        p, s = self.pending, self.session
+        bookkeeping.insert_rows(s, Household, p.households)
+        bookkeeping.insert_rows(s, Shelter, p.shelters)
+        bookkeeping.insert_rows(s, Person, p.persons)
+        people_repo.close_stays(s, p.stay_closes)
+        bookkeeping.insert_rows(s, Stay, list(p.stays.values()))
+        bookkeeping.insert_rows(s, Distribution, p.distributions)
+        bookkeeping.insert_rows(s, Service, p.services)
+        bookkeeping.insert_rows(s, ClientOperation, p.operations)
+        bookkeeping.audit(s, p.audit)
+        outbox = []
+        for state in self.events.values():
+            if state.touched:
+                event_repo.set_data_seq(s, state.event.id, state.data_seq)
+                state.event.data_seq = state.data_seq
+                outbox.append(bookkeeping.outbox_row(state.event.id, state.data_seq, "field_write", "event",
+                                                     state.event.id))
+                if self.notify is not None:
+                    self.uow.after_commit(lambda eid=state.event.id: self.notify(eid))  # type: ignore[misc]
+        bookkeeping.insert_rows(s, Outbox, outbox)
+        self.pending = _Pending()
+
+    # ---- loading ----
+
+    def _prefetch(self, commands: Sequence[Command]) -> None:
+        s = self.session
+        event_ids = {c.event_id for c in commands}
+        locked = event_repo.lock_events(s, event_ids)
+        members = member_event_ids(s, self.actor.id, locked) if self.actor.is_relawan else set()
+        for eid, ev in locked.items():
+            body = ref_repo.profile_body(s, ev.standard_code, ev.standard_version)
+            self.events[eid] = _EventState(
+                event=ev, writable=can_write_event(self.actor, eid in members),
+                visible=can_see_event(self.actor, eid in members), data_seq=ev.data_seq,
+                profile_items={i["code"]: i for i in body.get("items", [])})
+        keys, hh, sh, pp, niks = [], set(), set(), set(), set()
+        for c in commands:
+            d = c.data
+            if getattr(d, "id", None):
+                keys.append((c.type, d.id))
+            hh.add(getattr(d, "household_id", None))
+            sh.add(getattr(d, "shelter_id", None))
+            pp.update({getattr(d, "person_id", None), c.person_id})
+            if c.type == "person" and d.nik:
+                niks.add(d.nik)
+        self.ops = {k: {"event_id": op.event_id, "payload": op.payload, "object_id": op.object_id}
+                    for k, op in bookkeeping.find_operations(s, keys).items()}
+        self.households = people_repo.household_events(s, hh - {None})
+        self.shelters = people_repo.shelters_by_id(s, sh - {None})
+        self.persons = people_repo.person_events(s, pp - {None})
+        stays = people_repo.open_stays(s, pp - {None}, self.now)
+        self.open_stays = {pid: _OpenStay(*row) for pid, row in stays.items()}
+        self.niks = people_repo.persons_by_nik(s, event_ids, niks) if niks else {}
+
+    # ---- one record ----
+
+    def _apply_one(self, cmd: Command) -> Outcome:
+        state = self.events.get(cmd.event_id)
+        if state is None or not state.visible:
+            raise NotFound("kejadian tidak ditemukan (event not found)")
+        if not state.writable:
+            raise Forbidden("tidak berhak menulis di kejadian ini (you may not write in this event)")
+        data = cmd.data
+        client_id = getattr(data, "id", None)
+        payload = fingerprint(data, TIME_DEFAULTS, extra={"person_id": cmd.person_id} if cmd.person_id else None)
+        if client_id:
+            replay = self._replay(cmd, client_id, payload)
+            if replay is not None:
+                return replay
+        if state.event.status == "selesai":
+            raise Conflict("kejadian sudah selesai dan tidak menerima data baru (the event is closed: selesai)")
+        handler = getattr(self, f"_{cmd.type}")
+        return handler(state, cmd, data, client_id, payload)
+
+    def _replay(self, cmd: Command, client_id: str, payload: dict[str, Any]) -> Outcome | None:
+        op = self.ops.get((cmd.type, client_id))
+        if op is None:
+            return None
+        if op["event_id"] != cmd.event_id or not same_content(op["payload"], payload, TIME_DEFAULTS):
+            raise Conflict(f"id {client_id} sudah dipakai untuk data lain (id already used with other content)")
+        return Outcome(status="duplicate", object_type=OP_OBJECT_TYPE[cmd.type], object_id=op["object_id"])
+
+    def _record(self, state: _EventState, cmd_type: str, client_id: str | None, payload: dict[str, Any],
+                object_id: str, action: str, *, status: Status = "created", bump: bool = True) -> Outcome:
+        """Stage the bookkeeping of one applied record: idempotency key, audit row, data_seq."""
+        object_type = OP_OBJECT_TYPE[cmd_type]
+        if client_id:
+            self.ops[(cmd_type, client_id)] = {"event_id": state.event.id, "payload": payload, "object_id": object_id}
+            self.pending.operations.append({"kind": cmd_type, "id": client_id, "event_id": state.event.id,
+                                            "payload": payload, "object_type": object_type,
+                                            "object_id": object_id, "created_at": self.now})
+        if not bump:
+            return Outcome(status=status, object_type=object_type, object_id=object_id)
+        self.pending.audit.append(bookkeeping.audit_row(self.actor, action, object_type, object_id, state.event.id))
+        state.data_seq += 1
+        state.touched = True
+        return Outcome(status=status, object_type=object_type, object_id=object_id, data_seq=state.data_seq)
+
+    # ---- reference checks ----
+
+    def _household_in(self, state: _EventState, household_id: str | None, field_name: str = "household_id") -> None:
+        if household_id is not None and self.households.get(household_id) != state.event.id:
+            raise Invalid(field_name, "keluarga tidak ditemukan di kejadian ini (household not in this event)")
+
+    def _person_in(self, state: _EventState, person_id: str | None, field_name: str = "person_id") -> None:
+        if person_id is not None and self.persons.get(person_id) != state.event.id:
+            raise Invalid(field_name, "orang tidak ditemukan di kejadian ini (person not in this event)")
+
+    def _shelter_open(self, state: _EventState, shelter_id: str | None, at: datetime) -> None:
+        if shelter_id is None:
+            return
+        found = self.shelters.get(shelter_id)
+        if found is None or found[0] != state.event.id:
+            raise Invalid("shelter_id", "tempat penampungan tidak ditemukan di kejadian ini (shelter not in this event)")
+        if found[1] is not None and found[1] <= at:
+            raise Conflict("tempat penampungan sudah ditutup (the shelter is closed: no check-ins)")
+
+    def _kelurahan(self, code: str | None) -> None:
+        if code is not None and code not in ref_repo.kelurahan_codes(self.session):
+            raise Invalid("kelurahan_code", f"kode kelurahan {code} tidak dikenal (unknown kelurahan code)")
+
+    def _open_stay(self, state: _EventState, person_id: str, shelter_id: str, at: datetime, stay_id: str) -> None:
+        self.pending.stays[stay_id] = {"id": stay_id, "event_id": state.event.id, "person_id": person_id,
+                                       "shelter_id": shelter_id, "check_in": at, "check_out": None,
+                                       "created_by": self.actor.id, "created_at": self.now}
+        self.open_stays[person_id] = _OpenStay(stay_id, shelter_id, at)
+
+    def _close_stay(self, stay: _OpenStay, person_id: str, at: datetime) -> None:
+        if stay.stay_id in self.pending.stays:
+            self.pending.stays[stay.stay_id]["check_out"] = at
+        else:
+            self.pending.stay_closes[stay.stay_id] = at
+        self.open_stays[person_id] = None
+
+    # ---- handlers (checks first, then staging) ----
+
+    def _household(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        self._kelurahan(d.kelurahan_code)
+        hid = client_id or str(uuid.uuid4())
+        self.pending.households.append({
+            "id": hid, "event_id": state.event.id, "head_name": d.head_name, "kk_number": d.kk_number,
+            "kelurahan_code": d.kelurahan_code, "address": d.address, "created_by": self.actor.id,
+            "created_at": self.now})
+        self.households[hid] = state.event.id
+        return self._record(state, cmd.type, client_id, payload, hid, "household.create")
+
+    def _shelter(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        self._kelurahan(d.kelurahan_code)
+        sid = client_id or str(uuid.uuid4())
+        row = d.model_dump(exclude={"id"})
+        row.update(id=sid, event_id=state.event.id, opened_at=d.opened_at or self.now, closed_at=None, version=1,
+                   created_by=self.actor.id, created_at=self.now)
+        self.pending.shelters.append(row)
+        self.shelters[sid] = (state.event.id, None)
+        return self._record(state, cmd.type, client_id, payload, sid, "shelter.create")
+
+    def _person(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        at = d.registered_at or self.now
+        self._household_in(state, d.household_id)
+        self._shelter_open(state, d.shelter_id, at)
+        if d.nik and (state.event.id, d.nik) in self.niks:
+            raise Conflict(f"NIK sudah terdaftar di kejadian ini: orang {self.niks[(state.event.id, d.nik)]} "
+                           "(a person with this NIK is already registered in this event)")
+        pid = client_id or str(uuid.uuid4())
+        self.pending.persons.append({
+            "id": pid, "event_id": state.event.id, "household_id": d.household_id, "full_name": d.full_name,
+            "sex": d.sex, "birth_date": d.birth_date, "age_years": d.age_years, "nik": d.nik,
+            "vulnerabilities": d.vulnerabilities, "needs_psychosocial": d.needs_psychosocial,
+            "condition": d.condition, "registered_at": at, "version": 1, "created_by": self.actor.id,
+            "created_at": self.now})
+        self.persons[pid] = state.event.id
+        self.open_stays[pid] = None
+        if d.nik:
+            self.niks[(state.event.id, d.nik)] = pid
+        if d.shelter_id:
+            self._open_stay(state, pid, d.shelter_id, at, str(uuid.uuid5(STAY_NAMESPACE, pid)))
+        return self._record(state, cmd.type, client_id, payload, pid, "person.create")
+
+    def _check_in(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        person_id = cmd.person_id or d.person_id
+        at = d.at or self.now
+        self._person_in(state, person_id)
+        self._shelter_open(state, d.shelter_id, at)
+        current = self.open_stays.get(person_id)
+        if current is not None and current.shelter_id == d.shelter_id:
+            return self._record(state, cmd.type, client_id, payload, current.stay_id, "stay.check_in",
+                                status="unchanged", bump=False)
+        if current is not None and at < current.check_in:
+            raise Invalid("at", "waktu pindah sebelum check-in terakhir (transfer time is before the current check-in)")
+        if current is not None:
+            self._close_stay(current, person_id, at)
+        stay_id = client_id or str(uuid.uuid4())
+        self._open_stay(state, person_id, d.shelter_id, at, stay_id)
+        return self._record(state, cmd.type, client_id, payload, stay_id,
+                            "stay.transfer" if current is not None else "stay.check_in")
+
+    def _check_out(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        person_id = cmd.person_id or d.person_id
+        at = d.at or self.now
+        self._person_in(state, person_id)
+        current = self.open_stays.get(person_id)
+        if current is None:
+            raise Conflict("orang ini tidak sedang berada di tempat penampungan (no open stay to check out)")
+        if at < current.check_in:
+            raise Invalid("at", "waktu keluar sebelum waktu masuk (check-out is before the check-in)")
+        self._close_stay(current, person_id, at)
+        return self._record(state, cmd.type, client_id, payload, current.stay_id, "stay.check_out")
+
+    def _distribution(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        if d.item_code not in ref_repo.item_units(self.session):
+            raise Invalid("item_code", f"item {d.item_code} tidak ada di katalog (unknown item code)")
+        rule = state.profile_items.get(d.item_code)
+        if rule is not None and rule.get("basis") == "per_person_day" and d.shelter_id is None:
+            raise Invalid("shelter_id", f"item harian {d.item_code} dicatat per tempat penampungan: shelter_id wajib "
+                                        "(a per_person_day item needs shelter_id)")
+        if d.shelter_id is not None:
+            found = self.shelters.get(d.shelter_id)
+            if found is None or found[0] != state.event.id:
+                raise Invalid("shelter_id", "tempat penampungan tidak ditemukan di kejadian ini (shelter not in this event)")
+        self._person_in(state, d.person_id)
+        self._household_in(state, d.household_id)
+        did = client_id or str(uuid.uuid4())
+        self.pending.distributions.append({
+            "id": did, "event_id": state.event.id, "item_code": d.item_code, "quantity": d.quantity,
+            "delivered_at": d.delivered_at or self.now, "shelter_id": d.shelter_id, "person_id": d.person_id,
+            "household_id": d.household_id, "notes": d.notes, "created_by": self.actor.id, "created_at": self.now})
+        return self._record(state, cmd.type, client_id, payload, did, "distribution.create")
+
+    def _service(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        self._person_in(state, d.person_id)
+        sid = client_id or str(uuid.uuid4())
+        self.pending.services.append({
+            "id": sid, "event_id": state.event.id, "person_id": d.person_id, "kind": d.kind,
+            "delivered_at": d.delivered_at or self.now, "notes": d.notes, "created_by": self.actor.id,
+            "created_at": self.now})
+        return self._record(state, cmd.type, client_id, payload, sid, "service.create")

@@ -1,0 +1,78 @@
+"""Use cases for reading and changing persons and households (creates go through field_writes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from shared.db import UnitOfWork
+from shared.domain.access import Actor, can_see_names
+from shared.domain.vulnerability import explicit_only
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.models import Person
+from shared.repositories import people as people_repo
+from shared.schemas.people import PersonPublic, PersonUpdate
+from shared.services.bookkeeping import record_audit, record_event_write
+from shared.services.events import check_version, visible_event, writable_event
+from shared.services.presenters import person_public
+
+
+def require_names(actor: Actor) -> None:
+    """Persons and households carry personal data: pengamat gets 403."""
+    if not can_see_names(actor):
+        raise Forbidden("peran pengamat tidak dapat melihat data pribadi (observers see no personal data)")
+
+
+def visible_person(uow_session: object, actor: Actor, person_id: str) -> Person:
+    """Load-or-404 through the person's event (a relawan outside it gets 404)."""
+    require_names(actor)
+    person = people_repo.get_person(uow_session, person_id)  # type: ignore[arg-type]
+    if person is None:
+        raise NotFound("orang tidak ditemukan (person not found)")
+    visible_event(uow_session, actor, person.event_id)
+    return person
+
+
+def person_detail(uow: UnitOfWork, actor: Actor, person_id: str, tz: ZoneInfo, *, audit: bool = True) -> PersonPublic:
+    """One person's full record; reading it is recorded in the audit log."""
+    person = visible_person(uow.session, actor, person_id)
+    row = people_repo.get_person_row(uow.session, person.id)
+    assert row is not None
+    if audit:
+        record_audit(uow, actor, "person.read", "person", person.id, person.event_id)
+    return person_public(*row, tz, mask=False)
+
+
+def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpdate, if_match: str | None,
+                  notify: Callable[[str], None] | None) -> Person:
+    """Correct a person's record; a stale If-Match is 412."""
+    require_names(actor)
+    person = people_repo.get_person(uow.session, person_id)
+    if person is None:
+        raise NotFound("orang tidak ditemukan (person not found)")
+    event = writable_event(uow, actor, person.event_id)
+    uow.session.refresh(person)
+    check_version(person.version, if_match)
+    if event.status == "selesai":
+        raise Conflict("kejadian sudah selesai (the event is closed: selesai)")
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("household_id") is not None:
+        household = people_repo.get_household(uow.session, changes["household_id"])
+        if household is None or household.event_id != event.id:
+            raise Invalid("household_id", "keluarga tidak ditemukan di kejadian ini (household not in this event)")
+    if changes.get("nik"):
+        clash = people_repo.persons_by_nik(uow.session, [event.id], [changes["nik"]]).get((event.id, changes["nik"]))
+        if clash is not None and clash != person.id:
+            raise Conflict(f"NIK sudah terdaftar di kejadian ini: orang {clash} (NIK already registered in this event)")
+    if "birth_date" in changes and changes["birth_date"] is not None:
+        person.age_years = None
+    if "age_years" in changes and changes["age_years"] is not None:
+        person.birth_date = None
+    for name, value in changes.items():
+        if value is None and name in ("full_name", "sex", "needs_psychosocial", "condition", "vulnerabilities"):
+            continue
+        setattr(person, name, explicit_only(value) if name == "vulnerabilities" else value)
+    person.version += 1
+    uow.session.add(person)
+    record_event_write(uow, event, actor, "person.update", "person", person.id, notify)
+    return person

@@ -1,0 +1,32 @@
+"""Turn stored rows into answers, applying what the caller's role may see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from shared.domain.identity import mask_nik
+from shared.domain.vulnerability import age_at, effective_vulnerabilities
+from shared.models import Person
+from shared.schemas.people import PersonPublic
+
+
+def local_date(instant: datetime, tz: ZoneInfo) -> date:
+    return instant.astimezone(tz).date()
+
+
+def person_public(person: Person, event_started_at: datetime, open_shelter: str | None, has_stay: bool,
+                  tz: ZoneInfo, *, mask: bool) -> PersonPublic:
+    """A person answer: effective vulnerabilities, derived displacement, NIK masked when asked."""
+    start = local_date(event_started_at, tz)
+    return PersonPublic(
+        id=person.id, event_id=person.event_id, household_id=person.household_id, full_name=person.full_name,
+        sex=person.sex, birth_date=person.birth_date, age_years=person.age_years,
+        age=age_at(person.birth_date, person.age_years, start),
+        nik=mask_nik(person.nik) if mask else person.nik,
+        vulnerabilities=effective_vulnerabilities(person.vulnerabilities, person.birth_date, person.age_years, start),
+        needs_psychosocial=person.needs_psychosocial, condition=person.condition,
+        registered_at=person.registered_at,
+        displacement="mengungsi" if open_shelter else ("kembali" if has_stay else "terdampak"),
+        shelter_id=open_shelter, version=person.version, created_at=person.created_at,
+    )

@@ -1,0 +1,71 @@
+"""`POST /sync`: the field app's offline queue, applied in order, each record answered on its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.db import UnitOfWork
+from shared.domain.access import Actor
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StaleVersion
+from shared.schemas.sync import SYNC_SCHEMAS, SyncRecord, SyncResult
+from shared.services.field_writes import Command, FieldWriter
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """`field: reason; field: reason`, naming each field (never echoing the value: it may be a NIK)."""
+    parts = []
+    for e in err.errors(include_url=False, include_input=False):
+        loc = ".".join(str(x) for x in e["loc"]) or "data"
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def _status_of(err: DomainError) -> str:
+    if isinstance(err, Invalid):
+        return "invalid"
+    if isinstance(err, (Conflict, StaleVersion)):
+        return "conflict"
+    if isinstance(err, (Forbidden, NotFound)):
+        return "forbidden"
+    return "invalid"
+
+
+def _error_text(err: DomainError) -> str:
+    if isinstance(err, Invalid):
+        return ".".join(str(x) for x in err.loc[1:]) + ": " + err.message
+    return err.message
+
+
+def apply_sync(uow: UnitOfWork, actor: Actor, records: list[SyncRecord],
+               notify: Callable[[str], None] | None) -> list[SyncResult]:
+    """Validate every record, apply the valid ones in order in one transaction, answer each."""
+    results: list[SyncResult | None] = [None] * len(records)
+    commands: list[Command] = []
+    positions: list[int] = []
+    for index, record in enumerate(records):
+        raw_id = record.data.get("id")
+        client_id = raw_id if isinstance(raw_id, str) else None
+        schema = SYNC_SCHEMAS.get(record.type)
+        if schema is None:
+            results[index] = SyncResult(index=index, id=client_id, status="invalid",
+                                        error=f"type: jenis tidak dikenal {record.type!r} (unknown record type)")
+            continue
+        try:
+            data: Any = schema.model_validate(record.data)
+        except ValidationError as err:
+            results[index] = SyncResult(index=index, id=client_id, status="invalid", error=describe_validation_error(err))
+            continue
+        commands.append(Command(type=record.type, event_id=record.event_id, data=data))
+        positions.append(index)
+    writer = FieldWriter(uow, actor, notify)
+    for index, cmd, outcome in zip(positions, commands, writer.apply(commands), strict=True):
+        if outcome.error is not None:
+            results[index] = SyncResult(index=index, id=cmd.data.id, status=_status_of(outcome.error),  # type: ignore[arg-type]
+                                        error=_error_text(outcome.error))
+        else:
+            status = "created" if outcome.status == "created" else "duplicate"
+            results[index] = SyncResult(index=index, id=cmd.data.id, status=status, data_seq=outcome.data_seq)  # type: ignore[arg-type]
+    return [r for r in results if r is not None]
