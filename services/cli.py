@@ -24,10 +24,25 @@ from shared.config import ROOT, Settings, get_settings
 
 
 def cmd_db_upgrade(settings: Settings) -> int:
+    """Migrate, seed reference data, and create the first admin when there is none."""
+    from shared.db import make_database
     from shared.migrate import upgrade
+    from shared.services.accounts import ensure_admin
 
     upgrade(settings)
     print("database siap (schema at head, reference data seeded):", _safe_url(settings.database_url))
+    db = make_database(settings)
+    try:
+        generated = ensure_admin(db, settings.admin_password)
+    finally:
+        db.dispose()
+    if generated:
+        print("=" * 60)
+        print("Admin pertama dibuat / first admin created:")
+        print("  username: admin")
+        print(f"  password: {generated}")
+        print("Simpan sekarang: kata sandi ini tidak ditampilkan lagi (shown once).")
+        print("=" * 60)
     return 0
 
 
@@ -122,20 +137,7 @@ def _start_private_redis(settings: Settings) -> subprocess.Popen[bytes]:
 
 def cmd_run(settings: Settings) -> int:
     """The whole stack on one machine; Ctrl-C stops every part."""
-    from shared.db import make_database
-    from shared.services.accounts import ensure_admin
-
     cmd_db_upgrade(settings)
-    db = make_database(settings)
-    generated = ensure_admin(db, settings.admin_password)
-    db.dispose()
-    if generated:
-        print("=" * 60)
-        print("Admin pertama dibuat / first admin created:")
-        print("  username: admin")
-        print(f"  password: {generated}")
-        print("Simpan sekarang: kata sandi ini tidak ditampilkan lagi (shown once).")
-        print("=" * 60)
     children: list[subprocess.Popen[bytes]] = []
     if not _redis_answers(settings):
         children.append(_start_private_redis(settings))

@@ -87,9 +87,10 @@ def postgres_url() -> Iterator[str]:
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
+    tag = uuid.uuid4().hex[:8]
     values: dict[str, Any] = dict(env="test", database_url=database_url, redis_url=REDIS_URL,
                                   secret_key="test-secret-" + uuid.uuid4().hex,
-                                  redis_key_prefix="posko-test-" + uuid.uuid4().hex[:8])
+                                  redis_key_prefix=f"posko-test-{tag}", queue_name=f"posko-test-{tag}")
     values.update(overrides)
     return Settings(**values)
 

@@ -34,7 +34,10 @@ def _relay_loop(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_worker(settings: Settings | None = None, *, burst: bool = False) -> None:
+    from services.worker.jobs import configure
+
     settings = settings or get_settings()
+    configure(settings)
     connection: redis.Redis = connect(settings, timeout=10.0)
     queue = make_queue(settings, connection)
     stop = threading.Event()
