@@ -125,9 +125,9 @@ class UnitOfWork:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], object]] = []
 
-    def after_commit(self, fn: Callable[[], None]) -> None:
+    def after_commit(self, fn: Callable[[], object]) -> None:
         self._after_commit.append(fn)
 
     def run_after_commit(self) -> None:

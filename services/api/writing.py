@@ -31,7 +31,7 @@ def in_write_unit(db: Database, work: Callable[[UnitOfWork], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def apply_command(db: Database, actor: Actor, notify: Callable[[str], None], cmd: Command,
+def apply_command(db: Database, actor: Actor, notify: Callable[[str], object], cmd: Command,
                   present: Callable[[UnitOfWork, Outcome], Any], response: Response) -> Any:
     """Apply one field command and answer with the stored resource (201 created, 200 replay)."""
 

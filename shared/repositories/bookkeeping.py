@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, or_, tuple_, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from shared.db import utcnow
@@ -75,10 +75,10 @@ def list_audit(session: Session, *, event_id: str | None, object_id: str | None,
     if event_id:
         q = q.where(AuditLog.event_id == event_id)
     if object_id:
-        q = q.where(or_(AuditLog.object_id == object_id))
+        q = q.where(col(AuditLog.object_id) == object_id)
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = session.exec(q.order_by(col(AuditLog.id)).limit(limit).offset(offset)).all()
     return list(rows), total
 
 
-__all__ = ["find_operations", "insert_rows", "audit", "audit_row", "outbox_row", "tuple_"]
+__all__ = ["find_operations", "insert_rows", "audit", "audit_row", "outbox_row"]

@@ -67,7 +67,8 @@ def persons_by_nik(session: Session, event_ids: Iterable[str], niks: Iterable[st
         q = select(Person.event_id, Person.nik, Person.id).where(
             col(Person.event_id).in_(events), col(Person.nik).in_(part))
         for eid, nik, pid in session.exec(q).all():
-            out[(eid, nik)] = pid
+            if nik is not None:
+                out[(eid, nik)] = pid
     return out
 
 
@@ -80,8 +81,8 @@ def close_stays(session: Session, closes: dict[str, datetime]) -> None:
 
 def _open_stay_shelter(now: datetime) -> Any:
     return (
-        sa_select(Stay.shelter_id)
-        .where(Stay.person_id == Person.id, or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
+        sa_select(col(Stay.shelter_id))
+        .where(col(Stay.person_id) == col(Person.id), or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
         .order_by(col(Stay.check_in).desc())
         .limit(1)
         .scalar_subquery()
@@ -89,7 +90,7 @@ def _open_stay_shelter(now: datetime) -> Any:
 
 
 def _person_query(now: datetime) -> Any:
-    has_stay = exists().where(and_(Stay.person_id == Person.id, col(Stay.check_in) <= now))
+    has_stay = exists().where(and_(col(Stay.person_id) == col(Person.id), col(Stay.check_in) <= now))
     return select(Person, Event.started_at, _open_stay_shelter(now).label("shelter_id"), has_stay.label("has_stay")).join(
         Event, col(Event.id) == Person.event_id)
 
@@ -106,7 +107,7 @@ def list_person_rows(session: Session, event_id: str, *, q: str | None, shelter_
     filters: list[Any] = [Person.event_id == event_id]
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
-        filters.append(or_(func.lower(Person.full_name).like(like, escape="\\"), Person.nik == q))
+        filters.append(or_(func.lower(Person.full_name).like(like, escape="\\"), col(Person.nik) == q))
     if household_id:
         filters.append(Person.household_id == household_id)
     if condition:
@@ -163,7 +164,7 @@ def list_households(session: Session, event_id: str, *, q: str | None, limit: in
     query = select(Household).where(Household.event_id == event_id)
     if q:
         like = "%" + q.replace("%", "").lower() + "%"
-        query = query.where(or_(func.lower(Household.head_name).like(like), Household.kk_number == q))
+        query = query.where(or_(func.lower(Household.head_name).like(like), col(Household.kk_number) == q))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Household.created_at), col(Household.id)).limit(limit).offset(offset)).all()
     return list(rows), total

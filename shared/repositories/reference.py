@@ -15,8 +15,13 @@ _TTL_SECONDS = 30.0
 _cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
 
+def _bind_key(session: Session) -> str:
+    bind = session.get_bind()
+    return str(getattr(bind, "url", id(bind)))
+
+
 def _cached(session: Session, name: str, load: Any) -> Any:
-    key = (str(session.get_bind().url), name)
+    key = (_bind_key(session), name)
     hit = _cache.get(key)
     now = time.monotonic()
     if hit is not None and now - hit[0] < _TTL_SECONDS:
@@ -73,7 +78,7 @@ def latest_profiles(session: Session) -> list[StandardProfile]:
     newest = select(StandardProfile.code, func.max(StandardProfile.version).label("v")).group_by(
         StandardProfile.code).subquery()
     q = select(StandardProfile).join(
-        newest, (StandardProfile.code == newest.c.code) & (StandardProfile.version == newest.c.v))
+        newest, (col(StandardProfile.code) == newest.c.code) & (col(StandardProfile.version) == newest.c.v))
     rows = list(session.exec(q).all())
     return sorted(rows, key=lambda p: (not p.is_default, p.code))
 
@@ -97,14 +102,14 @@ def default_profile(session: Session) -> StandardProfile | None:
 
 def profile_body(session: Session, code: str, version: int) -> dict[str, Any]:
     """A profile version's rules; versions never change once stored, so they are cached for good."""
-    key = (str(session.get_bind().url), f"profile:{code}:{version}")
+    key = (_bind_key(session), f"profile:{code}:{version}")
     hit = _cache.get(key)
     if hit is not None:
         return hit[1]
     row = session.exec(select(StandardProfile.body).where(
         StandardProfile.code == code, StandardProfile.version == version)).one()
     _cache[key] = (float("inf"), row)
-    return row
+    return dict(row)
 
 
 def add_profile(session: Session, profile: StandardProfile) -> None:

@@ -12,7 +12,7 @@ from shared.repositories import bookkeeping
 
 
 def record_event_write(uow: UnitOfWork, event: Event, actor: Actor, action: str, object_type: str,
-                       object_id: str, notify: Callable[[str], None] | None) -> int:
+                       object_id: str, notify: Callable[[str], object] | None) -> int:
     """Bump `event.data_seq` (the row is locked by the caller) and stage outbox + audit rows."""
     event.data_seq += 1
     uow.session.add(event)

@@ -27,7 +27,7 @@ from shared.schemas.people import ShelterUpdate
 from shared.services.bookkeeping import record_event_write
 from shared.services.idempotency import fingerprint, same_content
 
-Notify = Callable[[str], None] | None
+Notify = Callable[[str], object] | None
 
 
 def visible_event(uow_session: Any, actor: Actor, event_id: str) -> Event:

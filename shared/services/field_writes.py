@@ -109,7 +109,7 @@ OP_OBJECT_TYPE = {
 class FieldWriter:
     """Applies commands inside one unit of work. Use once per transaction."""
 
-    def __init__(self, uow: UnitOfWork, actor: Actor, notify: Callable[[str], None] | None = None) -> None:
+    def __init__(self, uow: UnitOfWork, actor: Actor, notify: Callable[[str], object] | None = None) -> None:
         self.uow = uow
         self.session: Session = uow.session
         self.actor = actor
@@ -178,22 +178,27 @@ class FieldWriter:
                 event=ev, writable=can_write_event(self.actor, eid in members),
                 visible=can_see_event(self.actor, eid in members), data_seq=ev.data_seq,
                 profile_items={i["code"]: i for i in body.get("items", [])})
-        keys, hh, sh, pp, niks = [], set(), set(), set(), set()
+        keys: list[tuple[str, str]] = []
+        hh: set[str] = set()
+        sh: set[str] = set()
+        pp: set[str] = set()
+        niks: set[str] = set()
         for c in commands:
             d = c.data
             if getattr(d, "id", None):
                 keys.append((c.type, d.id))
-            hh.add(getattr(d, "household_id", None))
-            sh.add(getattr(d, "shelter_id", None))
-            pp.update({getattr(d, "person_id", None), c.person_id})
+            for bucket, ref in ((hh, getattr(d, "household_id", None)), (sh, getattr(d, "shelter_id", None)),
+                                (pp, getattr(d, "person_id", None)), (pp, c.person_id)):
+                if ref:
+                    bucket.add(ref)
             if c.type == "person" and d.nik:
                 niks.add(d.nik)
         self.ops = {k: {"event_id": op.event_id, "payload": op.payload, "object_id": op.object_id}
                     for k, op in bookkeeping.find_operations(s, keys).items()}
-        self.households = people_repo.household_events(s, hh - {None})
-        self.shelters = people_repo.shelters_by_id(s, sh - {None})
-        self.persons = people_repo.person_events(s, pp - {None})
-        stays = people_repo.open_stays(s, pp - {None}, self.now)
+        self.households = people_repo.household_events(s, hh)
+        self.shelters = people_repo.shelters_by_id(s, sh)
+        self.persons = people_repo.person_events(s, pp)
+        stays = people_repo.open_stays(s, pp, self.now)
         self.open_stays = {pid: _OpenStay(*row) for pid, row in stays.items()}
         self.niks = people_repo.persons_by_nik(s, event_ids, niks) if niks else {}
 

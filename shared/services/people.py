@@ -44,7 +44,7 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: str, tz: ZoneInfo, *
 
 
 def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpdate, if_match: str | None,
-                  notify: Callable[[str], None] | None) -> Person:
+                  notify: Callable[[str], object] | None) -> Person:
     """Correct a person's record; a stale If-Match is 412."""
     require_names(actor)
     person = people_repo.get_person(uow.session, person_id)

@@ -40,7 +40,7 @@ def _error_text(err: DomainError) -> str:
 
 
 def apply_sync(uow: UnitOfWork, actor: Actor, records: list[SyncRecord],
-               notify: Callable[[str], None] | None) -> list[SyncResult]:
+               notify: Callable[[str], object] | None) -> list[SyncResult]:
     """Validate every record, apply the valid ones in order in one transaction, answer each."""
     results: list[SyncResult | None] = [None] * len(records)
     commands: list[Command] = []
