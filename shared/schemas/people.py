@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from shared.domain.identity import kk_problem, nik_problem
 from shared.domain.vocabulary import Condition, Sex, ShelterKind, Vulnerability
@@ -30,6 +30,13 @@ def _check_nik(v: str | None) -> str | None:
     problem = nik_problem(v)
     if problem:
         raise ValueError(problem)
+    return v
+
+
+def _only_one_age(v: int | None, info: ValidationInfo) -> int | None:
+    """Checked on age_years (declared after birth_date) so the 422 names a field."""
+    if v is not None and info.data.get("birth_date") is not None:
+        raise ValueError("isi salah satu: birth_date atau age_years (give birth_date or age_years, not both)")
     return v
 
 
@@ -130,11 +137,7 @@ class _PersonFields(Input):
     def _explicit(cls, v: list[str]) -> list[str]:
         return explicit_only(v)  # balita/lansia are derived from age; sent as flags they are ignored
 
-    @model_validator(mode="after")
-    def _one_age_source(self) -> _PersonFields:
-        if self.birth_date is not None and self.age_years is not None:
-            raise ValueError("isi salah satu: birth_date atau age_years (give birth_date or age_years, not both)")
-        return self
+    _one_age = field_validator("age_years")(classmethod(lambda cls, v, info: _only_one_age(v, info)))
 
 
 class PersonCreate(_PersonFields):
@@ -165,11 +168,7 @@ class PersonUpdate(Input):
     def _explicit(cls, v: list[str] | None) -> list[str] | None:
         return None if v is None else explicit_only(v)
 
-    @model_validator(mode="after")
-    def _one_age_source(self) -> PersonUpdate:
-        if self.birth_date is not None and self.age_years is not None:
-            raise ValueError("isi salah satu: birth_date atau age_years (give birth_date or age_years, not both)")
-        return self
+    _one_age = field_validator("age_years")(classmethod(lambda cls, v, info: _only_one_age(v, info)))
 
 
 class PersonPublic(Output):
@@ -228,11 +227,12 @@ class DistributionCreate(Input):
     household_id: ObjectId | None = None
     notes: Notes | None = None
 
-    @model_validator(mode="after")
-    def _one_recipient(self) -> DistributionCreate:
-        if self.person_id is not None and self.household_id is not None:
+    @field_validator("household_id")
+    @classmethod
+    def _one_recipient(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and info.data.get("person_id") is not None:
             raise ValueError("pilih penerima person_id atau household_id, bukan keduanya (give person_id or household_id, not both)")
-        return self
+        return v
 
 
 class DistributionPublic(Output):
