@@ -147,9 +147,9 @@ def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate
 
 def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notify: Notify) -> tuple[EventMember, bool]:
     """Assign a volunteer to an event (admin, posko); adding an existing member changes nothing."""
+    event = writable_event(uow, actor, event_id)  # an unseen event is 404 before any 403
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko yang dapat menugaskan relawan (only admin and posko assign members)")
-    event = writable_event(uow, actor, event_id)
     user = user_repo.get_user(uow.session, user_id)
     if user is None:
         raise Invalid("user_id", "pengguna tidak ditemukan (unknown user)")
@@ -163,9 +163,9 @@ def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notif
 
 
 def remove_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notify: Notify) -> None:
+    event = writable_event(uow, actor, event_id)
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko yang dapat mengatur anggota (only admin and posko manage members)")
-    event = writable_event(uow, actor, event_id)
     if not user_repo.remove_member(uow.session, event_id, user_id):
         raise NotFound("anggota tidak ditemukan (member not found)")
     record_event_write(uow, event, actor, "member.remove", "user", str(user_id), notify)

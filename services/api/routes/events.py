@@ -69,10 +69,10 @@ def add_member(event_id: str, body: MemberAdd, actor: CurrentActor, db: DbDep, d
 
 @router.get("/events/{event_id}/members", response_model=Page[MemberPublic], summary="Anggota kejadian")
 def list_members(event_id: str, actor: CurrentActor, db: DbDep, page: PageParams) -> Page[MemberPublic]:
-    if not can_manage_events(actor):
-        raise Forbidden("hanya admin dan posko yang melihat anggota (only admin and posko see members)")
     with read_unit(db) as session:
-        event_service.visible_event(session, actor, event_id)
+        event_service.visible_event(session, actor, event_id)  # an unseen event is 404 before any 403
+        if not can_manage_events(actor):
+            raise Forbidden("hanya admin dan posko yang melihat anggota (only admin and posko see members)")
         rows, total = user_repo.list_members(session, event_id, limit=page[0], offset=page[1])
         items = [MemberPublic(event_id=m.event_id, user_id=m.user_id, username=u.username, full_name=u.full_name,
                               role=u.role, created_at=m.created_at) for m, u in rows]
