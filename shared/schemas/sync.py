@@ -19,9 +19,12 @@ SyncStatus = Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
 
 
 class SyncRecord(BaseModel):
-    type: str = Field(max_length=30)
-    event_id: str = Field(max_length=36)
-    data: dict[str, Any]
+    """One queued record. Its envelope is checked record by record (shared/services/sync.py), so one
+    corrupt record in a phone's queue is answered `invalid` instead of blocking every resend."""
+
+    type: Any = Field(default=None, description="household | person | check_in | check_out | distribution | service")
+    event_id: Any = Field(default=None, description="the event the record belongs to")
+    data: Any = Field(default=None, description="the body of the single endpoint plus a required id")
 
 
 class SyncRequest(BaseModel):

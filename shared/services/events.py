@@ -145,8 +145,11 @@ def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate
     return event
 
 
-def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notify: Notify) -> tuple[EventMember, bool]:
-    """Assign a volunteer to an event (admin, posko); adding an existing member changes nothing."""
+def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int,
+               notify: Notify) -> tuple[EventMember, bool, int]:
+    """Assign a volunteer to an event (admin, posko); adding an existing member changes nothing.
+
+    Returns (member, created, the event's data_seq)."""
     event = writable_event(uow, actor, event_id)  # an unseen event is 404 before any 403
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko yang dapat menugaskan relawan (only admin and posko assign members)")
@@ -155,20 +158,20 @@ def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notif
         raise Invalid("user_id", "pengguna tidak ditemukan (unknown user)")
     existing = uow.session.get(EventMember, (event_id, user_id))
     if existing is not None:
-        return existing, False
+        return existing, False, event.data_seq
     member = EventMember(event_id=event_id, user_id=user_id, added_by=actor.id)
     user_repo.add_member(uow.session, member)
-    record_event_write(uow, event, actor, "member.add", "user", str(user_id), notify)
-    return member, True
+    return member, True, record_event_write(uow, event, actor, "member.add", "user", str(user_id), notify)
 
 
-def remove_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notify: Notify) -> None:
+def remove_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notify: Notify) -> int:
+    """Take a volunteer off an event; returns the event's data_seq."""
     event = writable_event(uow, actor, event_id)
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko yang dapat mengatur anggota (only admin and posko manage members)")
     if not user_repo.remove_member(uow.session, event_id, user_id):
         raise NotFound("anggota tidak ditemukan (member not found)")
-    record_event_write(uow, event, actor, "member.remove", "user", str(user_id), notify)
+    return record_event_write(uow, event, actor, "member.remove", "user", str(user_id), notify)
 
 
 def update_shelter(uow: UnitOfWork, actor: Actor, event_id: str, shelter_id: str, data: ShelterUpdate,

@@ -39,6 +39,17 @@ def _error_text(err: DomainError) -> str:
     return err.message
 
 
+def _envelope_problem(record: SyncRecord) -> str | None:
+    if not isinstance(record.type, str) or record.type not in SYNC_SCHEMAS:
+        shown = record.type if isinstance(record.type, str) and len(record.type) <= 30 else "?"
+        return f"type: jenis tidak dikenal {shown!r} (unknown record type; one of {', '.join(SYNC_SCHEMAS)})"
+    if not isinstance(record.event_id, str) or not 1 <= len(record.event_id) <= 36:
+        return "event_id: wajib, teks sampai 36 karakter (event_id is required, a string of at most 36 characters)"
+    if not isinstance(record.data, dict):
+        return "data: harus berupa objek (data must be an object)"
+    return None
+
+
 def apply_sync(uow: UnitOfWork, actor: Actor, records: list[SyncRecord],
                notify: Callable[[str], object] | None) -> list[SyncResult]:
     """Validate every record, apply the valid ones in order in one transaction, answer each."""
@@ -46,13 +57,13 @@ def apply_sync(uow: UnitOfWork, actor: Actor, records: list[SyncRecord],
     commands: list[Command] = []
     positions: list[int] = []
     for index, record in enumerate(records):
-        raw_id = record.data.get("id")
-        client_id = raw_id if isinstance(raw_id, str) else None
-        schema = SYNC_SCHEMAS.get(record.type)
-        if schema is None:
-            results[index] = SyncResult(index=index, id=client_id, status="invalid",
-                                        error=f"type: jenis tidak dikenal {record.type!r} (unknown record type)")
+        raw_id = record.data.get("id") if isinstance(record.data, dict) else None
+        client_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 36 else None
+        problem = _envelope_problem(record)
+        if problem is not None:
+            results[index] = SyncResult(index=index, id=client_id, status="invalid", error=problem)
             continue
+        schema = SYNC_SCHEMAS[record.type]
         try:
             data: Any = schema.model_validate(record.data)
         except ValidationError as err:

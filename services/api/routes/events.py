@@ -58,12 +58,14 @@ def update_event(event_id: str, body: EventUpdate, actor: CurrentActor, db: DbDe
 def add_member(event_id: str, body: MemberAdd, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
                response: Response) -> MemberPublic:
     with write_unit(db) as uow:
-        member, created = event_service.add_member(uow, actor, event_id, body.user_id, dispatcher.event_changed)
+        member, created, data_seq = event_service.add_member(uow, actor, event_id, body.user_id,
+                                                             dispatcher.event_changed)
         user = user_repo.get_user(uow.session, member.user_id)
         assert user is not None
         answer = MemberPublic(event_id=member.event_id, user_id=member.user_id, username=user.username,
                               full_name=user.full_name, role=user.role, created_at=member.created_at)
     response.status_code = 201 if created else 200
+    set_data_seq(response, data_seq)
     return answer
 
 
@@ -82,8 +84,8 @@ def list_members(event_id: str, actor: CurrentActor, db: DbDep, page: PageParams
 @router.delete("/events/{event_id}/members/{user_id}", status_code=204, summary="Lepas relawan dari kejadian")
 def remove_member(event_id: str, user_id: int, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep) -> Response:
     with write_unit(db) as uow:
-        event_service.remove_member(uow, actor, event_id, user_id, dispatcher.event_changed)
-    return Response(status_code=204)
+        data_seq = event_service.remove_member(uow, actor, event_id, user_id, dispatcher.event_changed)
+    return Response(status_code=204, headers={"X-Data-Seq": str(data_seq)})
 
 
 @router.get("/events/{event_id}/audit", summary="Jejak audit kejadian (admin)")
