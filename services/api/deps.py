@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -24,15 +24,17 @@ class Unauthenticated(DomainError):
     status_code = 401
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The dependencies below only read app state: `async def` keeps them on the event loop instead of
+# costing a thread-pool round trip each on every request.
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_dispatcher(request: Request) -> Dispatcher:
+async def get_dispatcher(request: Request) -> Dispatcher:
     return request.app.state.dispatcher
 
 
@@ -67,10 +69,28 @@ def forget_actor(user_id: int) -> None:
             _actors.pop(key, None)
 
 
-def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
+_CLAIMS_CACHE_SIZE = 4096
+_claims: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _decode(settings: Settings, token: str) -> dict[str, Any] | None:
+    """Verified claims of a token; a verified token is remembered (its expiry is still checked)."""
+    key = (settings.secret_key, token)
+    claims = _claims.get(key)
+    if claims is not None:
+        return claims if claims["exp"] > time.time() else None
+    claims = decode_access_token(settings, token)
+    if claims is not None:
+        if len(_claims) >= _CLAIMS_CACHE_SIZE:
+            _claims.clear()
+        _claims[key] = claims
+    return claims
+
+
+async def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
     if not token:
         raise Unauthenticated("perlu masuk: kirim header Authorization: Bearer <token> (authentication required)")
-    claims = decode_access_token(request.app.state.settings, token)
+    claims = _decode(request.app.state.settings, token)
     if claims is None:
         raise Unauthenticated("token tidak sah atau kedaluwarsa (invalid or expired token)")
     try:

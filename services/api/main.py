@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.api import errors
+from services.api.group_writer import GroupWriter
 from services.api.middleware import BodyLimitMiddleware, install_log_redaction
 from services.api.routes import auth, events, health, logistics, people, reference, shelters, sync, users
 from shared.config import Settings, get_settings
@@ -28,11 +29,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = make_database(settings)
     dispatcher = Dispatcher(settings)
+    writer = GroupWriter(db, dispatcher.event_changed)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         install_log_redaction()
         yield
+        writer.close()
         dispatcher.close()
         db.dispose()
 
@@ -40,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.dispatcher = dispatcher
+    app.state.writer = writer
     app.state.login_throttle = LoginThrottle(settings)
     errors.install(app)
     app.include_router(health.router)

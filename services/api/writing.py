@@ -1,26 +1,29 @@
-"""Running one write as a unit of work: the X-Data-Seq header, 201 vs 200, and a retry on a race.
-
-On PostgreSQL two transactions can both find a client id unused and both insert it; the loser
-hits the primary key, and running it again answers it as the replay it is.
-"""
+"""Answering writes: X-Data-Seq, 201 vs 200, retries on a key race, and field commands through the
+process's group writer (services/api/group_writer.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi import Response
+from fastapi import Request, Response
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from shared.db import Database, UnitOfWork, write_unit
+from shared.db import Database, UnitOfWork, read_unit, write_unit
 from shared.domain.access import Actor
-from shared.services.field_writes import Command, FieldWriter, Outcome
+from shared.services.field_writes import Command, Outcome
 
 T = TypeVar("T")
 
 
 def in_write_unit(db: Database, work: Callable[[UnitOfWork], T]) -> T:
-    """Run `work` in a write transaction, once more if a concurrent insert of the same key won."""
+    """Run `work` in a write transaction, again if a concurrent insert of the same key won.
+
+    On PostgreSQL two transactions can both find a client id unused and both insert it; the loser
+    hits the primary key, and running it again answers it as the replay it is.
+    """
     for attempt in range(3):
         try:
             with write_unit(db) as uow:
@@ -31,21 +34,24 @@ def in_write_unit(db: Database, work: Callable[[UnitOfWork], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def apply_command(db: Database, actor: Actor, notify: Callable[[str], object], cmd: Command,
-                  present: Callable[[UnitOfWork, Outcome], Any], response: Response) -> Any:
-    """Apply one field command and answer with the stored resource (201 created, 200 replay)."""
+def _read(db: Database, present: Callable[[Session, Outcome], Any], outcome: Outcome) -> Any:
+    with read_unit(db) as session:
+        return present(session, outcome)
 
-    def work(uow: UnitOfWork) -> tuple[Outcome, Any]:
-        outcome = FieldWriter(uow, actor, notify).apply([cmd])[0]
-        if outcome.error is not None:
-            raise outcome.error
-        return outcome, present(uow, outcome)
 
-    outcome, body = in_write_unit(db, work)
+async def apply_command(request: Request, actor: Actor, cmd: Command, response: Response, *,
+                        from_row: Callable[[Outcome], Any],
+                        from_db: Callable[[Session, Outcome], Any]) -> Any:
+    """Apply one field command; answer 201 with what was stored, or 200 with the stored resource."""
+    outcome = await request.app.state.writer.submit(actor, cmd)
+    if outcome.error is not None:
+        raise outcome.error
     response.status_code = 201 if outcome.status == "created" else 200
     if outcome.data_seq is not None:
         response.headers["X-Data-Seq"] = str(outcome.data_seq)
-    return body
+    if outcome.status == "created" and outcome.row is not None:
+        return from_row(outcome)
+    return await run_in_threadpool(_read, request.app.state.db, from_db, outcome)
 
 
 def set_data_seq(response: Response, data_seq: int) -> None:

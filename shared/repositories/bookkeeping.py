@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from shared.db import utcnow
 from shared.models import AuditLog, ClientOperation, Outbox
+from shared.repositories.bulk import insert_many
 
 CHUNK = 400
 
@@ -28,9 +29,8 @@ def find_operations(session: Session, keys: Iterable[tuple[str, str]]) -> dict[t
 
 
 def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Set-based insert of plain dicts (one statement per chunk, no ORM identity bookkeeping)."""
-    if rows:
-        session.execute(insert(model), list(rows))
+    """Set-based insert of plain dicts with the same keys (one executemany, no ORM bookkeeping)."""
+    insert_many(session, model, rows)
 
 
 def audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:

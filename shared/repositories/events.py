@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shared.models import Event, EventMember
@@ -22,6 +25,29 @@ def lock_events(session: Session, event_ids: Iterable[str]) -> dict[str, Event]:
         return {}
     q = select(Event).where(col(Event.id).in_(ids)).order_by(col(Event.id)).with_for_update()
     return {e.id: e for e in session.exec(q).all()}
+
+
+@dataclass
+class EventRow:
+    """What the write path needs of an event, loaded without ORM identity bookkeeping."""
+
+    id: str
+    status: str
+    data_seq: int
+    standard_code: str
+    standard_version: int
+    started_at: datetime
+
+
+def lock_event_rows(session: Session, event_ids: Iterable[str]) -> dict[str, EventRow]:
+    """`lock_events` for the hot write path: plain rows, locked on PostgreSQL, in id order."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return {}
+    cols = [col(Event.id), col(Event.status), col(Event.data_seq), col(Event.standard_code),
+            col(Event.standard_version), col(Event.started_at)]
+    q = sa_select(*cols).where(col(Event.id).in_(ids)).order_by(col(Event.id)).with_for_update()
+    return {r[0]: EventRow(*r) for r in session.execute(q).all()}
 
 
 def set_data_seq(session: Session, event_id: str, data_seq: int) -> None:

@@ -79,16 +79,15 @@ def create_event(uow: UnitOfWork, actor: Actor, data: EventCreate) -> tuple[Even
     s = uow.session
     payload = fingerprint(data, ())
     if data.id:
-        ops = bookkeeping.find_operations(s, [("event", data.id)])
-        op = ops.get(("event", data.id))
-        if op is not None:
+        # The event row first, then its operation: both commit together, so a create that raced us
+        # and won is seen whole (on PostgreSQL each statement sees what committed before it began).
+        existing = event_repo.get_event(s, data.id)
+        op = bookkeeping.find_operations(s, [("event", data.id)]).get(("event", data.id))
+        if existing is not None and op is not None:
             if not same_content(op.payload, payload, ()):
                 raise Conflict(f"id {data.id} sudah dipakai untuk data lain (id already used with other content)")
-            event = event_repo.get_event(s, data.id)
-            if event is None:
-                raise Conflict("kejadian dengan id ini sudah dihapus (event with this id is gone)")
-            return event, False
-        if event_repo.get_event(s, data.id) is not None:
+            return existing, False
+        if existing is not None:
             raise Conflict(f"id {data.id} sudah dipakai (id already used)")
     _check_kelurahan(uow, data.kelurahan_codes, "kelurahan_codes")
     profile = ref_repo.latest_profile(s, data.standard_code) if data.standard_code else ref_repo.default_profile(s)

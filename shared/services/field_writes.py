@@ -27,7 +27,6 @@ from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from shared.models import (
     ClientOperation,
     Distribution,
-    Event,
     Household,
     Outbox,
     Person,
@@ -39,6 +38,7 @@ from shared.repositories import bookkeeping
 from shared.repositories import events as event_repo
 from shared.repositories import people as people_repo
 from shared.repositories import reference as ref_repo
+from shared.repositories.events import EventRow
 from shared.repositories.users import member_event_ids
 from shared.services.idempotency import fingerprint, same_content
 
@@ -68,6 +68,8 @@ class Outcome:
     object_id: str | None = None
     data_seq: int | None = None
     error: DomainError | None = None
+    row: dict[str, Any] | None = None  # what was stored, for answering without reading it back
+    event: EventRow | None = None
 
 
 @dataclass
@@ -79,7 +81,7 @@ class _OpenStay:
 
 @dataclass
 class _EventState:
-    event: Event
+    event: EventRow
     writable: bool
     visible: bool
     data_seq: int
@@ -170,7 +172,7 @@ class FieldWriter:
     def _prefetch(self, commands: Sequence[Command]) -> None:
         s = self.session
         event_ids = {c.event_id for c in commands}
-        locked = event_repo.lock_events(s, event_ids)
+        locked = event_repo.lock_event_rows(s, event_ids)
         members = member_event_ids(s, self.actor.id, locked) if self.actor.is_relawan else set()
         for eid, ev in locked.items():
             body = ref_repo.profile_body(s, ev.standard_code, ev.standard_version)
@@ -231,7 +233,8 @@ class FieldWriter:
         return Outcome(status="duplicate", object_type=OP_OBJECT_TYPE[cmd.type], object_id=op["object_id"])
 
     def _record(self, state: _EventState, cmd_type: str, client_id: str | None, payload: dict[str, Any],
-                object_id: str, action: str, *, status: Status = "created", bump: bool = True) -> Outcome:
+                object_id: str, action: str, *, status: Status = "created", bump: bool = True,
+                row: dict[str, Any] | None = None) -> Outcome:
         """Stage the bookkeeping of one applied record: idempotency key, audit row, data_seq."""
         object_type = OP_OBJECT_TYPE[cmd_type]
         if client_id:
@@ -240,11 +243,12 @@ class FieldWriter:
                                             "payload": payload, "object_type": object_type,
                                             "object_id": object_id, "created_at": self.now})
         if not bump:
-            return Outcome(status=status, object_type=object_type, object_id=object_id)
+            return Outcome(status=status, object_type=object_type, object_id=object_id, event=state.event)
         self.pending.audit.append(bookkeeping.audit_row(self.actor, action, object_type, object_id, state.event.id))
         state.data_seq += 1
         state.touched = True
-        return Outcome(status=status, object_type=object_type, object_id=object_id, data_seq=state.data_seq)
+        return Outcome(status=status, object_type=object_type, object_id=object_id, data_seq=state.data_seq,
+                       row=row, event=state.event)
 
     # ---- reference checks ----
 
@@ -287,12 +291,12 @@ class FieldWriter:
     def _household(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         self._kelurahan(d.kelurahan_code)
         hid = client_id or str(uuid.uuid4())
-        self.pending.households.append({
-            "id": hid, "event_id": state.event.id, "head_name": d.head_name, "kk_number": d.kk_number,
-            "kelurahan_code": d.kelurahan_code, "address": d.address, "created_by": self.actor.id,
-            "created_at": self.now})
+        row = {"id": hid, "event_id": state.event.id, "head_name": d.head_name, "kk_number": d.kk_number,
+               "kelurahan_code": d.kelurahan_code, "address": d.address, "created_by": self.actor.id,
+               "created_at": self.now}
+        self.pending.households.append(row)
         self.households[hid] = state.event.id
-        return self._record(state, cmd.type, client_id, payload, hid, "household.create")
+        return self._record(state, cmd.type, client_id, payload, hid, "household.create", row=row)
 
     def _shelter(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         self._kelurahan(d.kelurahan_code)
@@ -302,7 +306,7 @@ class FieldWriter:
                    created_by=self.actor.id, created_at=self.now)
         self.pending.shelters.append(row)
         self.shelters[sid] = (state.event.id, None)
-        return self._record(state, cmd.type, client_id, payload, sid, "shelter.create")
+        return self._record(state, cmd.type, client_id, payload, sid, "shelter.create", row=row)
 
     def _person(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         at = d.registered_at or self.now
@@ -312,19 +316,20 @@ class FieldWriter:
             raise Conflict(f"NIK sudah terdaftar di kejadian ini: orang {self.niks[(state.event.id, d.nik)]} "
                            "(a person with this NIK is already registered in this event)")
         pid = client_id or str(uuid.uuid4())
-        self.pending.persons.append({
-            "id": pid, "event_id": state.event.id, "household_id": d.household_id, "full_name": d.full_name,
-            "sex": d.sex, "birth_date": d.birth_date, "age_years": d.age_years, "nik": d.nik,
-            "vulnerabilities": d.vulnerabilities, "needs_psychosocial": d.needs_psychosocial,
-            "condition": d.condition, "registered_at": at, "version": 1, "created_by": self.actor.id,
-            "created_at": self.now})
+        row = {"id": pid, "event_id": state.event.id, "household_id": d.household_id, "full_name": d.full_name,
+               "sex": d.sex, "birth_date": d.birth_date, "age_years": d.age_years, "nik": d.nik,
+               "vulnerabilities": d.vulnerabilities, "needs_psychosocial": d.needs_psychosocial,
+               "condition": d.condition, "registered_at": at, "version": 1, "created_by": self.actor.id,
+               "created_at": self.now}
+        self.pending.persons.append(row)
         self.persons[pid] = state.event.id
         self.open_stays[pid] = None
         if d.nik:
             self.niks[(state.event.id, d.nik)] = pid
         if d.shelter_id:
             self._open_stay(state, pid, d.shelter_id, at, str(uuid.uuid5(STAY_NAMESPACE, pid)))
-        return self._record(state, cmd.type, client_id, payload, pid, "person.create")
+        return self._record(state, cmd.type, client_id, payload, pid, "person.create",
+                            row={**row, "shelter_id": d.shelter_id})
 
     def _check_in(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         person_id = cmd.person_id or d.person_id
@@ -342,7 +347,8 @@ class FieldWriter:
         stay_id = client_id or str(uuid.uuid4())
         self._open_stay(state, person_id, d.shelter_id, at, stay_id)
         return self._record(state, cmd.type, client_id, payload, stay_id,
-                            "stay.transfer" if current is not None else "stay.check_in")
+                            "stay.transfer" if current is not None else "stay.check_in",
+                            row=dict(self.pending.stays[stay_id]))
 
     def _check_out(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         person_id = cmd.person_id or d.person_id
@@ -354,7 +360,9 @@ class FieldWriter:
         if at < current.check_in:
             raise Invalid("at", "waktu keluar sebelum waktu masuk (check-out is before the check-in)")
         self._close_stay(current, person_id, at)
-        return self._record(state, cmd.type, client_id, payload, current.stay_id, "stay.check_out")
+        row = {"id": current.stay_id, "event_id": state.event.id, "person_id": person_id,
+               "shelter_id": current.shelter_id, "check_in": current.check_in, "check_out": at}
+        return self._record(state, cmd.type, client_id, payload, current.stay_id, "stay.check_out", row=row)
 
     def _distribution(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         if d.item_code not in ref_repo.item_units(self.session):
@@ -370,17 +378,17 @@ class FieldWriter:
         self._person_in(state, d.person_id)
         self._household_in(state, d.household_id)
         did = client_id or str(uuid.uuid4())
-        self.pending.distributions.append({
-            "id": did, "event_id": state.event.id, "item_code": d.item_code, "quantity": d.quantity,
-            "delivered_at": d.delivered_at or self.now, "shelter_id": d.shelter_id, "person_id": d.person_id,
-            "household_id": d.household_id, "notes": d.notes, "created_by": self.actor.id, "created_at": self.now})
-        return self._record(state, cmd.type, client_id, payload, did, "distribution.create")
+        row = {"id": did, "event_id": state.event.id, "item_code": d.item_code, "quantity": d.quantity,
+               "delivered_at": d.delivered_at or self.now, "shelter_id": d.shelter_id, "person_id": d.person_id,
+               "household_id": d.household_id, "notes": d.notes, "created_by": self.actor.id, "created_at": self.now}
+        self.pending.distributions.append(row)
+        return self._record(state, cmd.type, client_id, payload, did, "distribution.create", row=row)
 
     def _service(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         self._person_in(state, d.person_id)
         sid = client_id or str(uuid.uuid4())
-        self.pending.services.append({
-            "id": sid, "event_id": state.event.id, "person_id": d.person_id, "kind": d.kind,
-            "delivered_at": d.delivered_at or self.now, "notes": d.notes, "created_by": self.actor.id,
-            "created_at": self.now})
-        return self._record(state, cmd.type, client_id, payload, sid, "service.create")
+        row = {"id": sid, "event_id": state.event.id, "person_id": d.person_id, "kind": d.kind,
+               "delivered_at": d.delivered_at or self.now, "notes": d.notes, "created_by": self.actor.id,
+               "created_at": self.now}
+        self.pending.services.append(row)
+        return self._record(state, cmd.type, client_id, payload, sid, "service.create", row=row)

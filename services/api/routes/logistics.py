@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from services.api.deps import CurrentActor, DbDep, DispatcherDep, PageParams
+from services.api.deps import CurrentActor, DbDep, PageParams
 from services.api.writing import apply_command
-from shared.db import UnitOfWork, read_unit
+from shared.db import read_unit
 from shared.errors import NotFound
 from shared.repositories import people as people_repo
 from shared.schemas.common import Page
 from shared.schemas.people import DistributionCreate, DistributionPublic, ServiceCreate, ServicePublic
 from shared.services import events as event_service
-from shared.services.field_writes import Command, Outcome
+from shared.services.field_writes import Command
 from shared.services.people import require_names
 
 router = APIRouter(tags=["logistics"])
@@ -20,12 +20,12 @@ router = APIRouter(tags=["logistics"])
 
 @router.post("/events/{event_id}/distributions", response_model=DistributionPublic, status_code=201,
              summary="Catat penyaluran bantuan", responses={200: {"description": "replay of the same id"}})
-def create_distribution(event_id: str, body: DistributionCreate, actor: CurrentActor, db: DbDep,
-                        dispatcher: DispatcherDep, response: Response) -> DistributionPublic:
-    def present(uow: UnitOfWork, outcome: Outcome) -> DistributionPublic:
-        return DistributionPublic.model_validate(people_repo.get_distribution(uow.session, outcome.object_id))  # type: ignore[arg-type]
-
-    return apply_command(db, actor, dispatcher.event_changed, Command("distribution", event_id, body), present, response)
+async def create_distribution(event_id: str, body: DistributionCreate, actor: CurrentActor, request: Request,
+                              response: Response) -> DistributionPublic:
+    return await apply_command(
+        request, actor, Command("distribution", event_id, body), response,
+        from_row=lambda o: DistributionPublic.model_validate(o.row),
+        from_db=lambda s, o: DistributionPublic.model_validate(people_repo.get_distribution(s, o.object_id)))
 
 
 @router.get("/events/{event_id}/distributions", response_model=Page[DistributionPublic], summary="Daftar penyaluran")
@@ -54,14 +54,13 @@ def get_distribution(event_id: str, distribution_id: str, actor: CurrentActor, d
 @router.post("/events/{event_id}/services", response_model=ServicePublic, status_code=201,
              summary="Catat layanan (penanganan khusus, psikososial)",
              responses={200: {"description": "replay of the same id"}})
-def create_service(event_id: str, body: ServiceCreate, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
-                   response: Response) -> ServicePublic:
+async def create_service(event_id: str, body: ServiceCreate, actor: CurrentActor, request: Request,
+                         response: Response) -> ServicePublic:
     require_names(actor)
-
-    def present(uow: UnitOfWork, outcome: Outcome) -> ServicePublic:
-        return ServicePublic.model_validate(people_repo.get_service(uow.session, outcome.object_id))  # type: ignore[arg-type]
-
-    return apply_command(db, actor, dispatcher.event_changed, Command("service", event_id, body), present, response)
+    return await apply_command(
+        request, actor, Command("service", event_id, body), response,
+        from_row=lambda o: ServicePublic.model_validate(o.row),
+        from_db=lambda s, o: ServicePublic.model_validate(people_repo.get_service(s, o.object_id)))
 
 
 @router.get("/events/{event_id}/services", response_model=Page[ServicePublic],

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from services.api.deps import CurrentActor, DbDep, DispatcherDep, IfMatch, PageParams
 from services.api.writing import apply_command, set_data_seq
-from shared.db import UnitOfWork, read_unit, write_unit
-from shared.domain.access import masks_nik_in_lists
+from shared.db import Database, read_unit, write_unit
+from shared.domain.access import Actor, masks_nik_in_lists
 from shared.domain.identity import mask_nik
 from shared.errors import NotFound
 from shared.repositories import people as people_repo
@@ -45,14 +49,13 @@ def _household_public(session, household, *, mask: bool) -> HouseholdPublic:  # 
 
 @router.post("/events/{event_id}/households", response_model=HouseholdPublic, status_code=201,
              summary="Daftarkan keluarga", responses={200: {"description": "replay of the same id"}})
-def create_household(event_id: str, body: HouseholdCreate, actor: CurrentActor, db: DbDep,
-                     dispatcher: DispatcherDep, response: Response) -> HouseholdPublic:
+async def create_household(event_id: str, body: HouseholdCreate, actor: CurrentActor, request: Request,
+                           response: Response) -> HouseholdPublic:
     people_service.require_names(actor)
-
-    def present(uow: UnitOfWork, outcome: Outcome) -> HouseholdPublic:
-        return _household_public(uow.session, people_repo.get_household(uow.session, outcome.object_id), mask=False)  # type: ignore[arg-type]
-
-    return apply_command(db, actor, dispatcher.event_changed, Command("household", event_id, body), present, response)
+    return await apply_command(
+        request, actor, Command("household", event_id, body), response,
+        from_row=lambda o: HouseholdPublic.model_validate(o.row),
+        from_db=lambda s, o: _household_public(s, people_repo.get_household(s, o.object_id), mask=False))
 
 
 @router.get("/events/{event_id}/households", response_model=Page[HouseholdPublic], summary="Daftar keluarga")
@@ -89,17 +92,23 @@ def get_household(event_id: str, household_id: str, actor: CurrentActor, db: DbD
 @router.post("/events/{event_id}/persons", response_model=PersonPublic, status_code=201,
              summary="Daftarkan orang (shelter_id membuka masa tinggal)",
              responses={200: {"description": "replay of the same id"}})
-def create_person(event_id: str, body: PersonCreate, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
-                  request: Request, response: Response) -> PersonPublic:
+async def create_person(event_id: str, body: PersonCreate, actor: CurrentActor, request: Request,
+                        response: Response) -> PersonPublic:
     people_service.require_names(actor)
     tz = _tz(request)
 
-    def present(uow: UnitOfWork, outcome: Outcome) -> PersonPublic:
-        row = people_repo.get_person_row(uow.session, outcome.object_id)  # type: ignore[arg-type]
+    def from_row(o: Outcome) -> PersonPublic:
+        assert o.row is not None and o.event is not None
+        return person_public(SimpleNamespace(**o.row), o.event.started_at, o.row["shelter_id"],
+                             o.row["shelter_id"] is not None, tz, mask=False)
+
+    def from_db(session: Session, o: Outcome) -> PersonPublic:
+        row = people_repo.get_person_row(session, o.object_id)  # type: ignore[arg-type]
         assert row is not None
         return person_public(*row, tz, mask=False)
 
-    return apply_command(db, actor, dispatcher.event_changed, Command("person", event_id, body), present, response)
+    return await apply_command(request, actor, Command("person", event_id, body), response,
+                               from_row=from_row, from_db=from_db)
 
 
 @router.get("/events/{event_id}/persons", response_model=Page[PersonPublic],
@@ -144,28 +153,31 @@ def list_stays(person_id: str, actor: CurrentActor, db: DbDep) -> list[StayPubli
         return [StayPublic.model_validate(s) for s in people_repo.list_stays(session, person.id)]
 
 
-def _stay_command(db, actor, dispatcher, person_id: str, kind: str, body, response: Response) -> StayPublic:  # type: ignore[no-untyped-def]
+def _person_event(db: Database, actor: Actor, person_id: str) -> str:
     with read_unit(db) as session:
-        person = people_service.visible_person(session, actor, person_id)
+        return people_service.visible_person(session, actor, person_id).event_id
 
-    def present(uow: UnitOfWork, outcome: Outcome) -> StayPublic:
-        return StayPublic.model_validate(people_repo.get_stay(uow.session, outcome.object_id))  # type: ignore[arg-type]
 
-    cmd = Command(kind, person.event_id, body, person_id=person.id)
-    return apply_command(db, actor, dispatcher.event_changed, cmd, present, response)
+async def _stay_command(request: Request, actor: Actor, person_id: str, kind: str, body: CheckIn | CheckOut,
+                        response: Response) -> StayPublic:
+    event_id = await run_in_threadpool(_person_event, request.app.state.db, actor, person_id)
+    return await apply_command(
+        request, actor, Command(kind, event_id, body, person_id=person_id), response,
+        from_row=lambda o: StayPublic.model_validate(o.row),
+        from_db=lambda s, o: StayPublic.model_validate(people_repo.get_stay(s, o.object_id)))
 
 
 @router.post("/persons/{person_id}/check-in", response_model=StayPublic, status_code=201,
              summary="Masuk tempat penampungan (pindah menutup masa tinggal sebelumnya)",
              responses={200: {"description": "already in this shelter, or a replay of the same id"}})
-def check_in(person_id: str, body: CheckIn, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
-             response: Response) -> StayPublic:
-    return _stay_command(db, actor, dispatcher, person_id, "check_in", body, response)
+async def check_in(person_id: str, body: CheckIn, actor: CurrentActor, request: Request,
+                   response: Response) -> StayPublic:
+    return await _stay_command(request, actor, person_id, "check_in", body, response)
 
 
 @router.post("/persons/{person_id}/check-out", response_model=StayPublic, summary="Keluar dari tempat penampungan")
-def check_out(person_id: str, body: CheckOut, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
-              response: Response) -> StayPublic:
-    answer = _stay_command(db, actor, dispatcher, person_id, "check_out", body, response)
+async def check_out(person_id: str, body: CheckOut, actor: CurrentActor, request: Request,
+                    response: Response) -> StayPublic:
+    answer = await _stay_command(request, actor, person_id, "check_out", body, response)
     response.status_code = 200
     return answer

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.api.deps import CurrentActor, DbDep, DispatcherDep, IfMatch, PageParams
 from services.api.writing import apply_command, set_data_seq
-from shared.db import UnitOfWork, read_unit, write_unit
+from shared.db import read_unit, write_unit
 from shared.errors import NotFound
 from shared.repositories import people as people_repo
 from shared.schemas.common import Page
 from shared.schemas.people import ShelterCreate, ShelterPublic, ShelterUpdate
 from shared.services import events as event_service
-from shared.services.field_writes import Command, Outcome
+from shared.services.field_writes import Command
 
 router = APIRouter(tags=["shelters"])
 
@@ -25,12 +25,12 @@ def _public(session, shelter) -> ShelterPublic:  # type: ignore[no-untyped-def]
 
 @router.post("/events/{event_id}/shelters", response_model=ShelterPublic, status_code=201,
              summary="Buka tempat penampungan", responses={200: {"description": "replay of the same id"}})
-def create_shelter(event_id: str, body: ShelterCreate, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
-                   response: Response) -> ShelterPublic:
-    def present(uow: UnitOfWork, outcome: Outcome) -> ShelterPublic:
-        return _public(uow.session, people_repo.get_shelter(uow.session, outcome.object_id))  # type: ignore[arg-type]
-
-    return apply_command(db, actor, dispatcher.event_changed, Command("shelter", event_id, body), present, response)
+async def create_shelter(event_id: str, body: ShelterCreate, actor: CurrentActor, request: Request,
+                         response: Response) -> ShelterPublic:
+    return await apply_command(
+        request, actor, Command("shelter", event_id, body), response,
+        from_row=lambda o: ShelterPublic.model_validate(o.row),
+        from_db=lambda s, o: _public(s, people_repo.get_shelter(s, o.object_id)))
 
 
 @router.get("/events/{event_id}/shelters", response_model=Page[ShelterPublic], summary="Daftar tempat penampungan")
