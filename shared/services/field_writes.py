@@ -71,6 +71,12 @@ class Outcome:
     row: dict[str, Any] | None = None  # what was stored, for answering without reading it back
     event: EventRow | None = None
 
+    @property
+    def stored_id(self) -> str:
+        """The id of the stored object (only for outcomes without an error)."""
+        assert self.object_id is not None, "an outcome with an error stored nothing"
+        return self.object_id
+
 
 @dataclass
 class _OpenStay:

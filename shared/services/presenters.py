@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.domain.identity import mask_nik
@@ -15,7 +16,7 @@ def local_date(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
-def person_public(person: Person, event_started_at: datetime, open_shelter: str | None, has_stay: bool,
+def person_public(person: Person | Any, event_started_at: datetime, open_shelter: str | None, has_stay: bool,
                   tz: ZoneInfo, *, mask: bool) -> PersonPublic:
     """A person answer: effective vulnerabilities, derived displacement, NIK masked when asked."""
     start = local_date(event_started_at, tz)

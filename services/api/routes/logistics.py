@@ -25,7 +25,7 @@ async def create_distribution(event_id: str, body: DistributionCreate, actor: Cu
     return await apply_command(
         request, actor, Command("distribution", event_id, body), response,
         from_row=lambda o: DistributionPublic.model_validate(o.row),
-        from_db=lambda s, o: DistributionPublic.model_validate(people_repo.get_distribution(s, o.object_id)))
+        from_db=lambda s, o: DistributionPublic.model_validate(people_repo.get_distribution(s, o.stored_id)))
 
 
 @router.get("/events/{event_id}/distributions", response_model=Page[DistributionPublic], summary="Daftar penyaluran")
@@ -60,7 +60,7 @@ async def create_service(event_id: str, body: ServiceCreate, actor: CurrentActor
     return await apply_command(
         request, actor, Command("service", event_id, body), response,
         from_row=lambda o: ServicePublic.model_validate(o.row),
-        from_db=lambda s, o: ServicePublic.model_validate(people_repo.get_service(s, o.object_id)))
+        from_db=lambda s, o: ServicePublic.model_validate(people_repo.get_service(s, o.stored_id)))
 
 
 @router.get("/events/{event_id}/services", response_model=Page[ServicePublic],

@@ -55,7 +55,7 @@ async def create_household(event_id: str, body: HouseholdCreate, actor: CurrentA
     return await apply_command(
         request, actor, Command("household", event_id, body), response,
         from_row=lambda o: HouseholdPublic.model_validate(o.row),
-        from_db=lambda s, o: _household_public(s, people_repo.get_household(s, o.object_id), mask=False))
+        from_db=lambda s, o: _household_public(s, people_repo.get_household(s, o.stored_id), mask=False))
 
 
 @router.get("/events/{event_id}/households", response_model=Page[HouseholdPublic], summary="Daftar keluarga")
@@ -103,7 +103,7 @@ async def create_person(event_id: str, body: PersonCreate, actor: CurrentActor, 
                              o.row["shelter_id"] is not None, tz, mask=False)
 
     def from_db(session: Session, o: Outcome) -> PersonPublic:
-        row = people_repo.get_person_row(session, o.object_id)  # type: ignore[arg-type]
+        row = people_repo.get_person_row(session, o.stored_id)  # type: ignore[arg-type]
         assert row is not None
         return person_public(*row, tz, mask=False)
 
@@ -164,7 +164,7 @@ async def _stay_command(request: Request, actor: Actor, person_id: str, kind: st
     return await apply_command(
         request, actor, Command(kind, event_id, body, person_id=person_id), response,
         from_row=lambda o: StayPublic.model_validate(o.row),
-        from_db=lambda s, o: StayPublic.model_validate(people_repo.get_stay(s, o.object_id)))
+        from_db=lambda s, o: StayPublic.model_validate(people_repo.get_stay(s, o.stored_id)))
 
 
 @router.post("/persons/{person_id}/check-in", response_model=StayPublic, status_code=201,

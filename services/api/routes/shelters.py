@@ -30,7 +30,7 @@ async def create_shelter(event_id: str, body: ShelterCreate, actor: CurrentActor
     return await apply_command(
         request, actor, Command("shelter", event_id, body), response,
         from_row=lambda o: ShelterPublic.model_validate(o.row),
-        from_db=lambda s, o: _public(s, people_repo.get_shelter(s, o.object_id)))
+        from_db=lambda s, o: _public(s, people_repo.get_shelter(s, o.stored_id)))
 
 
 @router.get("/events/{event_id}/shelters", response_model=Page[ShelterPublic], summary="Daftar tempat penampungan")
