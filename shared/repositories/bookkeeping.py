@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, update
@@ -16,16 +17,19 @@ CHUNK = 400
 
 
 def find_operations(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ClientOperation]:
-    """Stored client operations for (kind, id) pairs."""
-    wanted = sorted(set(keys))
+    """Stored client operations for (kind, id) pairs (by kind, so the primary key index is used)."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, op_id in set(keys):
+        by_kind.setdefault(kind, []).append(op_id)
     found: dict[tuple[str, str], ClientOperation] = {}
-    for i in range(0, len(wanted), CHUNK):
-        part = wanted[i : i + CHUNK]
-        ids = list({k[1] for k in part})
-        q = select(ClientOperation).where(col(ClientOperation.id).in_(ids))
-        for op in session.exec(q).all():
-            found[(op.kind, op.id)] = op
-    return {k: v for k, v in found.items() if k in set(wanted)}
+    for kind, ids in by_kind.items():
+        ids.sort()
+        for i in range(0, len(ids), CHUNK):
+            q = select(ClientOperation).where(ClientOperation.kind == kind,
+                                              col(ClientOperation.id).in_(ids[i : i + CHUNK]))
+            for op in session.exec(q).all():
+                found[(op.kind, op.id)] = op
+    return found
 
 
 def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -37,8 +41,9 @@ def audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     insert_rows(session, AuditLog, rows)
 
 
-def audit_row(actor: Any, action: str, object_type: str, object_id: str, event_id: str | None) -> dict[str, Any]:
-    return {"at": utcnow(), "actor_id": actor.id, "actor_username": actor.username, "action": action,
+def audit_row(actor: Any, action: str, object_type: str, object_id: str, event_id: str | None,
+              at: datetime | None = None) -> dict[str, Any]:
+    return {"at": at or utcnow(), "actor_id": actor.id, "actor_username": actor.username, "action": action,
             "object_type": object_type, "object_id": object_id, "event_id": event_id}
 
 

@@ -8,25 +8,28 @@ them (see shared.db.UTCDateTime), so rows written either way read back the same.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import JSON, Date, Table
 from sqlmodel import Session
 
 from shared.db import UTCDateTime
-
-_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for SQLite DATETIME
 
 
 def _utc_naive(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
 
 
+@lru_cache(maxsize=4096)  # a batch shares a handful of instants (its "now", the times a phone sent)
 def _sqlite_instant(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).strftime(_SQLITE_DATETIME)
+    """SQLAlchemy's SQLite DATETIME storage format: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_date(value: date | None) -> str | None:
@@ -34,7 +37,7 @@ def _sqlite_date(value: date | None) -> str | None:
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"))
+    return None if value is None else to_json(value).decode()
 
 
 def _identity(value: Any) -> Any:
@@ -71,6 +74,11 @@ def insert_many(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
         plan = (sql, [_converter(table.c[name], sqlite) for name in names])
         _plans[key] = plan
     sql, converters = plan
-    pairs = list(zip(names, converters, strict=True))
-    params = [tuple(conv(row[name]) for name, conv in pairs) for row in rows]
+    convert = [(i, conv) for i, conv in enumerate(converters) if conv is not _identity]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [row[name] for name in names]
+        for i, conv in convert:
+            values[i] = conv(values[i])
+        params.append(tuple(values))
     conn.exec_driver_sql(sql, params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Generic, TypeVar
 from uuid import UUID
@@ -37,8 +38,13 @@ def _date_not_in_future(value: date) -> date:
     return value
 
 
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def _canonical_uuid(value: object) -> object:
     if isinstance(value, str):
+        if _CANONICAL_UUID.match(value):  # the common case, without building a UUID
+            return value
         try:
             return str(UUID(value))
         except ValueError as exc:

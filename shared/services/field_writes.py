@@ -250,7 +250,8 @@ class FieldWriter:
                                             "object_id": object_id, "created_at": self.now})
         if not bump:
             return Outcome(status=status, object_type=object_type, object_id=object_id, event=state.event)
-        self.pending.audit.append(bookkeeping.audit_row(self.actor, action, object_type, object_id, state.event.id))
+        self.pending.audit.append(bookkeeping.audit_row(self.actor, action, object_type, object_id, state.event.id,
+                                                        self.now))
         state.data_seq += 1
         state.touched = True
         return Outcome(status=status, object_type=object_type, object_id=object_id, data_seq=state.data_seq,

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from shared.db import UnitOfWork
 from shared.domain.access import Actor
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StaleVersion
-from shared.schemas.sync import SYNC_SCHEMAS, SyncRecord, SyncResult
+from shared.schemas.sync import SYNC_SCHEMAS, SyncRecord
 from shared.services.field_writes import Command, FieldWriter
 
 
@@ -39,6 +39,12 @@ def _error_text(err: DomainError) -> str:
     return err.message
 
 
+def _result(*, index: int, id: str | None, status: str, error: str | None = None,
+            data_seq: int | None = None) -> dict[str, Any]:
+    """One answer of the batch, shaped as `SyncResult` (plain data: a batch has up to 1,000 of them)."""
+    return {"index": index, "id": id, "status": status, "error": error, "data_seq": data_seq}
+
+
 def _envelope_problem(record: SyncRecord) -> str | None:
     if not isinstance(record.type, str) or record.type not in SYNC_SCHEMAS:
         shown = record.type if isinstance(record.type, str) and len(record.type) <= 30 else "?"
@@ -51,9 +57,9 @@ def _envelope_problem(record: SyncRecord) -> str | None:
 
 
 def apply_sync(uow: UnitOfWork, actor: Actor, records: list[SyncRecord],
-               notify: Callable[[str], object] | None) -> list[SyncResult]:
+               notify: Callable[[str], object] | None) -> list[dict[str, Any]]:
     """Validate every record, apply the valid ones in order in one transaction, answer each."""
-    results: list[SyncResult | None] = [None] * len(records)
+    results: list[dict[str, Any] | None] = [None] * len(records)
     commands: list[Command] = []
     positions: list[int] = []
     for index, record in enumerate(records):
@@ -61,22 +67,22 @@ def apply_sync(uow: UnitOfWork, actor: Actor, records: list[SyncRecord],
         client_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 36 else None
         problem = _envelope_problem(record)
         if problem is not None:
-            results[index] = SyncResult(index=index, id=client_id, status="invalid", error=problem)
+            results[index] = _result(index=index, id=client_id, status="invalid", error=problem)
             continue
         schema = SYNC_SCHEMAS[record.type]
         try:
             data: Any = schema.model_validate(record.data)
         except ValidationError as err:
-            results[index] = SyncResult(index=index, id=client_id, status="invalid", error=describe_validation_error(err))
+            results[index] = _result(index=index, id=client_id, status="invalid", error=describe_validation_error(err))
             continue
         commands.append(Command(type=record.type, event_id=record.event_id, data=data))
         positions.append(index)
     writer = FieldWriter(uow, actor, notify)
     for index, cmd, outcome in zip(positions, commands, writer.apply(commands), strict=True):
         if outcome.error is not None:
-            results[index] = SyncResult(index=index, id=cmd.data.id, status=_status_of(outcome.error),  # type: ignore[arg-type]
+            results[index] = _result(index=index, id=cmd.data.id, status=_status_of(outcome.error),
                                         error=_error_text(outcome.error))
         else:
             status = "created" if outcome.status == "created" else "duplicate"
-            results[index] = SyncResult(index=index, id=cmd.data.id, status=status, data_seq=outcome.data_seq)  # type: ignore[arg-type]
+            results[index] = _result(index=index, id=cmd.data.id, status=status, data_seq=outcome.data_seq)
     return [r for r in results if r is not None]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from pydantic_core import to_json
 
 from services.api.deps import CurrentActor, DbDep, DispatcherDep, SettingsDep
 from services.api.writing import in_write_unit
@@ -17,9 +18,10 @@ router = APIRouter(tags=["sync"])
              summary="Kirim antrean luring: catatan diterapkan berurutan, masing-masing dijawab",
              responses={413: {"description": "more than 1,000 records"}})
 def sync(body: SyncRequest, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
-         settings: SettingsDep) -> SyncResponse:
+         settings: SettingsDep) -> Response:
     if len(body.records) > settings.max_sync_records:
         raise TooLarge(f"paling banyak {settings.max_sync_records} catatan per kiriman "
                        f"(at most {settings.max_sync_records} records per batch)")
     results = in_write_unit(db, lambda uow: apply_sync(uow, actor, body.records, dispatcher.event_changed))
-    return SyncResponse(results=results)
+    # Serialised directly (the shape of SyncResponse): re-validating 1,000 results costs more than the write.
+    return Response(content=to_json({"results": results}), media_type="application/json")
