@@ -19,7 +19,8 @@ from shared.redis import Breaker, Keys, connect
 
 log = logging.getLogger(__name__)
 
-DRAIN_JOB = "services.worker.jobs.drain_outbox"
+RECOMPUTE_JOB = "services.worker.jobs.recompute"
+CLOSE_DAY_JOB = "services.worker.jobs.close_day"
 PENDING_TTL_SECONDS = 300  # a lost job (worker killed) frees the slot after this; the relay covers it sooner
 
 
@@ -37,17 +38,31 @@ class Dispatcher:
         self.queue = make_queue(settings, self.redis)
         self.breaker = Breaker()
 
-    def event_changed(self, event_id: str) -> bool:
-        """Queue a job for the event unless one is already waiting; False when Redis is unavailable."""
+    def event_changed(self, event_id: str, *, force: bool = False) -> bool:
+        """Queue a recompute for the event unless one is already waiting; False when Redis is unavailable.
+
+        `force` queues one even if the pending mark says one waits: the relay uses it when changes
+        have waited too long (a worker killed after taking the job, before clearing the mark).
+        """
         if not self.breaker.allow():
             return False
         try:
-            if self.redis.set(self.keys.pending_job(event_id), "1", nx=True, ex=PENDING_TTL_SECONDS):
-                self.queue.enqueue(DRAIN_JOB, event_id, job_id=f"drain-{event_id}-{_token()}",
+            if self.redis.set(self.keys.pending_job(event_id), "1", nx=not force, ex=PENDING_TTL_SECONDS):
+                self.queue.enqueue(RECOMPUTE_JOB, event_id, job_id=f"recompute-{event_id}-{_token()}",
                                    result_ttl=60, failure_ttl=3600)
             return True
         except redis.RedisError as exc:
             log.warning("redis unavailable, event %s stays in the outbox: %s", event_id, exc.__class__.__name__)
+            self.breaker.trip()
+            return False
+
+    def close_day(self, event_id: str, local_date: str) -> bool:
+        """Queue the end-of-day snapshot of a finished local day."""
+        try:
+            self.queue.enqueue(CLOSE_DAY_JOB, event_id, local_date, job_id=f"closeday-{event_id}-{local_date}-{_token()}",
+                               result_ttl=60, failure_ttl=3600)
+            return True
+        except redis.RedisError:
             self.breaker.trip()
             return False
 

@@ -34,6 +34,10 @@ class Keys:
     def event_channel(self, event_id: str) -> str:
         return f"{self.prefix}:event:{event_id}"
 
+    def event_stream(self, event_id: str) -> str:
+        """The last few snapshots of an event, for a client that joins between two publications."""
+        return f"{self.prefix}:stream:{event_id}"
+
     def login_attempts(self, who: str) -> str:
         return f"{self.prefix}:login:{who}"
 

@@ -10,8 +10,21 @@ from fastapi import FastAPI
 
 from services.api import errors
 from services.api.group_writer import GroupWriter
+from services.api.live import LiveHub
+from services.api.live import router as live_router
 from services.api.middleware import BodyLimitMiddleware, install_log_redaction
-from services.api.routes import auth, events, health, logistics, people, reference, shelters, sync, users
+from services.api.routes import (
+    auth,
+    events,
+    health,
+    logistics,
+    people,
+    reference,
+    shelters,
+    status,
+    sync,
+    users,
+)
 from shared.config import Settings, get_settings
 from shared.db import make_database
 from shared.queue import Dispatcher
@@ -31,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db = make_database(settings)
     dispatcher = Dispatcher(settings)
     writer = GroupWriter(db, dispatcher.event_changed)
+    live = LiveHub(settings, db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -40,7 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         gc.set_threshold(20_000, 50, 100)
+        await live.start()
         yield
+        await live.close()
         writer.close()
         dispatcher.close()
         db.dispose()
@@ -50,10 +66,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.dispatcher = dispatcher
     app.state.writer = writer
+    app.state.live = live
     app.state.login_throttle = LoginThrottle(settings)
     errors.install(app)
     app.include_router(health.router)
-    for module in (auth, users, reference, events, shelters, people, logistics, sync):
+    for module in (auth, users, reference, events, shelters, people, logistics, sync, status):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(live_router, prefix=API_PREFIX)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

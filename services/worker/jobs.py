@@ -9,17 +9,22 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import redis
 
 from shared.config import Settings, get_settings
-from shared.db import Database, make_database, read_unit, write_unit
+from shared.db import Database, make_database, read_unit, utcnow, write_unit
 from shared.queue import Dispatcher
 from shared.redis import Keys, connect
 from shared.repositories import bookkeeping
 from shared.repositories import events as event_repo
+from shared.repositories import status as status_repo
+from shared.services import status as status_service
 
 log = logging.getLogger(__name__)
+STREAM_LENGTH = 20  # late joiners need the newest snapshot; a few more cover a reconnect race
 
 
 @dataclass
@@ -45,36 +50,77 @@ def context() -> WorkerContext:
     return _context or configure(get_settings())
 
 
-def drain_outbox(event_id: str) -> dict[str, int]:
-    """Mark the event's outbox rows up to its current data_seq as covered and announce the change.
+def publish(ctx: WorkerContext, event_id: str, seq: int, body: dict[str, Any]) -> None:
+    """Announce a stored snapshot: pub/sub for connected clients, a short stream for late joiners."""
+    message = json.dumps({"type": "status", "event_id": event_id, "seq": seq, "data": body}, separators=(",", ":"))
+    pipe = ctx.redis.pipeline(transaction=False)
+    pipe.publish(ctx.keys.event_channel(event_id), message)
+    pipe.xadd(ctx.keys.event_stream(event_id), {"msg": message}, maxlen=STREAM_LENGTH, approximate=True)
+    pipe.execute()
 
-    The pending key is cleared first, so a write that commits while this runs queues one more job.
+
+def recompute(event_id: str) -> dict[str, int]:
+    """Recompute an event's status, store it if newer, cover its outbox rows, publish it.
+
+    The pending mark is cleared first, so a write that commits while this runs queues exactly one
+    more recompute. Running it twice stores a second, equal-or-newer snapshot: harmless.
     """
     ctx = context()
     ctx.redis.delete(ctx.keys.pending_job(event_id))
+    tz = ctx.settings.tz
+    with read_unit(ctx.db) as session:
+        event = event_repo.get_event(session, event_id)
+        if event is None:  # never committed or removed: nothing to compute
+            return {"seq": -1, "data_seq": -1}
+        as_of = status_service.status_as_of(event, utcnow())
+        snapshot = status_service.compute(session, event, as_of, tz)
     with write_unit(ctx.db) as uow:
-        event = event_repo.get_event(uow.session, event_id)
-        if event is None:  # never committed or removed: nothing to cover
-            return {"data_seq": -1, "covered": 0}
-        data_seq = event.data_seq
-        covered = bookkeeping.mark_outbox_processed(uow.session, event_id, data_seq)
-    ctx.redis.publish(ctx.keys.event_channel(event_id),
-                      json.dumps({"type": "changed", "event_id": event_id, "data_seq": data_seq}))
-    return {"data_seq": data_seq, "covered": covered}
+        seq = status_service.store(uow, event_id, snapshot, as_of, tz)
+    if seq is None:  # a newer snapshot was stored meanwhile; it has been published already
+        return {"seq": 0, "data_seq": int(snapshot["data_seq"])}
+    publish(ctx, event_id, seq, status_service.public(snapshot, seq))
+    return {"seq": seq, "data_seq": int(snapshot["data_seq"])}
 
 
-def relay_outbox(dispatcher: Dispatcher | None = None) -> int:
-    """Re-enqueue every event with outbox rows not yet covered (after a Redis outage or a killed job)."""
+def close_day(event_id: str, local_date: str) -> dict[str, Any]:
+    """Store the end-of-day snapshot of a finished local day (reports draw their daily series from it)."""
+    ctx = context()
+    tz = ctx.settings.tz
+    day = date.fromisoformat(local_date)
+    end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) - timedelta(microseconds=1)
+    with read_unit(ctx.db) as session:
+        event = event_repo.get_event(session, event_id)
+        if event is None or event.started_at > end_of_day:
+            return {"stored": False}
+        as_of = min(end_of_day, status_service.status_as_of(event, utcnow()))
+        snapshot = status_service.compute(session, event, as_of, tz)
+    with write_unit(ctx.db) as uow:
+        current = status_repo.latest(uow.session, event_id)
+        seq = current.seq if current else 0
+        status_repo.save_daily(uow.session, event_id, day, seq, int(snapshot["data_seq"]), as_of,
+                               status_service.public(snapshot, seq))
+    return {"stored": True, "as_of": as_of.isoformat()}
+
+
+def relay_outbox(dispatcher: Dispatcher | None = None, *, stale_after: timedelta = timedelta(seconds=15)) -> int:
+    """Re-enqueue every event with outbox rows not yet covered (after a Redis outage or a killed job).
+
+    Rows older than `stale_after` mean the queued job was lost: those events are queued regardless
+    of the pending mark.
+    """
     ctx = context()
     with read_unit(ctx.db) as session:
         pending = bookkeeping.pending_outbox_events(session)
+        oldest = bookkeeping.oldest_pending_outbox(session, pending)
     if not pending:
         return 0
     owned = dispatcher is None
     dispatcher = dispatcher or Dispatcher(ctx.settings)
+    now = utcnow()
     try:
         for event_id in pending:
-            dispatcher.event_changed(event_id)
+            stale = oldest.get(event_id) is not None and now - oldest[event_id] > stale_after
+            dispatcher.event_changed(event_id, force=stale)
     finally:
         if owned:
             dispatcher.close()

@@ -1,4 +1,4 @@
-"""`posko worker`: an RQ worker on the Posko queue, plus the outbox relay on a timer.
+"""`posko worker`: an RQ worker on the Posko queue, plus the outbox relay and the status scheduler.
 
 Jobs run in the worker process itself (SimpleWorker): forking per job costs more than the jobs.
 """
@@ -34,16 +34,18 @@ def _relay_loop(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_worker(settings: Settings | None = None, *, burst: bool = False) -> None:
+    """Consume the queue; alongside, the outbox relay and the meal-time/midnight scheduler."""
     from services.worker.jobs import configure
+    from services.worker.schedule import run_scheduler
 
     settings = settings or get_settings()
-    configure(settings)
+    ctx = configure(settings)
     connection: redis.Redis = connect(settings, timeout=10.0)
     queue = make_queue(settings, connection)
     stop = threading.Event()
-    relay = threading.Thread(target=_relay_loop, args=(settings, stop), daemon=True, name="outbox-relay")
     if not burst:
-        relay.start()
+        threading.Thread(target=_relay_loop, args=(settings, stop), daemon=True, name="outbox-relay").start()
+        threading.Thread(target=run_scheduler, args=(settings, ctx.db, stop), daemon=True, name="scheduler").start()
     try:
         worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
         worker.work(burst=burst, with_scheduler=False)

@@ -6,8 +6,10 @@ from shared.models.infra import AuditLog, ClientOperation, Outbox
 from shared.models.logistics import Distribution, Service
 from shared.models.people import Household, Person, Shelter, Stay
 from shared.models.reference import Item, Region, StandardProfile
+from shared.models.status import DailySnapshot, EventStatus
 
 __all__ = [
-    "AuditLog", "ClientOperation", "Distribution", "Event", "EventMember", "Household", "Item",
+    "AuditLog", "ClientOperation", "DailySnapshot", "Distribution", "Event", "EventMember", "EventStatus",
+    "Household", "Item",
     "Outbox", "Person", "Region", "Service", "Shelter", "StandardProfile", "Stay", "User",
 ]

@@ -57,6 +57,15 @@ def pending_outbox_events(session: Session, limit: int = 1000) -> list[str]:
     return list(session.exec(q).all())
 
 
+def oldest_pending_outbox(session: Session, event_ids: list[str]) -> dict[str, datetime]:
+    """When each event's oldest uncovered outbox row was written."""
+    if not event_ids:
+        return {}
+    q = select(Outbox.event_id, func.min(Outbox.created_at)).where(
+        col(Outbox.processed_at).is_(None), col(Outbox.event_id).in_(event_ids)).group_by(col(Outbox.event_id))
+    return {eid: at for eid, at in session.exec(q).all()}
+
+
 def mark_outbox_processed(session: Session, event_id: str, up_to_seq: int) -> int:
     """Mark the event's pending rows up to `up_to_seq` as covered; returns how many."""
     result = session.execute(

@@ -1,4 +1,4 @@
-"""Jobs against real Redis and a real RQ worker: enqueue after commit, coalescing, relay, outage."""
+"""Jobs against real Redis and a real RQ worker: enqueue after commit, coalescing, recompute, relay, outage."""
 
 from __future__ import annotations
 
@@ -41,10 +41,11 @@ def run_burst(settings: Settings, connection: redis.Redis) -> None:
     SimpleWorker([make_queue(settings, connection)], connection=connection, serializer=JSONSerializer).work(burst=True)
 
 
-def test_burst_of_writes_queues_one_job_and_drain_covers_all(admin: Api, settings: Settings, database: Database,
+def test_burst_of_writes_queues_one_job_and_recompute_covers_all(admin: Api, settings: Settings, database: Database,
                                                           redis_client: redis.Redis,
                                                           worker_ctx: jobs.WorkerContext) -> None:
-    """100 writes while no worker runs → one queued job; running it covers every outbox row."""
+    """100 writes while no worker runs → one queued job; running it stores and publishes a snapshot
+    reflecting all 100 and covers every outbox row."""
     sc = build_scene(admin)
     queue = make_queue(settings, redis_client)
     run_burst(settings, redis_client)  # start from an empty queue
@@ -62,7 +63,12 @@ def test_burst_of_writes_queues_one_job_and_drain_covers_all(admin: Api, setting
     assert message is not None and message["type"] == "message"
     body = json.loads(message["data"])
     seq = admin.get(f"/events/{sc.eid}").json()["data_seq"]
-    assert body == {"type": "changed", "event_id": sc.eid, "data_seq": seq}
+    assert body["type"] == "status" and body["event_id"] == sc.eid and body["seq"] >= 1
+    assert body["data"]["data_seq"] == seq and body["data"]["people"]["registered"] == 100
+    status = admin.get(f"/events/{sc.eid}/status").json()
+    assert status["seq"] == body["seq"] and status["data_seq"] == seq
+    stream = redis_client.xrevrange(Keys(settings.redis_key_prefix).event_stream(sc.eid), count=1)
+    assert json.loads(stream[0][1][b"msg"])["seq"] == body["seq"]
     pubsub.close()
 
 
@@ -72,22 +78,23 @@ def test_a_write_during_a_running_job_queues_exactly_one_more(admin: Api, settin
     sc = build_scene(admin)
     queue = make_queue(settings, redis_client)
     run_burst(settings, redis_client)
-    jobs.drain_outbox(sc.eid)  # what a job does first: free the slot
+    jobs.recompute(sc.eid)  # what a job does first: free the slot
     for _ in range(5):
         admin.post(f"/events/{sc.eid}/persons", json=person_body())
     assert len([j for j in queue.get_jobs() if j.args == [sc.eid]]) == 1
 
 
-def test_drain_is_idempotent(scene: Scene, worker_ctx: jobs.WorkerContext, database: Database) -> None:
-    first = jobs.drain_outbox(scene.eid)
-    second = jobs.drain_outbox(scene.eid)
+def test_recompute_is_idempotent(scene: Scene, worker_ctx: jobs.WorkerContext, database: Database) -> None:
+    """Running it twice stores an equal-or-newer snapshot; nothing regresses, nothing is left pending."""
+    first = jobs.recompute(scene.eid)
+    second = jobs.recompute(scene.eid)
     assert first["data_seq"] == second["data_seq"] == scene.api.get(f"/events/{scene.eid}").json()["data_seq"]
-    assert second["covered"] == 0
+    assert second["seq"] in (0, first["seq"] + 1)
     assert pending_rows(database, scene.eid) == 0
 
 
 def test_unknown_event_is_a_no_op(worker_ctx: jobs.WorkerContext) -> None:
-    assert jobs.drain_outbox("00000000-0000-4000-8000-000000000000") == {"data_seq": -1, "covered": 0}
+    assert jobs.recompute("00000000-0000-4000-8000-000000000000") == {"seq": -1, "data_seq": -1}
 
 
 def test_writes_succeed_with_redis_down_and_relay_catches_up(settings: Settings, database: Database,

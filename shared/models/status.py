@@ -1,0 +1,36 @@
+"""Computed status: the latest snapshot of each event, and one kept per local day for reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from shared.models.base import created_at, instant, json_dict, json_list
+
+
+class EventStatus(SQLModel, table=True):
+    """The newest snapshot of an event (state, not a log: each one supersedes the last)."""
+
+    __tablename__ = "event_status"
+    event_id: str = Field(primary_key=True, foreign_key="events.id", max_length=36)
+    seq: int
+    data_seq: int
+    as_of: datetime = instant()
+    body: dict[str, Any] = json_dict()
+    unmet: list[dict[str, Any]] = json_list()  # person ids and missing services: never sent to the public
+    computed_at: datetime = created_at()
+
+
+class DailySnapshot(SQLModel, table=True):
+    """The last snapshot of a local day; reports draw their day-by-day series from these."""
+
+    __tablename__ = "daily_snapshots"
+    event_id: str = Field(primary_key=True, foreign_key="events.id", max_length=36)
+    local_date: date = Field(primary_key=True)
+    seq: int
+    data_seq: int
+    as_of: datetime = instant()
+    body: dict[str, Any] = json_dict()
+    computed_at: datetime = created_at()

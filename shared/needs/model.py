@@ -1,0 +1,119 @@
+"""Plain data the needs engine works on: no ORM objects, no I/O.
+
+The recompute job (services/worker/jobs.py) loads these with set-based queries; reports and tests
+build them directly. Instants are aware datetimes (UTC or any zone); local days and meal times are
+taken in the `tz` handed to the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+SERVICES = ("permakanan", "sandang", "tempat_penampungan", "penanganan_khusus", "psikososial")
+VULNERABILITIES = ("balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas")
+
+
+@dataclass(frozen=True)
+class ItemRule:
+    """One item of a standard profile (needs_profiles.json)."""
+
+    code: str
+    unit: str
+    basis: str  # per_person_day | per_person_once | per_household_once | per_vulnerable_once
+    rate: float
+    service: str | None = None  # permakanan | sandang | None
+    applies_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A version of a needs-standard profile."""
+
+    code: str
+    version: int
+    meal_times: tuple[time, ...]
+    items: tuple[ItemRule, ...]
+    covered_area_m2_per_person: float
+    persons_per_toilet: float
+
+    @classmethod
+    def from_body(cls, code: str, version: int, body: dict[str, Any]) -> Profile:
+        """Build from the stored JSON body (the shape of needs_profiles.json)."""
+        times = tuple(time.fromisoformat(t) for t in body["meal_times_local"])
+        items = tuple(
+            ItemRule(code=i["code"], unit=i["unit"], basis=i["basis"], rate=float(i["rate"]),
+                     service=i.get("service"), applies_to=tuple(i.get("applies_to") or ()))
+            for i in body["items"]
+        )
+        std = body["shelter_standards"]
+        return cls(code=code, version=version, meal_times=times, items=items,
+                   covered_area_m2_per_person=float(std["covered_area_m2_per_person"]),
+                   persons_per_toilet=float(std["persons_per_toilet"]))
+
+    def item_for(self, service: str) -> ItemRule | None:
+        """The item that serves an SPM service (permakanan, sandang), if the profile has one."""
+        return next((i for i in self.items if i.service == service), None)
+
+
+@dataclass(frozen=True)
+class EventIn:
+    id: str
+    started_at: datetime
+    standard_code: str
+    data_seq: int
+    target_percent: float | None = 100.0
+
+
+@dataclass(frozen=True)
+class PersonIn:
+    """A person; `vulnerabilities` is the effective set (balita/lansia already derived)."""
+
+    id: str
+    household_id: str | None
+    sex: str
+    condition: str  # selamat | luka | hilang | meninggal
+    vulnerabilities: frozenset[str] = field(default_factory=frozenset)
+    needs_psychosocial: bool = False
+    registered_at: datetime | None = None  # household order for sandang: registered_at, then id
+
+
+@dataclass(frozen=True)
+class ShelterIn:
+    id: str
+    name: str
+    capacity_persons: int
+    covered_area_m2: float | None = None
+    toilets: int | None = None
+
+
+@dataclass(frozen=True)
+class StayIn:
+    """[check_in, check_out); check_out None = still open."""
+
+    person_id: str
+    shelter_id: str
+    check_in: datetime
+    check_out: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryIn:
+    """A quantity of an item delivered at an instant. May stand for several distributions summed,
+    as long as all of them fall in the same local day and none after `as_of` (the loader groups
+    that way)."""
+
+    item_code: str
+    quantity: float
+    delivered_at: datetime
+    shelter_id: str | None = None
+    person_id: str | None = None
+    household_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceIn:
+    person_id: str
+    kind: str  # penanganan_khusus | psikososial
+    delivered_at: datetime

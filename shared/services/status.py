@@ -1,0 +1,59 @@
+"""Computing, storing and shaping an event's status snapshot.
+
+The worker computes snapshots (services/worker/jobs.py); the API serves the stored one, or one
+computed on the spot (seq 0) before the worker's first. A snapshot is stored only if it is newer
+than the one there: a slower, older recompute never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from shared.db import UnitOfWork
+from shared.models import Event
+from shared.needs.engine import compute_snapshot
+from shared.repositories import bookkeeping
+from shared.repositories import status as status_repo
+from shared.repositories.needs_inputs import load_needs_inputs
+
+
+def status_as_of(event: Event, now: datetime) -> datetime:
+    """Now, or the event's end once it has ended (a closed event's status stops moving)."""
+    if event.status == "selesai" and event.ended_at is not None and event.ended_at < now:
+        return event.ended_at
+    return now
+
+
+def compute(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The full snapshot (with `unmet`) of `event` at `as_of`; read in one consistent transaction."""
+    inputs = load_needs_inputs(session, event, as_of, tz)
+    return compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
+                            inputs.deliveries, inputs.services, as_of, tz)
+
+
+def public(snapshot: dict[str, Any], seq: int) -> dict[str, Any]:
+    """What every role that sees the event may receive: no person ids."""
+    body = {k: v for k, v in snapshot.items() if k != "unmet"}
+    body["seq"] = seq
+    return body
+
+
+def store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime,
+          tz: ZoneInfo) -> int | None:
+    """Store the snapshot if it is newer than the stored one; returns its seq, or None if it was older."""
+    s = uow.session
+    current = status_repo.latest(s, event_id, for_update=True)
+    data_seq = int(snapshot["data_seq"])
+    if current is not None and (current.data_seq > data_seq or (current.data_seq == data_seq and current.as_of >= as_of)):
+        return None
+    seq = (current.seq if current else 0) + 1
+    unmet = snapshot.get("unmet", [])
+    body = public(snapshot, seq)
+    status_repo.save_latest(s, current, event_id, seq, data_seq, as_of, body, unmet)
+    status_repo.save_daily(s, event_id, as_of.astimezone(tz).date(), seq, data_seq, as_of, body)
+    bookkeeping.mark_outbox_processed(s, event_id, data_seq)
+    return seq
