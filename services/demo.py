@@ -644,6 +644,9 @@ class _Flood:
         r = self.rng
         stays = self.presence()
         days = self.day_of(self.cap) + 1
+        # One kitchen ran short once (a shelter-day with fewer portions than people): enough for the
+        # dashboard to show who it leaves unfulfilled, not so much that nobody is fulfilled.
+        short_shelter, short_day = r.choice(self.shelters).id, r.randrange(1, max(2, days - 1))
         for sh in self.shelters:
             here = stays.get(sh.id, [])
             for day in range(days):
@@ -652,10 +655,10 @@ class _Flood:
                     if t <= self.start or t > self.cap or t < sh.opened_at + timedelta(minutes=90):
                         continue
                     present = self.present(here, t)
-                    if present == 0 or (day == 0 and hour == 7 and r.random() < 0.5):  # kitchen not yet running
+                    if present == 0:
                         continue
                     notes: str | None
-                    if r.random() < 0.12:  # the kitchen ran short
+                    if sh.id == short_shelter and day == short_day and hour == 12:  # the kitchen ran short
                         quantity = max(1, int(present * r.uniform(0.6, 0.92)))
                         notes = "porsi kurang: bahan dapur umum terbatas"
                     else:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, func, literal_column, select, text
+from sqlalchemy import String, func, literal_column, select, text
 from sqlmodel import Session, col
 
 from shared.domain.vulnerability import effective_vulnerabilities
@@ -47,8 +47,8 @@ def _bucket(session: Session) -> Any:
     """A 15-minute UTC bucket of `distributions.delivered_at`, per dialect."""
     if session.get_bind().dialect.name == "sqlite":
         # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'
-        return func.substr(Distribution.delivered_at, 1, 13) + literal_column("':'") + cast(
-            cast(func.substr(Distribution.delivered_at, 15, 2), Integer) / 15, Integer)
+        return literal_column("substr(distributions.delivered_at, 1, 13) || ':' || "
+                              "(CAST(substr(distributions.delivered_at, 15, 2) AS INTEGER) / 15)", String)
     return func.date_trunc("hour", Distribution.delivered_at) + func.floor(
         func.date_part("minute", Distribution.delivered_at) / 15) * text("interval '15 minutes'")
 
