@@ -2,7 +2,7 @@
 # Installs what Posko needs on a fresh Debian machine: system packages (when missing), then a
 # virtual environment with the pinned Python packages. Safe to run again: it skips what is there.
 #   scripts/bootstrap.sh run    runtime packages + redis-server
-#   scripts/bootstrap.sh test   also the test tools, PostgreSQL and Chromium-free test deps
+#   scripts/bootstrap.sh test   also the test tools, PostgreSQL and Chromium (browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
@@ -21,6 +21,8 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v redis-server >/dev/null || missing+=(redis-server)
 if [ "$mode" = "test" ]; then
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  # browser tests drive Debian's Chromium with Playwright (no browser download)
+  command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${missing[*]}"

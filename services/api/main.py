@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from services.api import errors
 from services.api.group_writer import GroupWriter
@@ -24,6 +25,7 @@ from services.api.routes import (
     status,
     sync,
     users,
+    web,
 )
 from shared.config import Settings, get_settings
 from shared.db import make_database
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle(settings)
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=web.WEB), name="static")
     for module in (auth, users, reference, events, shelters, people, logistics, sync, status):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(live_router, prefix=API_PREFIX)

@@ -1,0 +1,1 @@
+// field app service worker: written with the field app
