@@ -16,11 +16,13 @@ from services.api.live import router as live_router
 from services.api.middleware import BodyLimitMiddleware, install_log_redaction
 from services.api.routes import (
     auth,
+    event_reports,
     events,
     health,
     logistics,
     people,
     reference,
+    renstra,
     shelters,
     status,
     sync,
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=web.WEB), name="static")
-    for module in (auth, users, reference, events, shelters, people, logistics, sync, status):
+    for module in (auth, users, reference, events, shelters, people, logistics, sync, status, event_reports, renstra):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(live_router, prefix=API_PREFIX)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
