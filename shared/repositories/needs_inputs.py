@@ -1,19 +1,17 @@
 """Set-based loading of everything the needs engine reads for one event.
 
-Distributions are summed in SQL per (item, shelter, person, household, 15-minute UTC bucket): the
-engine only needs per-local-day sums per shelter and totals per person and household, and every
-real time zone offset is a multiple of 15 minutes, so a bucket never straddles two local days.
-That turns 300,000 distribution rows into the few thousand the engine looks at.
+Distributions are summed in SQL as finely as the rules look at them (see `load_deliveries`): that
+turns 300,000 distribution rows into the few thousand the engine needs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, func, literal_column, select, text
+from sqlalchemy import String, and_, func, literal, literal_column, not_, or_, select, text
 from sqlmodel import Session, col
 
 from shared.domain.vulnerability import effective_vulnerabilities
@@ -43,14 +41,64 @@ def target_percent(year: int) -> float | None:
     return None
 
 
-def _bucket(session: Session) -> Any:
-    """A 15-minute UTC bucket of `distributions.delivered_at`, per dialect."""
-    if session.get_bind().dialect.name == "sqlite":
-        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'
+def _fixed_offset(tz: ZoneInfo, around: datetime) -> timedelta | None:
+    """The zone's UTC offset if it never changes around `around` (true of every Indonesian zone)."""
+    offsets = {datetime(y, m, 1, tzinfo=tz).utcoffset() for y in (around.year - 1, around.year, around.year + 1)
+               for m in (1, 4, 7, 10)}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _local_day(session: Session, tz: ZoneInfo, around: datetime) -> Any:
+    """An SQL expression naming the local day of `distributions.delivered_at`: shifted by the zone's fixed
+    offset, or a 15-minute UTC bucket (never straddling two local days) for zones with daylight saving."""
+    offset = _fixed_offset(tz, around)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if offset is not None:
+        minutes = int(offset.total_seconds() // 60)
+        if sqlite:
+            return func.date(Distribution.delivered_at, f"{minutes:+d} minutes")
+        return func.date(col(Distribution.delivered_at) + text(f"interval '{minutes} minutes'"))
+    if sqlite:  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'
         return literal_column("substr(distributions.delivered_at, 1, 13) || ':' || "
                               "(CAST(substr(distributions.delivered_at, 15, 2) AS INTEGER) / 15)", String)
     return func.date_trunc("hour", Distribution.delivered_at) + func.floor(
         func.date_part("minute", Distribution.delivered_at) / 15) * text("interval '15 minutes'")
+
+
+def load_deliveries(session: Session, event_id: str, profile: Profile, as_of: datetime,
+                    tz: ZoneInfo) -> list[DeliveryIn]:
+    """Distributions summed as finely as the rules look at them, and no finer.
+
+    - to a shelter: per item, shelter and local day (the per-day meal check), keeping any recipient;
+    - the sandang item to a person or household without a shelter: per recipient (who is clothed);
+    - everything else: per item (it only enters the totals).
+    """
+    sandang = profile.item_for("sandang")
+    sandang_code = sandang.code if sandang else ""
+    d = Distribution
+    base = (col(d.event_id) == event_id, col(d.delivered_at) <= as_of)
+    day = _local_day(session, tz, as_of).label("day")
+    recipient = (col(d.item_code), col(d.shelter_id), col(d.person_id), col(d.household_id))
+    totals = (func.sum(col(d.quantity)), func.max(col(d.delivered_at)))
+    per_recipient = and_(col(d.shelter_id).is_(None), col(d.item_code) == sandang_code,
+                         or_(col(d.person_id).is_not(None), col(d.household_id).is_not(None)))
+    queries = [
+        select(*recipient, *totals)
+        .where(*base, col(d.shelter_id).is_not(None))
+        .group_by(col(d.item_code), col(d.shelter_id), col(d.person_id), col(d.household_id), day),
+        select(*recipient, *totals)
+        .where(*base, per_recipient)
+        .group_by(col(d.item_code), col(d.shelter_id), col(d.person_id), col(d.household_id)),
+        select(col(d.item_code), literal(None), literal(None), literal(None), *totals)
+        .where(*base, col(d.shelter_id).is_(None), not_(per_recipient))
+        .group_by(col(d.item_code)),
+    ]
+    out: list[DeliveryIn] = []
+    for q in queries:
+        out.extend(DeliveryIn(item_code=item, quantity=float(qty), delivered_at=at, shelter_id=sid, person_id=pid,
+                              household_id=hid)
+                   for item, sid, pid, hid, qty, at in session.execute(q))
+    return out
 
 
 def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> NeedsInputs:
@@ -82,18 +130,7 @@ def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneI
             select(col(Stay.person_id), col(Stay.shelter_id), col(Stay.check_in), col(Stay.check_out))
             .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of))
     ]
-    bucket = _bucket(session).label("bucket")
-    deliveries = [
-        DeliveryIn(item_code=item, quantity=float(qty), delivered_at=at, shelter_id=sid, person_id=pid,
-                   household_id=hid)
-        for item, sid, pid, hid, _, qty, at in session.execute(
-            select(col(Distribution.item_code), col(Distribution.shelter_id), col(Distribution.person_id),
-                   col(Distribution.household_id), bucket, func.sum(Distribution.quantity),
-                   func.max(Distribution.delivered_at))
-            .where(col(Distribution.event_id) == eid, col(Distribution.delivered_at) <= as_of)
-            .group_by(col(Distribution.item_code), col(Distribution.shelter_id), col(Distribution.person_id),
-                      col(Distribution.household_id), bucket))
-    ]
+    deliveries = load_deliveries(session, eid, profile, as_of, tz)
     services = [
         ServiceIn(person_id=pid, kind=kind, delivered_at=at)
         for pid, kind, at in session.execute(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import col, select
 
-from shared.config import Settings
 from shared.db import Database, read_unit, utcnow
 from shared.models import Distribution, Event
 from shared.needs.engine import compute_snapshot
@@ -16,8 +17,10 @@ from shared.services import status as status_service
 from tests.conftest import Api, build_scene, household_body, iso, now_wib, person_body
 
 
-def test_aggregated_load_gives_the_same_snapshot_as_raw_rows(admin: Api, database: Database,
-                                                            settings: Settings) -> None:
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Kolkata", "Europe/Berlin"])
+def test_aggregated_load_gives_the_same_snapshot_as_raw_rows(admin: Api, database: Database, zone: str) -> None:
+    """Fixed offsets (Jakarta, Kolkata's +5:30) group by shifted date; Berlin (daylight saving) by 15-minute buckets."""
+    tz = ZoneInfo(zone)
     start = now_wib().replace(hour=5, minute=0, second=0, microsecond=0) - timedelta(days=4)
     sc = build_scene(admin, started_at=iso(start))
     sid, hid = sc.shelter["id"], sc.household["id"]
@@ -42,14 +45,14 @@ def test_aggregated_load_gives_the_same_snapshot_as_raw_rows(admin: Api, databas
     with read_unit(database) as session:
         event = session.get(Event, sc.eid)
         assert event is not None
-        aggregated = status_service.compute(session, event, as_of, settings.tz)
-        inputs = load_needs_inputs(session, event, as_of, settings.tz)
+        aggregated = status_service.compute(session, event, as_of, tz)
+        inputs = load_needs_inputs(session, event, as_of, tz)
         raw = [DeliveryIn(item_code=d.item_code, quantity=d.quantity, delivered_at=d.delivered_at,
                           shelter_id=d.shelter_id, person_id=d.person_id, household_id=d.household_id)
                for d in session.exec(select(Distribution).where(col(Distribution.event_id) == sc.eid)).all()]
     assert len(inputs.deliveries) < len(raw)  # it did aggregate
     direct = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays, raw,
-                              inputs.services, as_of, settings.tz)
+                              inputs.services, as_of, tz)
     assert aggregated == direct
     meals = next(n for n in aggregated["needs"] if n["item_code"] == "makanan_siap_saji")
     assert meals["delivered"] == 4 * (4 + 3 + 4 + 1 + 2)
