@@ -56,3 +56,14 @@ def test_aggregated_load_gives_the_same_snapshot_as_raw_rows(admin: Api, databas
     assert aggregated == direct
     meals = next(n for n in aggregated["needs"] if n["item_code"] == "makanan_siap_saji")
     assert meals["delivered"] == 4 * (4 + 3 + 4 + 1 + 2)
+
+
+def test_explicit_flags_reach_the_engine(admin: Api, database: Database) -> None:
+    """Flags stored as JSON are read back on both backends (text on SQLite, decoded by psycopg)."""
+    sc = build_scene(admin)
+    sc.person(shelter_id=sc.shelter["id"], vulnerabilities=["disabilitas", "ibu_hamil"], birth_date="1990-01-01")
+    with read_unit(database) as session:
+        event = session.get(Event, sc.eid)
+        assert event is not None
+        inputs = load_needs_inputs(session, event, utcnow(), ZoneInfo("Asia/Jakarta"))
+    assert [p.vulnerabilities for p in inputs.persons] == [frozenset({"disabilitas", "ibu_hamil"})]
