@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import select
 
 from shared.db import Database, write_unit
-from shared.models import Item, Region, StandardProfile
+from shared.models import Item, Region, RenstraTarget, StandardProfile
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -67,3 +67,21 @@ def seed_reference(db: Database) -> None:
             if p["code"] not in have_profiles:
                 s.add(StandardProfile(code=p["code"], version=1, name=p["name"], body=profile_body(p),
                                       is_default=p["code"] == profiles["default_profile"]))
+        s.add_all(missing_renstra_targets(set(s.exec(select(RenstraTarget.year, RenstraTarget.indicator_code)).all())))
+
+
+def renstra_target_rows(renstra: dict[str, Any]) -> list[RenstraTarget]:
+    """One row per (year, indicator) that has a target or a pagu in the Renstra file."""
+    rows = []
+    for indicator in renstra["indicators"]:
+        targets, pagu = indicator.get("targets", {}), indicator.get("pagu", {})
+        for year in sorted(set(targets) | set(pagu), key=int):
+            rows.append(RenstraTarget(year=int(year), indicator_code=indicator["code"], target=targets.get(year),
+                                      pagu=pagu.get(year)))
+    return rows
+
+
+def missing_renstra_targets(have: set[tuple[int, str]]) -> list[RenstraTarget]:
+    """Seeded Renstra targets/pagu whose (year, indicator) row is missing; edited rows are left alone."""
+    return [r for r in renstra_target_rows(load_json("renstra_penanganan_bencana.json"))
+            if (r.year, r.indicator_code) not in have]

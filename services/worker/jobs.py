@@ -18,9 +18,10 @@ from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
 from shared.queue import Dispatcher
 from shared.redis import Keys, connect
-from shared.repositories import bookkeeping
+from shared.repositories import bookkeeping, delivery_totals
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
+from shared.repositories.reference import sandang_item
 from shared.services import status as status_service
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,13 @@ def recompute(event_id: str) -> dict[str, int]:
         event = event_repo.get_event(session, event_id)
         if event is None:  # never committed or removed: nothing to compute
             return {"seq": -1, "data_seq": -1}
+        stale = delivery_totals.check(session, event_id, utcnow(), tz) == "stale"
+    if stale:  # distributions were written around the write path (an import): recount them once
+        with write_unit(ctx.db) as uow:
+            delivery_totals.rebuild(uow.session, event_id, tz, sandang_item(uow.session, event))
+    with read_unit(ctx.db) as session:
+        event = event_repo.get_event(session, event_id)
+        assert event is not None
         as_of = status_service.status_as_of(event, utcnow())
         snapshot = status_service.compute(session, event, as_of, tz)
     with write_unit(ctx.db) as uow:

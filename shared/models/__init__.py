@@ -3,13 +3,14 @@
 from shared.models.auth import EventMember, User
 from shared.models.event import Event
 from shared.models.infra import AuditLog, ClientOperation, Outbox
-from shared.models.logistics import Distribution, Service
+from shared.models.logistics import DeliveryTotal, Distribution, Service
 from shared.models.people import Household, Person, Shelter, Stay
 from shared.models.reference import Item, Region, StandardProfile
+from shared.models.renstra import RenstraManualValue, RenstraTarget
 from shared.models.status import DailySnapshot, EventStatus
 
 __all__ = [
-    "AuditLog", "ClientOperation", "DailySnapshot", "Distribution", "Event", "EventMember", "EventStatus",
+    "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "Event", "EventMember", "EventStatus",
     "Household", "Item",
-    "Outbox", "Person", "Region", "Service", "Shelter", "StandardProfile", "Stay", "User",
+    "Outbox", "Person", "Region", "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "User",
 ]

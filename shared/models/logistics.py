@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -45,3 +45,24 @@ class Service(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=1000)
     created_by: int | None = None
     created_at: datetime = created_at()
+
+
+class DeliveryTotal(SQLModel, table=True):
+    """Running sums of an event's distributions per item, recipient and local day, kept by the write path.
+
+    The recompute reads these (tens of thousands of rows) instead of grouping every distribution
+    (hundreds of thousands); it checks `rows` against the distributions table and falls back to the
+    raw rows whenever they disagree. '' stands for "no shelter/person/household" (keys cannot be NULL).
+    """
+
+    __tablename__ = "delivery_totals"
+    event_id: str = Field(primary_key=True, foreign_key="events.id", max_length=36)
+    item_code: str = Field(primary_key=True, max_length=60)
+    shelter_id: str = Field(primary_key=True, max_length=36)
+    person_id: str = Field(primary_key=True, max_length=36)
+    household_id: str = Field(primary_key=True, max_length=36)
+    local_date: date = Field(primary_key=True)
+    quantity: float
+    rows: int
+    last_delivered_at: datetime = instant()
+    tz: str = Field(max_length=64)  # the zone whose local days these are

@@ -182,11 +182,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     first_day = today
     if kept:
         first_day = min(today, datetime.fromtimestamp(first_ts, UTC).astimezone(tz).date())
-    if n_meals:
-        slot_ts, slot_day, day_starts = meal_slots(first_day, today, profile.meal_times, tz, as_of_ts)
-    else:
-        slot_ts, slot_day = [], []
-        day_starts = meal_slots(first_day, today, (), tz, as_of_ts)[2]
+    slot_ts, slot_day, day_starts = meal_slots(first_day, today, profile.meal_times, tz, as_of_ts)
     n_slots = len(slot_ts)
     n_days = len(day_starts)
     today_di = n_days - 1

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from shared.domain.vulnerability import effective_vulnerabilities
 from shared.models import Distribution, Event, Person, Service, Shelter, Stay
 from shared.needs.model import DeliveryIn, EventIn, PersonIn, Profile, ServiceIn, ShelterIn, StayIn
+from shared.repositories import delivery_totals
 from shared.repositories.reference import profile_body
 from shared.seed import load_json
 
@@ -140,7 +141,12 @@ def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneI
             select(col(Stay.person_id), col(Stay.shelter_id), col(Stay.check_in), col(Stay.check_out))
             .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of))
     ]
-    deliveries = load_deliveries(session, eid, profile, as_of, tz)
+    if delivery_totals.check(session, eid, as_of, tz) == "ok":
+        deliveries = [DeliveryIn(item_code=item, quantity=qty, delivered_at=at, shelter_id=sid or None,
+                                 person_id=pid or None, household_id=hid or None)
+                      for item, sid, pid, hid, qty, at in delivery_totals.read(session, eid)]
+    else:  # a past as_of (reports), or totals to rebuild: group the rows themselves
+        deliveries = load_deliveries(session, eid, profile, as_of, tz)
     services = [
         ServiceIn(person_id=pid, kind=kind, delivered_at=at)
         for pid, kind, at in session.execute(

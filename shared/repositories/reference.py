@@ -112,6 +112,12 @@ def profile_body(session: Session, code: str, version: int) -> dict[str, Any]:
     return dict(row)
 
 
+def sandang_item(session: Session, event: Any) -> str | None:
+    """The item code that serves sandang in the event's profile version."""
+    body = profile_body(session, event.standard_code, event.standard_version)
+    return next((i["code"] for i in body.get("items", []) if i.get("service") == "sandang"), None)
+
+
 def add_profile(session: Session, profile: StandardProfile) -> None:
     session.add(profile)
     session.flush()

@@ -18,7 +18,7 @@ from shared.domain.event_status import can_transition
 from shared.domain.vocabulary import EVENT_CATEGORY
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from shared.models import ClientOperation, Event, EventMember, Shelter
-from shared.repositories import bookkeeping
+from shared.repositories import bookkeeping, delivery_totals
 from shared.repositories import events as event_repo
 from shared.repositories import reference as ref_repo
 from shared.repositories import users as user_repo
@@ -127,6 +127,8 @@ def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate
         if profile is None:
             raise Invalid("standard_code", "profil standar tidak dikenal (unknown standard profile)")
         event.standard_code, event.standard_version = profile.code, profile.version
+        # the sandang item may differ: its per-recipient running sums are recounted
+        delivery_totals.rebuild(uow.session, event.id, uow.tz, ref_repo.sandang_item(uow.session, event))
     ended_at = changes.get("ended_at")
     if ended_at is not None and ended_at < event.started_at:
         raise Invalid("ended_at", "waktu selesai sebelum waktu mulai (ended_at is before started_at)")

@@ -35,7 +35,7 @@ from shared.models import (
     Shelter,
     Stay,
 )
-from shared.repositories import bookkeeping
+from shared.repositories import bookkeeping, delivery_totals
 from shared.repositories import events as event_repo
 from shared.repositories import people as people_repo
 from shared.repositories import reference as ref_repo
@@ -165,6 +165,9 @@ class FieldWriter:
         people_repo.close_stays(s, p.stay_closes)
         bookkeeping.insert_rows(s, Stay, list(p.stays.values()))
         bookkeeping.insert_rows(s, Distribution, p.distributions)
+        delivery_totals.add(s, p.distributions, self.uow.tz, {
+            eid: next((c for c, i in st.profile_items.items() if i.get("service") == "sandang"), None)
+            for eid, st in self.events.items()})
         bookkeeping.insert_rows(s, Service, p.services)
         bookkeeping.insert_rows(s, ClientOperation, p.operations)
         bookkeeping.audit(s, p.audit)

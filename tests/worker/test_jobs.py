@@ -118,3 +118,33 @@ def test_writes_succeed_with_redis_down_and_relay_catches_up(settings: Settings,
     assert jobs.relay_outbox() >= 1  # Redis is back (the real one): the relay enqueues
     run_burst(settings, redis_client)
     assert pending_rows(database, sc.eid) == 0
+
+
+def test_recompute_recounts_totals_after_rows_written_around_the_write_path(
+        scene: Scene, worker_ctx: jobs.WorkerContext, database: Database, settings: Settings) -> None:
+    """An import that inserts distributions directly leaves the running totals behind: the next
+    recompute notices, recounts them once, and the snapshot counts every row."""
+    from datetime import timedelta
+
+    from shared.db import utcnow, write_unit
+    from shared.models import Distribution
+    from shared.repositories import delivery_totals
+    from shared.repositories.bulk import insert_many
+    from tests.conftest import new_id
+
+    sid = scene.shelter["id"]
+    assert scene.api.post(f"/events/{scene.eid}/distributions", json={
+        "item_code": "air_minum", "quantity": 5, "shelter_id": sid}).status_code == 201
+    at = utcnow() - timedelta(hours=1)
+    rows = [{"id": new_id(), "event_id": scene.eid, "item_code": "air_minum", "quantity": 2.5, "delivered_at": at,
+             "shelter_id": sid, "person_id": None, "household_id": None, "notes": None, "created_by": None,
+             "created_at": at} for _ in range(4)]
+    with write_unit(database) as uow:
+        insert_many(uow.session, Distribution, rows)
+    with read_unit(database) as session:
+        assert delivery_totals.check(session, scene.eid, utcnow(), settings.tz) == "stale"
+    jobs.recompute(scene.eid)
+    with read_unit(database) as session:
+        assert delivery_totals.check(session, scene.eid, utcnow(), settings.tz) == "ok"
+    water = next(n for n in scene.api.get(f"/events/{scene.eid}/status").json()["needs"] if n["item_code"] == "air_minum")
+    assert water["delivered"] == 15.0

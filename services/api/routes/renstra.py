@@ -1,7 +1,62 @@
-"""Routes for renstra (filled in with the reports issue)."""
+"""The Renstra indicator report and its editable figures.
+
+- `GET /reports/renstra?year=Y&format=json|csv|xlsx|pdf` (default: the current local year, json):
+  admin, posko and pengamat. The report is aggregate (counts and percentages, no names or NIK), but
+  it is office-wide: it spans every event of the year, including events a relawan is not a member
+  of and may not see (DESIGN.md, "Who sees what"), so a relawan gets 403.
+- `PUT /reports/renstra/targets {year, indicator_code, target?, pagu?}` and
+  `PUT /reports/renstra/manual {year, indicator_code, value}`: admin only (403 otherwise); see
+  shared/reports/renstra_store.py for the rules (422 unknown indicator, 409 manual value for a
+  computed indicator).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from services.api.deps import CurrentActor, DbDep
+from shared.db import read_unit, utcnow, write_unit
+from shared.domain.access import Actor
+from shared.errors import Forbidden
+from shared.reports.renstra import build_renstra_report, render_renstra_report
+from shared.reports.renstra_store import ManualIn, TargetIn, set_manual, set_target
 
 router = APIRouter(tags=["reports"])
+
+
+def require_office_reports(actor: Actor) -> None:
+    if actor.role not in ("admin", "posko", "pengamat"):
+        raise Forbidden("laporan Renstra mencakup semua kejadian; relawan tidak berhak "
+                        "(the Renstra report spans every event: not for relawan)")
+
+
+@router.get("/reports/renstra", summary="Laporan capaian indikator Renstra (admin, posko, pengamat)")
+def get_renstra_report(
+    actor: CurrentActor, db: DbDep, request: Request,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="tahun (default: tahun ini)")] = None,
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx|pdf)$")] = "json",
+) -> Response:
+    require_office_reports(actor)
+    tz = request.app.state.settings.tz
+    now = utcnow()
+    with read_unit(db) as session:
+        report = build_renstra_report(session, year if year is not None else now.astimezone(tz).year, tz, now)
+    body, media_type, name = render_renstra_report(report, format)
+    disposition = "inline" if format == "json" else "attachment"
+    return Response(content=body, media_type=media_type,
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+
+
+@router.put("/reports/renstra/targets", summary="Ubah target dan pagu indikator Renstra (admin)")
+def put_renstra_target(body: TargetIn, actor: CurrentActor, db: DbDep) -> dict[str, Any]:
+    with write_unit(db) as uow:
+        return set_target(uow, actor, body)
+
+
+@router.put("/reports/renstra/manual", summary="Isi realisasi manual indikator Renstra (admin)")
+def put_renstra_manual(body: ManualIn, actor: CurrentActor, db: DbDep) -> dict[str, Any]:
+    with write_unit(db) as uow:
+        return set_manual(uow, actor, body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ def profile(code: str = "spm_binjai", body: dict[str, Any] | None = None) -> Pro
 
 
 def person(pid: str, household: str | None = None, *, sex: str = "L", condition: str = "selamat",
-           vulns: Sequence[str] = (), psy: bool = False, registered: datetime | None = None) -> PersonIn:
+           vulns: Collection[str] = (), psy: bool = False, registered: datetime | None = None) -> PersonIn:
     return PersonIn(id=pid, household_id=household, sex=sex, condition=condition, vulnerabilities=frozenset(vulns),
                     needs_psychosocial=psy, registered_at=registered)
 

@@ -143,7 +143,7 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
         return s.check_out is None or s.check_out > as_of
 
     def contains(s: StayIn, t: datetime) -> bool:
-        return s.check_in <= t and (t <= as_of if is_open(s) else t < s.check_out)
+        return s.check_in <= t and (t <= as_of if s.check_out is None or s.check_out > as_of else t < s.check_out)
 
     today = local(as_of)
     first = min([local(s.check_in) for s in stays] + [today])

@@ -1,0 +1,118 @@
+"""Editing the Renstra figures (admin): targets and pagu per (year, indicator), and manual realisations.
+
+- `PUT /reports/renstra/targets {year, indicator_code, target?, pagu?}` upserts the row. A field that
+  is not sent keeps its stored value; `null` clears it. Unknown indicator → 422.
+- `PUT /reports/renstra/manual {year, indicator_code, value}` upserts a manual realisation of an
+  indicator whose `computed` sentence is "manual" (preparedness work outside any emergency:
+  trainings, kampung siaga bencana, documents); `value: null` removes it (the report shows source
+  "none" again). Unknown indicator → 422.
+
+  A manual value for a *computed* indicator is refused with 409. A Dinas Sosial officer expects the
+  Renstra figure for, say, penyediaan makanan to be the same number the post-disaster reports and
+  the dashboard show for those events: the realisation is traceable to recorded persons, stays and
+  distributions, and an override would let the two reports disagree without anyone noticing. When
+  the figure is wrong, the records are corrected (the field app accepts back-dated records), and
+  the report follows.
+
+Every change leaves an audit row (`renstra.target.set`, `renstra.manual.set`, `renstra.manual.clear`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from shared.db import UnitOfWork, utcnow
+from shared.domain.access import Actor, can_manage_reference
+from shared.errors import Conflict, Forbidden, Invalid
+from shared.models import RenstraManualValue, RenstraTarget
+from shared.reports.renstra import indicator, is_computed, number
+from shared.schemas.common import Input
+from shared.services.bookkeeping import record_audit
+
+Year = Annotated[int, Field(ge=2000, le=2100, description="tahun Renstra")]
+Figure = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class TargetIn(Input):
+    """PUT /reports/renstra/targets: a field not sent keeps its stored value; null clears it."""
+
+    year: Year
+    indicator_code: str = Field(min_length=1, max_length=60)
+    target: Figure | None = None
+    pagu: Figure | None = Field(default=None, description="Rupiah")
+
+
+class ManualIn(Input):
+    """PUT /reports/renstra/manual: value null removes the manual value."""
+
+    year: Year
+    indicator_code: str = Field(min_length=1, max_length=60)
+    value: Figure | None = Field(description="the realisation; null removes the manual value")
+
+
+def _known(code: str) -> dict[str, Any]:
+    found = indicator(code)
+    if found is None:
+        raise Invalid("indicator_code", f"indikator {code} tidak ada dalam Renstra (unknown indicator code)")
+    return found
+
+
+def _admin(actor: Actor) -> None:
+    if not can_manage_reference(actor):
+        raise Forbidden("hanya admin yang dapat mengubah target dan realisasi Renstra (admin only)")
+
+
+def target_public(row: RenstraTarget) -> dict[str, Any]:
+    return {"year": row.year, "indicator_code": row.indicator_code, "target": number(row.target),
+            "pagu": number(row.pagu), "updated_at": row.updated_at.isoformat()}
+
+
+def set_target(uow: UnitOfWork, actor: Actor, data: TargetIn) -> dict[str, Any]:
+    """Upsert the target and/or pagu of (year, indicator)."""
+    _admin(actor)
+    _known(data.indicator_code)
+    s = uow.session
+    row = s.get(RenstraTarget, (data.year, data.indicator_code))
+    if row is None:
+        row = RenstraTarget(year=data.year, indicator_code=data.indicator_code)
+    sent = data.model_fields_set
+    if "target" in sent:
+        row.target = data.target
+    if "pagu" in sent:
+        row.pagu = data.pagu
+    row.updated_by = actor.id
+    row.updated_at = utcnow()
+    s.add(row)
+    s.flush()
+    record_audit(uow, actor, "renstra.target.set", "renstra_target", f"{data.year}:{data.indicator_code}")
+    return target_public(row)
+
+
+def set_manual(uow: UnitOfWork, actor: Actor, data: ManualIn) -> dict[str, Any]:
+    """Upsert (or, with value null, remove) the manual realisation of (year, indicator)."""
+    _admin(actor)
+    ind = _known(data.indicator_code)
+    if is_computed(ind):
+        raise Conflict(f"indikator {data.indicator_code} dihitung dari data kejadian ({ind['computed']}); "
+                       "perbaiki datanya, bukan angkanya (computed indicators take no manual value)")
+    s = uow.session
+    row = s.get(RenstraManualValue, (data.year, data.indicator_code))
+    key = f"{data.year}:{data.indicator_code}"
+    if data.value is None:
+        if row is not None:
+            s.delete(row)
+            s.flush()
+        record_audit(uow, actor, "renstra.manual.clear", "renstra_manual", key)
+        return {"year": data.year, "indicator_code": data.indicator_code, "value": None, "source": "none"}
+    if row is None:
+        row = RenstraManualValue(year=data.year, indicator_code=data.indicator_code, value=data.value)
+    row.value = data.value
+    row.updated_by = actor.id
+    row.updated_at = utcnow()
+    s.add(row)
+    s.flush()
+    record_audit(uow, actor, "renstra.manual.set", "renstra_manual", key)
+    return {"year": row.year, "indicator_code": row.indicator_code, "value": number(row.value), "source": "manual",
+            "updated_at": row.updated_at.isoformat()}

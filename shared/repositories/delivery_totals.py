@@ -1,0 +1,119 @@
+"""Running sums of distributions (shared.models.DeliveryTotal): kept by the write path, read by the recompute.
+
+Sums are as fine as the needs rules look, and no finer: deliveries to a shelter per item, recipient
+and local day (the per-day meal check); the event's sandang item to a person or household per
+recipient (who is clothed); everything else per item (it only enters the totals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col
+
+from shared.models import DeliveryTotal, Distribution
+
+Key = tuple[str, str, str, str, str, date]  # event, item, shelter, person, household, local date
+ANY_DAY = date(1970, 1, 1)  # the day of sums that do not depend on the day
+
+
+@dataclass
+class _Sum:
+    quantity: float = 0.0
+    rows: int = 0
+    last: datetime | None = None
+
+
+def total_key(r: dict[str, Any], tz: ZoneInfo, sandang_code: str | None) -> Key:
+    at: datetime = r["delivered_at"]
+    if r["shelter_id"]:
+        return (r["event_id"], r["item_code"], r["shelter_id"], r["person_id"] or "", r["household_id"] or "",
+                at.astimezone(tz).date())
+    if r["item_code"] == sandang_code and (r["person_id"] or r["household_id"]):
+        return (r["event_id"], r["item_code"], "", r["person_id"] or "", r["household_id"] or "", ANY_DAY)
+    return (r["event_id"], r["item_code"], "", "", "", ANY_DAY)
+
+
+def summarise(rows: Iterable[dict[str, Any]], tz: ZoneInfo, sandang: dict[str, str | None]) -> dict[Key, _Sum]:
+    """Sum distribution rows (dicts with the Distribution columns) by total key; `sandang` names each
+    event's sandang item."""
+    sums: dict[Key, _Sum] = {}
+    for r in rows:
+        at: datetime = r["delivered_at"]
+        key = total_key(r, tz, sandang.get(r["event_id"]))
+        s = sums.setdefault(key, _Sum())
+        s.quantity += float(r["quantity"])
+        s.rows += 1
+        s.last = at if s.last is None or at > s.last else s.last
+    return sums
+
+
+def _values(sums: dict[Key, _Sum], tz: ZoneInfo) -> list[dict[str, Any]]:
+    return [{"event_id": k[0], "item_code": k[1], "shelter_id": k[2], "person_id": k[3], "household_id": k[4],
+             "local_date": k[5], "quantity": s.quantity, "rows": s.rows, "last_delivered_at": s.last, "tz": tz.key}
+            for k, s in sums.items()]
+
+
+def add(session: Session, rows: Sequence[dict[str, Any]], tz: ZoneInfo, sandang: dict[str, str | None]) -> None:
+    """Add newly inserted distributions to the totals (upsert), in the same transaction."""
+    if not rows:
+        return
+    values = _values(summarise(rows, tz, sandang), tz)
+    table = DeliveryTotal.__table__  # type: ignore[attr-defined]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    stmt: Any = sqlite_insert(table) if sqlite else pg_insert(table)
+    latest: Any = func.max if sqlite else func.greatest  # SQLite's two-argument max() is PostgreSQL's greatest()
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["event_id", "item_code", "shelter_id", "person_id", "household_id", "local_date"],
+        set_={"quantity": table.c.quantity + stmt.excluded.quantity, "rows": table.c.rows + stmt.excluded.rows,
+              "last_delivered_at": latest(table.c.last_delivered_at, stmt.excluded.last_delivered_at)},
+    )
+    session.execute(stmt, values)
+
+
+def check(session: Session, event_id: str, as_of: datetime, tz: ZoneInfo) -> str:
+    """"ok" when the totals count every distribution of the event, all at or before `as_of`, in `tz`;
+    else why not: "stale" (rows written around the write path: rebuild), "later" (a delivery after
+    `as_of`), "zone" (summed in another time zone)."""
+    counted, last, zones, other_zone = session.execute(
+        select(func.coalesce(func.sum(col(DeliveryTotal.rows)), 0), func.max(col(DeliveryTotal.last_delivered_at)),
+               func.count(), func.sum(case((col(DeliveryTotal.tz) != tz.key, 1), else_=0)))
+        .where(col(DeliveryTotal.event_id) == event_id)).one()
+    stored = session.execute(select(func.count()).select_from(Distribution)
+                             .where(col(Distribution.event_id) == event_id)).scalar_one()
+    if int(counted) != int(stored):
+        return "stale"
+    if zones and other_zone:
+        return "zone"
+    if last is not None and last > as_of:
+        return "later"
+    return "ok"
+
+
+def read(session: Session, event_id: str) -> list[tuple[str, str, str, str, float, datetime]]:
+    """(item, shelter, person, household, quantity, last delivered_at) of every total of the event."""
+    t = DeliveryTotal
+    q = select(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id), col(t.quantity),
+               col(t.last_delivered_at)).where(col(t.event_id) == event_id)
+    return [tuple(r) for r in session.execute(q)]  # type: ignore[misc]
+
+
+def rebuild(session: Session, event_id: str, tz: ZoneInfo, sandang_code: str | None) -> None:
+    """Recount an event's totals from its distributions (after rows were written around the write path)."""
+    session.execute(delete(DeliveryTotal).where(col(DeliveryTotal.event_id) == event_id))
+    cols = (col(Distribution.event_id), col(Distribution.item_code), col(Distribution.shelter_id),
+            col(Distribution.person_id), col(Distribution.household_id), col(Distribution.delivered_at),
+            col(Distribution.quantity))
+    names = ("event_id", "item_code", "shelter_id", "person_id", "household_id", "delivered_at", "quantity")
+    rows = (dict(zip(names, r, strict=True)) for r in session.execute(select(*cols)
+                                                                      .where(col(Distribution.event_id) == event_id)))
+    sums = summarise(rows, tz, {event_id: sandang_code})
+    if sums:
+        session.execute(DeliveryTotal.__table__.insert(), _values(sums, tz))  # type: ignore[attr-defined]
