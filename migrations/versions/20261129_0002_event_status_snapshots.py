@@ -4,11 +4,11 @@ Revision ID: 20261129_0002
 Revises: 20261129_0001
 Create Date: 2026-11-29 05:23:34.327314
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import shared.db
+from alembic import op
 
+import shared.db
 
 revision = '20261129_0002'
 down_revision = '20261129_0001'
