@@ -5,6 +5,8 @@
     posko db upgrade          schema migrations and reference data
     posko user add NAME --role ROLE --password-stdin
     posko demo                a realistic Binjai flood to look at
+    posko report event EVENT_ID --format pdf -o FILE [--as-of ISO]   laporan pasca bencana
+    posko report renstra --year Y --format xlsx -o FILE              the Renstra indicator report
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from shared.config import ROOT, Settings, get_settings
@@ -162,6 +166,105 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(settings, persons=args.persons, seed=args.seed)
 
 
+class ProgressBar:
+    """A progress bar on stdout: redrawn in place on a terminal, a line per tenth otherwise."""
+
+    def __init__(self, stream: Any = None, width: int = 30) -> None:
+        self.stream = stream or sys.stdout
+        self.width = width
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.last: tuple[int, str] | None = None
+
+    def show(self, fraction: float, label: str) -> None:
+        fraction = min(1.0, max(0.0, fraction))
+        pct = int(fraction * 100)
+        if not self.tty and self.last is not None and self.last[1] == label and pct // 10 == self.last[0] // 10 \
+                and pct < 100:
+            return
+        if self.last is not None and self.last[0] == pct and self.last[1] == label:
+            return
+        self.last = (pct, label)
+        filled = int(fraction * self.width)
+        line = f"  [{'#' * filled}{' ' * (self.width - filled)}] {pct:3d}%  {label}"
+        if self.tty:
+            self.stream.write("\r" + line.ljust(78))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _parse_as_of(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("--as-of harus memakai zona waktu, mis. 2026-01-03T12:00:00+07:00 (an offset is required)")
+    return value
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """`posko report event …` and `posko report renstra …`: a report written to a file."""
+    from shared.db import make_database, read_unit, utcnow
+
+    requested = None
+    if args.kind == "event":
+        try:
+            requested = _parse_as_of(args.as_of)
+        except ValueError as err:
+            print(f"--as-of: {err}", file=sys.stderr)
+            return 2
+    bar = ProgressBar()
+    db = make_database(settings)
+    try:
+        if args.kind == "event":
+            from shared.domain.access import SYSTEM, can_see_names
+            from shared.errors import NotFound
+            from shared.reports.event_report import build_event_report, render_event_report, report_as_of
+            from shared.services.events import visible_event
+
+            stages = {"memuat data": (0.0, 0.4), "menyusun bagian": (0.4, 0.5), "menghitung seri harian": (0.5, 0.8)}
+
+            def progress(what: str, done: int, total: int) -> None:
+                lo, hi = stages.get(what, (0.0, 0.8))
+                bar.show(lo + (hi - lo) * (done / total if total else 1), f"{what} {done}/{total}")
+
+            bar.show(0, "membuka basis data")
+            with read_unit(db) as session:
+                try:
+                    event = visible_event(session, SYSTEM, args.event_id)
+                except NotFound:
+                    print(f"kejadian {args.event_id} tidak ditemukan (event not found)", file=sys.stderr)
+                    return 1
+                now = utcnow()
+                as_of = report_as_of(event, requested, now)
+                report = build_event_report(session, event, as_of, settings.tz,
+                                            with_names=can_see_names(SYSTEM) and not args.no_names, now=now,
+                                            progress=progress)
+            bar.show(0.8, f"menyusun {args.format.upper()}")
+            body, _, _ = render_event_report(report, args.format)
+        else:
+            bar.show(0, "membuka basis data")
+            from shared.reports.renstra import build_renstra_report, render_renstra_report
+
+            with read_unit(db) as session:
+                bar.show(0.1, f"menghitung indikator Renstra {args.year}")
+                report = build_renstra_report(session, args.year, settings.tz, utcnow())
+            bar.show(0.8, f"menyusun {args.format.upper()}")
+            body, _, _ = render_renstra_report(report, args.format)
+    finally:
+        db.dispose()
+    Path(args.output).write_bytes(body)
+    bar.show(1.0, f"selesai: {len(body):,} byte")
+    bar.done()
+    print(f"laporan ditulis ke {args.output} (report written)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posko", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -180,12 +283,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load a realistic Binjai flood")
     demo.add_argument("--persons", type=int, default=500)
     demo.add_argument("--seed", type=int, default=2026)
+    report = sub.add_parser("report", help="reports to a file: laporan pasca bencana, Renstra")
+    report_sub = report.add_subparsers(dest="kind", required=True)
+    event_report = report_sub.add_parser("event", help="laporan pasca bencana of one event")
+    event_report.add_argument("event_id")
+    event_report.add_argument("--format", choices=["json", "csv", "xlsx", "pdf"], default="pdf")
+    event_report.add_argument("-o", "--output", required=True, help="file to write")
+    event_report.add_argument("--as-of", help="ISO 8601 instant with an offset (default: now, or the event's end)")
+    event_report.add_argument("--no-names", action="store_true",
+                              help="leave out the names of persons not fulfilled (a report to share with observers)")
+    renstra = report_sub.add_parser("renstra", help="the Renstra indicator report of a year")
+    renstra.add_argument("--year", type=int, required=True)
+    renstra.add_argument("--format", choices=["json", "csv", "xlsx", "pdf"], default="xlsx")
+    renstra.add_argument("-o", "--output", required=True, help="file to write")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
+    if args.command == "report":
+        args.output = os.path.abspath(args.output)  # relative to where the command was given
     os.chdir(Path(ROOT))
     if args.command == "run":
         return cmd_run(settings)
@@ -199,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_user_add(settings, args)
     if args.command == "demo":
         return cmd_demo(settings, args)
+    if args.command == "report":
+        return cmd_report(settings, args)
     return 2
 
 

@@ -1,7 +1,60 @@
-"""Routes for event reports (filled in with the reports issue)."""
+"""The post-disaster report of an event (laporan pasca bencana) and its HXL exports.
+
+Who may fetch them: every role that sees the event (a relawan only its member events; others 404).
+The list of persons not fulfilled, with names, is left out for roles that see no personal data
+(pengamat); a report that carries names is recorded in the audit log.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.api.deps import CurrentActor, DbDep
+from shared.db import read_unit, utcnow, write_unit
+from shared.domain.access import can_see_names
+from shared.reports.event_report import build_event_report, render_event_report, report_as_of
+from shared.reports.hxl import export_hxl
+from shared.schemas.common import PastInstant
+from shared.services.bookkeeping import record_audit
+from shared.services.events import visible_event
 
 router = APIRouter(tags=["reports"])
+
+AsOf = Annotated[PastInstant | None, Query(description="ISO 8601 with an offset; default now, or the event's end")]
+
+
+def _attachment(filename: str, inline: bool = False) -> str:
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@router.get("/events/{event_id}/report", summary="Laporan pasca bencana (json, csv, xlsx, pdf)")
+def event_report(event_id: str, actor: CurrentActor, db: DbDep, request: Request,
+                 format: Literal["json", "csv", "xlsx", "pdf"] = "json", as_of: AsOf = None) -> Response:
+    tz = request.app.state.settings.tz
+    names = can_see_names(actor)
+    with read_unit(db) as session:
+        event = visible_event(session, actor, event_id)
+        now = utcnow()
+        report = build_event_report(session, event, report_as_of(event, as_of, now), tz, with_names=names, now=now)
+    if names and report.get("unmet"):
+        with write_unit(db) as uow:
+            record_audit(uow, actor, "event.report", "event", event_id, event_id)
+    body, media_type, filename = render_event_report(report, format)
+    return Response(content=body, media_type=media_type,
+                    headers={"Content-Disposition": _attachment(filename, inline=format in ("json", "pdf"))})
+
+
+@router.get("/events/{event_id}/export.hxl.csv", summary="Ekspor HXL: shelters, persons_summary, distributions")
+def export_hxl_csv(event_id: str, actor: CurrentActor, db: DbDep, request: Request,
+                   dataset: Literal["shelters", "persons_summary", "distributions"],
+                   as_of: AsOf = None) -> Response:
+    tz = request.app.state.settings.tz
+    with read_unit(db) as session:
+        event = visible_event(session, actor, event_id)
+        body, filename = export_hxl(session, event, dataset, report_as_of(event, as_of, utcnow()), tz)
+    return Response(content=body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": _attachment(filename)})

@@ -1,0 +1,252 @@
+"""Facts about one event that the post-disaster report and the HXL exports share, loaded set-based.
+
+The needs engine (shared/needs/engine.py) gives the headline figures; these helpers add what the
+engine does not keep per person or per shelter: age groups, the kelurahan of a person's household,
+where each person stands at `as_of`, and occupancy over time (peak, occupants at any instant).
+They follow the engine's rules (DESIGN.md, "Needs and the basic-needs indicator"): a stay is
+`[check_in, check_out)`; stays that start after `as_of` are ignored; a check-out after `as_of`
+counts as still open; missing (hilang) and dead (meninggal) persons are neither displaced, returned
+nor affected.
+"""
+
+from __future__ import annotations
+
+import gc
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from shared.domain.vulnerability import age_at
+from shared.models import Household, Person, Region, Shelter, Stay
+
+AGE_GROUPS = ("balita", "anak", "dewasa", "lansia", "tidak_diketahui")
+AGE_GROUP_LABELS = {"balita": "Balita (0–4)", "anak": "Anak (5–17)", "dewasa": "Dewasa (18–59)",
+                    "lansia": "Lansia (60+)", "tidak_diketahui": "Umur tidak diketahui"}
+# Where a person stands at as_of: the engine's people counts, per person.
+STANDINGS = ("displaced_now", "returned", "affected", "missing", "dead")
+UNKNOWN_AREA = ""  # kelurahan code of persons without a household (or a household without a kelurahan)
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: building a report allocates a great many small containers
+    and no reference cycles, and the collector would only re-walk the (young) loaded rows over and over
+    (the needs engine does the same)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def age_group(age: int | None) -> str:
+    """0–4 balita, 5–17 anak, 18–59 dewasa, 60+ lansia (DESIGN.md "Reports")."""
+    if age is None:
+        return "tidak_diketahui"
+    if age < 5:
+        return "balita"
+    if age < 18:
+        return "anak"
+    if age < 60:
+        return "dewasa"
+    return "lansia"
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+# ---------------------------------------------------------------- regions
+
+@dataclass(frozen=True)
+class Regions:
+    """Names and parents of region codes (kelurahan → kecamatan → kabupaten/kota)."""
+
+    names: dict[str, str]
+    parents: dict[str, str | None]
+
+    def name(self, code: str | None) -> str:
+        return self.names.get(code or "", "")
+
+    def parent(self, code: str | None) -> str:
+        return self.parents.get(code or "") or ""
+
+    def kelurahan(self, code: str | None) -> dict[str, str]:
+        """Code and name of a kelurahan and of its kecamatan and kota."""
+        kec = self.parent(code)
+        kota = self.parent(kec)
+        return {"kelurahan_code": code or "", "kelurahan_name": self.name(code), "kecamatan_code": kec,
+                "kecamatan_name": self.name(kec), "kota_code": kota, "kota_name": self.name(kota)}
+
+
+def load_regions(session: Session) -> Regions:
+    rows = session.execute(select(col(Region.code), col(Region.name), col(Region.parent_code))).all()
+    return Regions(names={c: n for c, n, _ in rows}, parents={c: p for c, _, p in rows})
+
+
+# ---------------------------------------------------------------- persons
+
+@dataclass
+class PersonFacts:
+    """The columns of a person that reports group by (no NIK; the name only when asked for)."""
+
+    id: str
+    sex: str
+    condition: str
+    household_id: str | None
+    kelurahan_code: str
+    age_group: str
+    psychosocial: bool
+    name: str | None = None
+
+
+def load_person_facts(session: Session, event_id: str, start_local: date, *, with_names: bool) -> list[PersonFacts]:
+    """Every person of the event, with the kelurahan of their household and their age group at the
+    event's start (local date)."""
+    household_area = dict(session.execute(
+        select(col(Household.id), col(Household.kelurahan_code)).where(col(Household.event_id) == event_id)).all())
+    cols = [col(Person.id), col(Person.sex), col(Person.condition), col(Person.household_id), col(Person.birth_date),
+            col(Person.age_years), col(Person.needs_psychosocial)]
+    if with_names:
+        cols.append(col(Person.full_name))
+    facts = []
+    for row in session.execute(select(*cols).where(col(Person.event_id) == event_id)
+                               .order_by(col(Person.created_at), col(Person.id))):
+        pid, sex, condition, hid, birth, age, psy = row[:7]
+        facts.append(PersonFacts(
+            id=pid, sex=sex, condition=condition, household_id=hid,
+            kelurahan_code=(household_area.get(hid) if hid else None) or UNKNOWN_AREA,
+            age_group=age_group(age_at(birth, age, start_local)), psychosocial=bool(psy),
+            name=row[7] if with_names else None))
+    return facts
+
+
+# ---------------------------------------------------------------- stays and occupancy
+
+@dataclass(frozen=True)
+class StayRow:
+    person_id: str
+    shelter_id: str
+    check_in: datetime
+    check_out: datetime | None
+
+
+def load_stays(session: Session, event_id: str, as_of: datetime) -> list[StayRow]:
+    """The event's stays started at or before `as_of` (the loader of the needs engine keeps the same)."""
+    return [StayRow(p, s, ci, co) for p, s, ci, co in session.execute(
+        select(col(Stay.person_id), col(Stay.shelter_id), col(Stay.check_in), col(Stay.check_out))
+        .where(col(Stay.event_id) == event_id, col(Stay.check_in) <= as_of))]
+
+
+@dataclass
+class ShelterOccupancy:
+    """Occupancy of one shelter over time, from its stays merged per person."""
+
+    changes: list[float] = field(default_factory=list)  # instants where the count changes, ascending
+    counts: list[int] = field(default_factory=list)  # the count from changes[i] on
+    peak: int = 0
+    peak_at: float | None = None
+    served: int = 0  # distinct persons who stayed at some time up to as_of
+    occupants: set[str] = field(default_factory=set)  # persons with an open stay at as_of
+
+    def at(self, ts: float) -> int:
+        """Distinct persons present at instant `ts` (check_in ≤ ts < check_out)."""
+        i = bisect_right(self.changes, ts) - 1
+        return self.counts[i] if i >= 0 else 0
+
+
+def occupancy(stays: Iterable[Any], as_of: datetime) -> dict[str, ShelterOccupancy]:
+    """Per shelter: the count of distinct persons present over time up to `as_of`, its peak (and when it
+    was first reached), persons served, and the occupants at `as_of` (open stays)."""
+    as_of_ts = _ts(as_of)
+    per_pair: dict[tuple[str, str], list[tuple[float, float | None]]] = {}
+    result: dict[str, ShelterOccupancy] = {}
+    for st in stays:
+        ci = _ts(st.check_in)
+        if ci > as_of_ts:
+            continue
+        co = None if st.check_out is None else _ts(st.check_out)
+        if co is not None and co > as_of_ts:
+            co = None
+        per_pair.setdefault((st.shelter_id, st.person_id), []).append((ci, co))
+    deltas: dict[str, list[tuple[float, int]]] = {}
+    for (sid, pid), spans in per_pair.items():
+        occ = result.get(sid)
+        if occ is None:
+            occ = result[sid] = ShelterOccupancy()
+        occ.served += 1
+        out = deltas.setdefault(sid, [])
+        spans.sort(key=lambda s: s[0])
+        cur_lo, cur_hi = spans[0]
+        merged: list[tuple[float, float | None]] = []
+        for lo, hi in spans[1:]:
+            if cur_hi is None or lo <= cur_hi:
+                if cur_hi is not None and (hi is None or hi > cur_hi):
+                    cur_hi = hi
+            else:
+                merged.append((cur_lo, cur_hi))
+                cur_lo, cur_hi = lo, hi
+        merged.append((cur_lo, cur_hi))
+        for lo, hi in merged:
+            if hi is not None and hi <= lo:
+                continue  # an empty stay: present at no instant
+            out.append((lo, 1))
+            if hi is None:
+                occ.occupants.add(pid)
+            else:
+                out.append((hi, -1))
+    for sid, events in deltas.items():
+        occ = result[sid]
+        events.sort()  # at one instant, leaving (-1) sorts before arriving (+1): [check_in, check_out)
+        count = 0
+        for ts, delta in events:
+            count += delta
+            if occ.changes and occ.changes[-1] == ts:
+                occ.counts[-1] = count
+            else:
+                occ.changes.append(ts)
+                occ.counts.append(count)
+            if count > occ.peak:
+                occ.peak, occ.peak_at = count, ts
+    return result
+
+
+def standings(persons: Iterable[PersonFacts], stays: Iterable[Any], as_of: datetime) -> dict[str, str]:
+    """Where each person stands at `as_of`: displaced_now (a stay open), returned (stays, none open),
+    affected (no stay), missing or dead (condition hilang or meninggal, whatever their stays)."""
+    as_of_ts = _ts(as_of)
+    has_stay: set[str] = set()
+    open_now: set[str] = set()
+    for st in stays:
+        if _ts(st.check_in) > as_of_ts:
+            continue
+        has_stay.add(st.person_id)
+        if st.check_out is None or _ts(st.check_out) > as_of_ts:
+            open_now.add(st.person_id)
+    out = {}
+    for p in persons:
+        if p.condition == "hilang":
+            out[p.id] = "missing"
+        elif p.condition == "meninggal":
+            out[p.id] = "dead"
+        elif p.id in open_now:
+            out[p.id] = "displaced_now"
+        elif p.id in has_stay:
+            out[p.id] = "returned"
+        else:
+            out[p.id] = "affected"
+    return out
+
+
+def load_shelters(session: Session, event_id: str) -> list[Shelter]:
+    """The event's shelters, in the snapshot's order (creation time, then id)."""
+    return list(session.execute(select(Shelter).where(col(Shelter.event_id) == event_id)
+                                .order_by(col(Shelter.created_at), col(Shelter.id))).scalars())

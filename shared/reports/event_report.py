@@ -1,0 +1,370 @@
+"""Laporan pasca bencana: the post-disaster report of one event at an instant `as_of`.
+
+`build_event_report` returns a plain dict (the JSON answer); `render_event_report` turns it into
+JSON, CSV, XLSX or PDF bytes (shared/reports/event_render.py). The headline figures come from the
+needs engine on the same inputs as `GET /events/{id}/status` (`shared.services.status.compute`), so
+for the same `as_of` the report and the status agree to the last digit.
+
+Sections (DESIGN.md, "Reports"):
+
+- `event`: kind, category, status, standard, start and end (UTC instants and local dates), the
+  kelurahan with their names, and `status_history`: when the event was opened and changed, from the
+  audit log (it records that a change happened, not what changed; `status` is the current one).
+- `people`: the snapshot's counts, plus by condition, by age group (0–4 balita, 5–17 anak,
+  18–59 dewasa, 60+ lansia, age unknown) overall and per sex, and per kelurahan of the household
+  (`by_kelurahan`; a person without a household, or a household without a kelurahan, is counted
+  under code "").
+- `shelters`: per shelter, the snapshot's row (occupants, capacity, adequacy at `as_of`, meals of
+  `as_of`'s day) with kind, kelurahan, open/close dates, days open, persons served and peak occupancy
+  (most distinct persons present at once up to `as_of`, and when that was first reached).
+- `needs`: the snapshot's needs per item of the standard (required, delivered, gap, coverage %).
+- `distributions`: every item delivered up to `as_of` (including items the standard does not
+  compute, such as cash aid): records and quantity.
+- `indicator`: the snapshot's indicator, each service with its percent.
+- `services`: services delivered per kind up to `as_of`: records and distinct persons.
+- `daily`: one row per local day from the event's start to `as_of`: displaced persons and the
+  percent fulfilled at the end of that day (at `as_of` for its own day). A day with a stored
+  end-of-day snapshot (the worker's) takes it (`source: "stored"`); other days are computed for the
+  day's last instant on the inputs loaded once (`source: "computed"`), all days in one pass
+  (shared/reports/daily.py, checked against the engine at as_of; the engine day by day otherwise).
+- `unmet`: the persons not fulfilled with the services they miss, with their names — only when the
+  caller may see names; `unmet_total` is always there.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from shared.models import AuditLog, Distribution, Event, Item, Service
+from shared.needs.engine import compute_snapshot, percent
+from shared.needs.model import SERVICES, VULNERABILITIES
+from shared.reports.daily import daily_counts, with_daily_sandang
+from shared.reports.event_data import (
+    AGE_GROUPS,
+    STANDINGS,
+    UNKNOWN_AREA,
+    load_person_facts,
+    load_regions,
+    load_shelters,
+    no_cyclic_gc,
+    occupancy,
+    standings,
+)
+from shared.repositories import status as status_repo
+from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
+from shared.services.status import status_as_of
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+FORMATS = ("json", "csv", "xlsx", "pdf")
+STATUS_ACTIONS = {"event.create": "dicatat", "event.update": "diubah"}
+
+
+def report_as_of(event: Event, requested: datetime | None, now: datetime) -> datetime:
+    """The instant a report describes: the one asked for (default now; never later than now, which the
+    clock skew of a request could allow), and never past the end of a finished event (its status stops
+    moving there, as `GET /status` does)."""
+    return status_as_of(event, min(requested, now) if requested is not None else now)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _local_date(value: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if value is None else value.astimezone(tz).date().isoformat()
+
+
+def _day_end(day: Any, tz: ZoneInfo) -> datetime:
+    """The last instant of a local day (the worker's end-of-day snapshot uses the same)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) - timedelta(microseconds=1)
+
+
+def build_event_report(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, with_names: bool,
+                       now: datetime | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """The report of `event` at `as_of` (already settled with `report_as_of`), read in `session`."""
+    with no_cyclic_gc():
+        return _build(session, event, as_of, tz, with_names=with_names, now=now, progress=progress)
+
+
+def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, with_names: bool,
+           now: datetime | None, progress: Progress | None) -> dict[str, Any]:
+    note = progress or (lambda what, done, total: None)
+    note("memuat data", 0, 1)
+    inputs = load_needs_inputs(session, event, as_of, tz)
+    snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
+                                inputs.deliveries, inputs.services, as_of, tz)
+    start_local = event.started_at.astimezone(tz).date()
+    regions = load_regions(session)
+    persons = load_person_facts(session, event.id, start_local, with_names=with_names)
+    where = standings(persons, inputs.stays, as_of)
+    occ = occupancy(inputs.stays, as_of)
+    note("memuat data", 1, 1)
+
+    report: dict[str, Any] = {
+        "report": "laporan_pasca_bencana",
+        "generated_at": _iso(now or datetime.now(UTC)),
+        "as_of": _iso(as_of),
+        "as_of_local": as_of.astimezone(tz).isoformat(),
+        "timezone": str(tz),
+        "data_seq": snapshot["data_seq"],
+        "event": _event_section(session, event, as_of, tz, regions),
+        "people": _people_section(snapshot, persons, where, regions, event),
+        "shelters": _shelter_section(session, event, snapshot, occ, as_of, tz, regions),
+        "needs": _needs_section(session, snapshot, inputs),
+        "distributions": _distribution_section(session, event.id, as_of),
+        "indicator": _indicator_section(snapshot),
+        "services": _service_section(session, event.id, as_of),
+    }
+    note("menyusun bagian", 1, 1)
+    report["daily"] = _daily_section(session, event, inputs, snapshot, as_of, tz, note)
+    report["unmet_total"] = len(snapshot["unmet"])
+    if with_names:
+        names = {p.id: p.name for p in persons}
+        report["unmet"] = [{"person_id": u["person_id"], "name": names.get(u["person_id"]), "missing": u["missing"]}
+                           for u in snapshot["unmet"]]
+    return report
+
+
+# ---------------------------------------------------------------- sections
+
+def _event_section(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, regions: Any) -> dict[str, Any]:
+    history = [
+        {"at": _iso(at), "action": action, "label": STATUS_ACTIONS.get(action, action)}
+        for at, action in session.execute(
+            select(col(AuditLog.at), col(AuditLog.action))
+            .where(col(AuditLog.event_id) == event.id, col(AuditLog.object_type) == "event",
+                   col(AuditLog.object_id) == event.id, col(AuditLog.action).in_(list(STATUS_ACTIONS)))
+            .order_by(col(AuditLog.at), col(AuditLog.id)))
+    ]
+    start_local = event.started_at.astimezone(tz).date()
+    last_local = as_of.astimezone(tz).date()
+    return {
+        "id": event.id,
+        "name": event.name,
+        "kind": event.kind,
+        "category": event.category,
+        "status": event.status,
+        "standard_code": event.standard_code,
+        "standard_version": event.standard_version,
+        "started_at": _iso(event.started_at),
+        "ended_at": _iso(event.ended_at),
+        "start_date": start_local.isoformat(),
+        "end_date": _local_date(event.ended_at, tz),
+        "year": start_local.year,
+        "days": max(0, (last_local - start_local).days + 1),
+        "kelurahan": [{"code": code, "name": regions.name(code), "kecamatan_code": regions.parent(code),
+                       "kecamatan_name": regions.name(regions.parent(code))} for code in event.kelurahan_codes],
+        "status_history": history,
+    }
+
+
+def _people_section(snapshot: dict[str, Any], persons: list[Any], where: dict[str, str], regions: Any,
+                    event: Event) -> dict[str, Any]:
+    people = dict(snapshot["people"])
+    by_condition = Counter(p.condition for p in persons)
+    people["by_condition"] = {c: by_condition.get(c, 0) for c in ("selamat", "luka", "hilang", "meninggal")}
+    ages = Counter(p.age_group for p in persons)
+    people["by_age_group"] = {g: ages.get(g, 0) for g in AGE_GROUPS}
+    sex_age = Counter((p.sex, p.age_group) for p in persons)
+    people["by_sex_age_group"] = {s: {g: sex_age.get((s, g), 0) for g in AGE_GROUPS} for s in ("L", "P")}
+    people["needs_psychosocial"] = sum(1 for p in persons if p.psychosocial)
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(code: str) -> dict[str, Any]:
+        found = rows.get(code)
+        if found is None:
+            found = rows[code] = {"kelurahan_code": code, "kelurahan_name": regions.name(code) if code else
+                                  "tidak diketahui", "kecamatan_name": regions.name(regions.parent(code)),
+                                  "registered": 0, **dict.fromkeys(STANDINGS, 0), "injured": 0, "L": 0, "P": 0,
+                                  **dict.fromkeys(AGE_GROUPS, 0)}
+        return found
+
+    for code in event.kelurahan_codes:
+        row(code)
+    for p in persons:
+        r = row(p.kelurahan_code)
+        r["registered"] += 1
+        r[where[p.id]] += 1
+        if p.condition == "luka":
+            r["injured"] += 1
+        if p.sex in ("L", "P"):
+            r[p.sex] += 1
+        r[p.age_group] += 1
+    ordered = [rows[c] for c in event.kelurahan_codes]
+    ordered += sorted((r for c, r in rows.items() if c not in event.kelurahan_codes and c != UNKNOWN_AREA),
+                      key=lambda r: r["kelurahan_code"])
+    if UNKNOWN_AREA in rows and UNKNOWN_AREA not in event.kelurahan_codes:
+        ordered.append(rows[UNKNOWN_AREA])
+    people["by_kelurahan"] = ordered
+    return people
+
+
+def _shelter_section(session: Session, event: Event, snapshot: dict[str, Any], occ: dict[str, Any], as_of: datetime,
+                     tz: ZoneInfo, regions: Any) -> list[dict[str, Any]]:
+    rows = {s.id: s for s in load_shelters(session, event.id)}
+    as_of_local = as_of.astimezone(tz).date()
+    out = []
+    for snap in snapshot["shelters"]:
+        sh = rows[snap["id"]]
+        closed = sh.closed_at if sh.closed_at is not None and sh.closed_at <= as_of else None
+        opened_day = sh.opened_at.astimezone(tz).date()
+        last_day = closed.astimezone(tz).date() if closed is not None else as_of_local
+        o = occ.get(sh.id)
+        peak_at = datetime.fromtimestamp(o.peak_at, UTC) if o is not None and o.peak_at is not None else None
+        out.append({
+            "id": sh.id,
+            "name": sh.name,
+            "kind": sh.kind,
+            "kelurahan_code": sh.kelurahan_code,
+            "kelurahan_name": regions.name(sh.kelurahan_code),
+            "opened_at": _iso(sh.opened_at),
+            "closed_at": _iso(closed),
+            "opened_date": opened_day.isoformat(),
+            "closed_date": closed.astimezone(tz).date().isoformat() if closed is not None else None,
+            "days_open": max(0, (last_day - opened_day).days + 1) if sh.opened_at <= as_of else 0,
+            "capacity_persons": snap["capacity_persons"],
+            "occupants": snap["occupants"],
+            "peak_occupancy": o.peak if o is not None else 0,
+            "peak_at": _iso(peak_at),
+            "peak_date": peak_at.astimezone(tz).date().isoformat() if peak_at is not None else None,
+            "persons_served": o.served if o is not None else 0,
+            "covered_area_m2": sh.covered_area_m2,
+            "toilets": sh.toilets,
+            "covered_area_ok": snap["covered_area_ok"],
+            "toilets_ok": snap["toilets_ok"],
+            "meals_due_today": snap["meals_due_today"],
+            "meals_delivered_today": snap["meals_delivered_today"],
+        })
+    return out
+
+
+def _item_names(session: Session) -> dict[str, tuple[str, str]]:
+    return {code: (name, unit) for code, name, unit in session.execute(
+        select(col(Item.code), col(Item.name), col(Item.unit)))}
+
+
+def _needs_section(session: Session, snapshot: dict[str, Any], inputs: NeedsInputs) -> list[dict[str, Any]]:
+    names = _item_names(session)
+    rules = {i.code: i for i in inputs.profile.items}
+    out = []
+    for need in snapshot["needs"]:
+        rule = rules.get(need["item_code"])
+        out.append({"item_code": need["item_code"], "item_name": names.get(need["item_code"], ("", ""))[0],
+                    "unit": need["unit"], "basis": rule.basis if rule else None,
+                    "rate": rule.rate if rule else None, "service": rule.service if rule else None,
+                    "required": need["required"], "delivered": need["delivered"], "gap": need["gap"],
+                    "coverage_percent": need["coverage_percent"]})
+    return out
+
+
+def _distribution_section(session: Session, event_id: str, as_of: datetime) -> list[dict[str, Any]]:
+    names = _item_names(session)
+    rows = session.execute(
+        select(col(Distribution.item_code), func.count(), func.sum(Distribution.quantity))
+        .where(col(Distribution.event_id) == event_id, col(Distribution.delivered_at) <= as_of)
+        .group_by(col(Distribution.item_code)).order_by(col(Distribution.item_code))).all()
+    return [{"item_code": code, "item_name": names.get(code, ("", ""))[0], "unit": names.get(code, ("", ""))[1],
+             "records": int(n), "quantity": float(q or 0)} for code, n, q in rows]
+
+
+def _indicator_section(snapshot: dict[str, Any]) -> dict[str, Any]:
+    ind = snapshot["indicator"]
+    return {**{k: v for k, v in ind.items() if k != "services"},
+            "services": {code: {**ind["services"][code],
+                                "percent": percent(ind["services"][code]["fulfilled"], ind["services"][code]["eligible"])}
+                         for code in SERVICES}}
+
+
+def _service_section(session: Session, event_id: str, as_of: datetime) -> list[dict[str, Any]]:
+    found = {kind: (int(n), int(persons)) for kind, n, persons in session.execute(
+        select(col(Service.kind), func.count(), func.count(func.distinct(Service.person_id)))
+        .where(col(Service.event_id) == event_id, col(Service.delivered_at) <= as_of)
+        .group_by(col(Service.kind)))}
+    kinds = ["penanganan_khusus", "psikososial"] + sorted(k for k in found if k not in ("penanganan_khusus", "psikososial"))
+    return [{"kind": k, "records": found.get(k, (0, 0))[0], "persons": found.get(k, (0, 0))[1]} for k in kinds]
+
+
+def _daily_section(session: Session, event: Event, inputs: NeedsInputs, snapshot: dict[str, Any], as_of: datetime,
+                   tz: ZoneInfo, note: Progress) -> list[dict[str, Any]]:
+    first = event.started_at.astimezone(tz).date()
+    last = as_of.astimezone(tz).date()
+    if last < first:
+        return []
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    stored = {row.local_date: row for row in status_repo.daily(session, event.id)}
+    note("menghitung seri harian", 0, len(days))
+    ind = snapshot["indicator"]
+    counts: list[tuple[int, int, int]] | None = []
+    if any(day not in stored for day in days[:-1]):
+        inputs = with_daily_sandang(session, event.id, inputs, as_of, tz)
+        counts = daily_counts(inputs, first, as_of, tz)
+        if counts is not None and counts[-1] != (snapshot["people"]["displaced_now"], ind["eligible"],
+                                                 ind["fulfilled"]):
+            log.warning("daily series of event %s disagrees with the engine at as_of; computing day by day",
+                        event.id)
+            counts = None
+        if counts is None:
+            counts = _engine_per_day(inputs, days, stored, as_of, tz, note)
+    assert counts is not None
+    out = []
+    for i, day in enumerate(days):
+        if day == last:
+            at, source = as_of, "computed"
+            displaced, eligible, fulfilled = snapshot["people"]["displaced_now"], ind["eligible"], ind["fulfilled"]
+        elif day in stored:
+            row = stored[day]
+            at, source = row.as_of, "stored"
+            displaced = row.body["people"]["displaced_now"]
+            eligible, fulfilled = row.body["indicator"]["eligible"], row.body["indicator"]["fulfilled"]
+        else:
+            at, source = _day_end(day, tz), "computed"
+            displaced, eligible, fulfilled = counts[i]
+        out.append({"date": day.isoformat(), "as_of": _iso(at), "displaced": displaced, "eligible": eligible,
+                    "fulfilled": fulfilled, "fulfilled_percent": percent(fulfilled, eligible), "source": source})
+    note("menghitung seri harian", len(days), len(days))
+    return out
+
+
+def _engine_per_day(inputs: NeedsInputs, days: list[Any], stored: dict[Any, Any], as_of: datetime, tz: ZoneInfo,
+                    note: Progress) -> list[tuple[int, int, int]]:
+    """The series the slow way: the engine at the end of each day without a stored snapshot."""
+    stays = sorted(inputs.stays, key=lambda s: s.check_in)
+    stay_ts = [s.check_in.timestamp() for s in stays]
+    deliveries = sorted(inputs.deliveries, key=lambda d: d.delivered_at)
+    delivery_ts = [d.delivered_at.timestamp() for d in deliveries]
+    services = sorted(inputs.services, key=lambda s: s.delivered_at)
+    service_ts = [s.delivered_at.timestamp() for s in services]
+    out = []
+    for i, day in enumerate(days):
+        note("menghitung seri harian", i, len(days))
+        if day in stored or i == len(days) - 1:
+            out.append((0, 0, 0))  # taken from the stored snapshot, or the report's own
+            continue
+        at = _day_end(day, tz)
+        cut = at.timestamp()
+        snap = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters,
+                                stays[:bisect_right(stay_ts, cut)], deliveries[:bisect_right(delivery_ts, cut)],
+                                services[:bisect_right(service_ts, cut)], at, tz)
+        out.append((snap["people"]["displaced_now"], snap["indicator"]["eligible"], snap["indicator"]["fulfilled"]))
+    return out
+
+
+def render_event_report(report: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
+    """(body, media type, file name) of the report in `fmt` (json, csv, xlsx, pdf)."""
+    from shared.reports.event_render import render
+
+    with no_cyclic_gc():
+        return render(report, fmt)
+
+
+__all__ = ["FORMATS", "VULNERABILITIES", "build_event_report", "render_event_report", "report_as_of"]
