@@ -96,6 +96,15 @@ def build_event_report(session: Session, event: Event, as_of: datetime, tz: Zone
         return _build(session, event, as_of, tz, with_names=with_names, now=now, progress=progress)
 
 
+def daily_series(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The report's day-by-day series alone (no names): what the dashboard's chart draws."""
+    with no_cyclic_gc():
+        inputs = load_needs_inputs(session, event, as_of, tz)
+        snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
+                                    inputs.deliveries, inputs.services, as_of, tz)
+        return _daily_section(session, event, inputs, snapshot, as_of, tz, lambda what, done, total: None)
+
+
 def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, with_names: bool,
            now: datetime | None, progress: Progress | None) -> dict[str, Any]:
     note = progress or (lambda what, done, total: None)

@@ -43,7 +43,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from shared.db import read_unit
+from shared.db import Database, read_unit
 from shared.models import Event
 from shared.reports.event_data import age_group
 from shared.reports.event_render import PDF_UNMET_LIMIT, fmt_num
@@ -714,3 +714,27 @@ def test_an_event_without_persons_renders_in_every_format(admin: Api) -> None:
             assert read_xlsx(body)["Belum terpenuhi"] == [("ID orang", "Nama", "Layanan belum terpenuhi")]
         else:
             assert read_csv_sections(body.decode())["unmet"] == []
+
+
+def test_daily_series_endpoint_has_no_names_and_matches_the_report(admin: Api, pengamat: Api,
+                                                                   database: Database) -> None:
+    """GET /events/{id}/daily: the report's series for every role that sees the event, no audit row."""
+    from sqlmodel import func, select
+
+    from shared.models import AuditLog
+    from tests.conftest import build_scene
+
+    sc = build_scene(admin)
+    sc.person(shelter_id=sc.shelter["id"], full_name="Nama Rahasia Sekali")
+    report = admin.get(f"/events/{sc.eid}/report", params={"format": "json"}).json()
+    with read_unit(database) as s:
+        before = s.exec(select(func.count()).select_from(AuditLog).where(AuditLog.event_id == sc.eid)).one()
+    for api in (admin, pengamat):
+        r = api.get(f"/events/{sc.eid}/daily")
+        assert r.status_code == 200
+        assert "Nama Rahasia" not in r.text
+        got = [(d["date"], d["displaced"], d["fulfilled_percent"]) for d in r.json()["items"]]
+        assert got == [(d["date"], d["displaced"], d["fulfilled_percent"]) for d in report["daily"]]
+    with read_unit(database) as s:
+        after = s.exec(select(func.count()).select_from(AuditLog).where(AuditLog.event_id == sc.eid)).one()
+    assert after == before

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.api.deps import CurrentActor, DbDep
 from shared.db import read_unit, utcnow, write_unit
 from shared.domain.access import can_see_names
-from shared.reports.event_report import build_event_report, render_event_report, report_as_of
+from shared.reports.event_report import build_event_report, daily_series, render_event_report, report_as_of
 from shared.reports.hxl import export_hxl
 from shared.schemas.common import PastInstant
 from shared.services.bookkeeping import record_audit
@@ -46,6 +46,15 @@ def event_report(event_id: str, actor: CurrentActor, db: DbDep, request: Request
     body, media_type, filename = render_event_report(report, format)
     return Response(content=body, media_type=media_type,
                     headers={"Content-Disposition": _attachment(filename, inline=format in ("json", "pdf"))})
+
+
+@router.get("/events/{event_id}/daily", summary="Seri harian: pengungsi dan % terpenuhi per hari (tanpa nama)")
+def daily(event_id: str, actor: CurrentActor, db: DbDep, request: Request, as_of: AsOf = None) -> dict[str, object]:
+    """The report's day-by-day series without any personal data, for every role that sees the event."""
+    with read_unit(db) as session:
+        event = visible_event(session, actor, event_id)
+        items = daily_series(session, event, report_as_of(event, as_of, utcnow()), request.app.state.settings.tz)
+    return {"items": items}
 
 
 @router.get("/events/{event_id}/export.hxl.csv", summary="Ekspor HXL: shelters, persons_summary, distributions")

@@ -337,10 +337,8 @@ function chartPoints() {
 }
 
 async function loadReportDaily() {
-  // The report's day-by-day series, for roles that see no names only: for the others the report
-  // carries the unmet names and each fetch is recorded in the audit log, which a dashboard must not
-  // do on every load. They keep the browser's own history (a names-free daily endpoint would serve all).
-  if (seesNames()) return;
+  // The report's day-by-day series without names (GET /events/{id}/daily): every role may draw it,
+  // and reading it leaves no audit entry. Cached for a few minutes: past days do not change.
   const eventId = state.eventId;
   const cacheKey = `posko.report-daily.${eventId}`;
   try {
@@ -353,8 +351,8 @@ async function loadReportDaily() {
   } catch { /* ignore */ }
   let daily = null;
   try {
-    const report = await get(`/events/${eventId}/report?format=json`);
-    if (Array.isArray(report?.daily)) daily = report.daily.filter((d) => d && d.date);
+    const series = await get(`/events/${eventId}/daily`);
+    if (Array.isArray(series?.items)) daily = series.items.filter((d) => d && d.date);
   } catch {
     // No report endpoint (yet), or not allowed: the chart keeps the browser's own history.
   }
