@@ -52,6 +52,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+def raw_instants(session: Any, column: Any) -> Any:
+    """`column` for a bulk read of instants: on SQLite as the stored text, which `parse_instant` turns
+    into a datetime with the C parser (SQLAlchemy's own SQLite parser is a regex, ~1 µs a value)."""
+    from sqlalchemy import String, type_coerce
+
+    return type_coerce(column, String) if session.get_bind().dialect.name == "sqlite" else column
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An aware UTC datetime from what `raw_instants` reads (text on SQLite, datetime elsewhere)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

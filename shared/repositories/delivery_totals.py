@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from shared.db import parse_instant, raw_instants
 from shared.models import DeliveryTotal, Distribution
 
 Key = tuple[str, str, str, str, str, date]  # event, item, shelter, person, household, local date
@@ -101,8 +102,8 @@ def read(session: Session, event_id: str) -> list[tuple[str, str, str, str, floa
     """(item, shelter, person, household, quantity, last delivered_at) of every total of the event."""
     t = DeliveryTotal
     q = select(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id), col(t.quantity),
-               col(t.last_delivered_at)).where(col(t.event_id) == event_id)
-    return [tuple(r) for r in session.execute(q)]  # type: ignore[misc]
+               raw_instants(session, col(t.last_delivered_at))).where(col(t.event_id) == event_id)
+    return [(item, sid, pid, hid, qty, parse_instant(at)) for item, sid, pid, hid, qty, at in session.execute(q)]  # type: ignore[misc]
 
 
 def rebuild(session: Session, event_id: str, tz: ZoneInfo, sandang_code: str | None) -> None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, func, literal, literal_column, not_, or_, select, text, type_coerce
 from sqlmodel import Session, col
 
+from shared.db import parse_instant, raw_instants
 from shared.domain.vulnerability import effective_vulnerabilities
 from shared.models import Distribution, Event, Person, Service, Shelter, Stay
 from shared.needs.model import DeliveryIn, EventIn, PersonIn, Profile, ServiceIn, ShelterIn, StayIn
@@ -121,11 +122,11 @@ def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneI
         PersonIn(id=pid, household_id=hid, sex=sex, condition=condition,
                  vulnerabilities=frozenset(effective_vulnerabilities(
                      _flags(flags), birth, age, start_local)),
-                 needs_psychosocial=bool(psy), registered_at=registered)
+                 needs_psychosocial=bool(psy), registered_at=parse_instant(registered))
         for pid, hid, sex, condition, flags, birth, age, psy, registered in session.execute(
             select(col(Person.id), col(Person.household_id), col(Person.sex), col(Person.condition),
                    type_coerce(col(Person.vulnerabilities), String), col(Person.birth_date), col(Person.age_years),
-                   col(Person.needs_psychosocial), col(Person.registered_at))
+                   col(Person.needs_psychosocial), raw_instants(session, col(Person.registered_at)))
             .where(col(Person.event_id) == eid))
     ]
     shelters = [
@@ -136,21 +137,22 @@ def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneI
             .where(col(Shelter.event_id) == eid).order_by(col(Shelter.created_at), col(Shelter.id)))
     ]
     stays = [
-        StayIn(person_id=pid, shelter_id=sid, check_in=cin, check_out=cout)
+        StayIn(person_id=pid, shelter_id=sid, check_in=parse_instant(cin), check_out=parse_instant(cout))  # type: ignore[arg-type]
         for pid, sid, cin, cout in session.execute(
-            select(col(Stay.person_id), col(Stay.shelter_id), col(Stay.check_in), col(Stay.check_out))
+            select(col(Stay.person_id), col(Stay.shelter_id), raw_instants(session, col(Stay.check_in)),
+                   raw_instants(session, col(Stay.check_out)))
             .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of))
     ]
     if delivery_totals.check(session, eid, as_of, tz) == "ok":
-        deliveries = [DeliveryIn(item_code=item, quantity=qty, delivered_at=at, shelter_id=sid or None,
+        deliveries = [DeliveryIn(item_code=item, quantity=qty, delivered_at=at, shelter_id=sid or None,  # type: ignore[arg-type]
                                  person_id=pid or None, household_id=hid or None)
                       for item, sid, pid, hid, qty, at in delivery_totals.read(session, eid)]
     else:  # a past as_of (reports), or totals to rebuild: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
     services = [
-        ServiceIn(person_id=pid, kind=kind, delivered_at=at)
+        ServiceIn(person_id=pid, kind=kind, delivered_at=parse_instant(at))  # type: ignore[arg-type]
         for pid, kind, at in session.execute(
-            select(col(Service.person_id), col(Service.kind), func.min(Service.delivered_at))
+            select(col(Service.person_id), col(Service.kind), raw_instants(session, func.min(Service.delivered_at)))
             .where(col(Service.event_id) == eid, col(Service.delivered_at) <= as_of)
             .group_by(col(Service.person_id), col(Service.kind)))
     ]
