@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic_core import from_json, to_json
 from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -93,9 +94,16 @@ class Database:
             self.read_engine.dispose()
 
 
+def _to_json(value: Any) -> str:
+    """JSON columns (snapshots of a large event are megabytes) through pydantic-core's serialiser."""
+    return to_json(value).decode()
+
+
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     engine = create_engine(
         url,
+        json_serializer=_to_json,
+        json_deserializer=from_json,
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=20,
         max_overflow=20,
@@ -141,7 +149,8 @@ def make_database(settings: Settings) -> Database:
         )
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, json_serializer=_to_json,
+                           json_deserializer=from_json)
     return Database(url=url, write_engine=engine, read_engine=engine, tz=settings.tz)
 
 
