@@ -30,7 +30,7 @@ from services.api.routes import (
     web,
 )
 from shared.config import Settings, get_settings
-from shared.db import make_database
+from shared.db import make_database, start_checkpoints
 from shared.queue import Dispatcher
 from shared.services.ratelimit import LoginThrottle
 
@@ -58,9 +58,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         gc.set_threshold(20_000, 50, 100)
+        stop_checkpoints = start_checkpoints(db)
         await live.start()
         yield
         await live.close()
+        stop_checkpoints()
         writer.close()
         dispatcher.close()
         db.dispose()

@@ -13,6 +13,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from shared.config import Settings, get_settings
+from shared.db import start_checkpoints
 from shared.queue import Dispatcher, make_queue
 from shared.redis import connect
 
@@ -43,14 +44,17 @@ def run_worker(settings: Settings | None = None, *, burst: bool = False) -> None
     connection: redis.Redis = connect(settings, timeout=10.0)
     queue = make_queue(settings, connection)
     stop = threading.Event()
+    stop_checkpoints = lambda: None  # noqa: E731
     if not burst:
         threading.Thread(target=_relay_loop, args=(settings, stop), daemon=True, name="outbox-relay").start()
+        stop_checkpoints = start_checkpoints(ctx.db)
         threading.Thread(target=run_scheduler, args=(settings, ctx.db, stop), daemon=True, name="scheduler").start()
     try:
         worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
         worker.work(burst=burst, with_scheduler=False)
     finally:
         stop.set()
+        stop_checkpoints()
 
 
 if __name__ == "__main__":
