@@ -267,35 +267,11 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- helpers in the main process
 
-class Worker:
+class Worker(wb.PoskoProcess):
     """ONE worker process (`posko worker`), logging to a file."""
 
     def __init__(self, python: str, env: dict[str, str], log_path: Path) -> None:
-        self.log_path = log_path
-        self.cmd = [python, "-m", "services.cli", "worker"]
-        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self._log.close()
+        super().__init__(python, "worker", env, log_path)
 
 
 def proc_cpu(pid: int | None) -> float:

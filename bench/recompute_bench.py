@@ -980,21 +980,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nbenchmark failed: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return 1
     finally:
-        if pg_created and pg_name:
-            if args.keep:
-                print(f"kept PostgreSQL database: {pg_database(args.postgres, pg_name)}")
-            else:
-                try:
-                    pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-                except Exception as exc:
-                    print(f"(could not drop database {pg_name}: {exc})", file=sys.stderr)
-        if redis_proc is not None:
-            redis_proc.terminate()
-            redis_proc.wait(timeout=10)
+        clean_up(args, pg_name if pg_created else None, redis_proc, workdir)
+
+
+def clean_up(args: argparse.Namespace, pg_name: str | None, redis_proc: Any, workdir: Path) -> None:
+    """Drop the run's PostgreSQL database, stop a private redis-server, remove the work directory
+    (or say where they are kept, with --keep)."""
+    if pg_name:
         if args.keep:
-            print(f"kept: {workdir}")
+            print(f"kept PostgreSQL database: {pg_database(args.postgres, pg_name)}")
         else:
-            shutil.rmtree(workdir, ignore_errors=True)
+            try:
+                pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            except Exception as exc:
+                print(f"(could not drop database {pg_name}: {exc})", file=sys.stderr)
+    if redis_proc is not None:
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+    if args.keep:
+        print(f"kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import shutil
 import statistics
 import sys
 import tempfile
@@ -349,21 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nbenchmark failed: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         raise
     finally:
-        if pg_name:
-            if args.keep:
-                print(f"kept PostgreSQL database: {rb.pg_database(args.postgres, pg_name)}")
-            else:
-                try:
-                    rb.pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-                except Exception as exc:
-                    print(f"(could not drop database {pg_name}: {exc})", file=sys.stderr)
-        if redis_proc is not None:
-            redis_proc.terminate()
-            redis_proc.wait(timeout=10)
-        if args.keep:
-            print(f"kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        rb.clean_up(args, pg_name, redis_proc, workdir)
 
 
 if __name__ == "__main__":

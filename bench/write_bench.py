@@ -426,13 +426,12 @@ def run_python_load(port: int, mode: str, *, seconds: float, clients: int, workd
 
 # ---------------------------------------------------------------- the server under test
 
-class Server:
-    """ONE API process (`posko api`: uvicorn, one worker) on a free port, logging to a file."""
+class PoskoProcess:
+    """One `posko <command>` process, logging to a file; stopped with SIGTERM (then SIGKILL)."""
 
-    def __init__(self, python: str, env: dict[str, str], port: int, log_path: Path) -> None:
-        self.port = port
+    def __init__(self, python: str, command: str, env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
-        self.cmd = [python, "-m", "services.cli", "api"]
+        self.cmd = [python, "-m", "services.cli", command]
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -440,6 +439,30 @@ class Server:
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._log.close()
+
+
+class Server(PoskoProcess):
+    """ONE API process (`posko api`: uvicorn, one worker) on a free port, logging to a file."""
+
+    def __init__(self, python: str, env: dict[str, str], port: int, log_path: Path) -> None:
+        self.port = port
+        super().__init__(python, "api", env, log_path)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -460,22 +483,6 @@ class Server:
                 last = exc.__class__.__name__
             time.sleep(0.1)
         raise RuntimeError(f"/readyz did not answer 200 within {timeout:.0f} s (last: {last}):\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self._log.close()
 
 
 class Api:

@@ -20,8 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
+from services.api.writing import in_write_unit
 from shared.db import Database, write_unit
 from shared.domain.access import Actor
 from shared.services.field_writes import Command, FieldWriter, Outcome
@@ -109,16 +108,10 @@ class GroupWriter:
         return [o for o in outcomes if o is not None]
 
     def _apply_alone(self, job: _Job) -> Outcome | BaseException:
-        for attempt in range(3):
-            try:
-                with write_unit(self.db) as uow:
-                    return FieldWriter(uow, job.actor, self.notify).apply([job.command])[0]
-            except IntegrityError as exc:  # another process inserted the same key: the retry sees it
-                if attempt == 2:
-                    return exc
-            except Exception as exc:
-                return exc
-        raise AssertionError("unreachable")
+        try:
+            return in_write_unit(self.db, lambda uow: FieldWriter(uow, job.actor, self.notify).apply([job.command])[0])
+        except Exception as exc:
+            return exc
 
 
 def _resolve(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:

@@ -73,17 +73,12 @@ def recompute(event_id: str) -> dict[str, int]:
         event = event_repo.get_event(session, event_id)
         if event is None:  # never committed or removed: nothing to compute
             return {"seq": -1, "data_seq": -1}
-        stale = delivery_totals.check(session, event_id, utcnow(), tz) == "stale"
-    if stale:  # distributions were written around the write path (an import): recount them once
-        with write_unit(ctx.db) as uow:
-            delivery_totals.rebuild(uow.session, event_id, tz, sandang_item(uow.session, event))
-    with read_unit(ctx.db) as session:
-        event = event_repo.get_event(session, event_id)
-        assert event is not None
         as_of = status_service.status_as_of(event, utcnow())
-        snapshot = status_service.compute(session, event, as_of, tz)
+        snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz)
     with write_unit(ctx.db) as uow:
         seq = status_service.store(uow, event_id, snapshot, as_of, tz)
+        if inputs.totals == "stale":  # rows written around the write path (an import): recount once, for next time
+            delivery_totals.rebuild(uow.session, event_id, tz, sandang_item(uow.session, event))
     if seq is None:  # a newer snapshot was stored meanwhile; it has been published already
         return {"seq": 0, "data_seq": int(snapshot["data_seq"])}
     publish(ctx, event_id, seq, status_service.public(snapshot, seq))

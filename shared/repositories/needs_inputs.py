@@ -33,6 +33,7 @@ class NeedsInputs:
     stays: list[StayIn]
     deliveries: list[DeliveryIn]
     services: list[ServiceIn]
+    totals: str = "ok"  # delivery_totals.check(): "stale" means they should be recounted
 
 
 def target_percent(year: int) -> float | None:
@@ -143,7 +144,8 @@ def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneI
                    raw_instants(session, col(Stay.check_out)))
             .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of))
     ]
-    if delivery_totals.check(session, eid, as_of, tz) == "ok":
+    totals = delivery_totals.check(session, eid, as_of, tz)
+    if totals == "ok":
         deliveries = [DeliveryIn(item_code=item, quantity=qty, delivered_at=at, shelter_id=sid or None,  # type: ignore[arg-type]
                                  person_id=pid or None, household_id=hid or None)
                       for item, sid, pid, hid, qty, at in delivery_totals.read(session, eid)]
@@ -159,7 +161,7 @@ def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneI
     event_in = EventIn(id=eid, started_at=event.started_at, standard_code=event.standard_code,
                        data_seq=event.data_seq, target_percent=target_percent(event.started_at.astimezone(tz).year))
     return NeedsInputs(event=event_in, profile=profile, persons=persons, shelters=shelters, stays=stays,
-                       deliveries=deliveries, services=services)
+                       deliveries=deliveries, services=services, totals=totals)
 
 
 def open_event_ids(session: Session) -> list[str]:

@@ -18,7 +18,7 @@ from shared.models import Event
 from shared.needs.engine import compute_snapshot
 from shared.repositories import bookkeeping
 from shared.repositories import status as status_repo
-from shared.repositories.needs_inputs import load_needs_inputs
+from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
 
 
 def status_as_of(event: Event, now: datetime) -> datetime:
@@ -30,9 +30,16 @@ def status_as_of(event: Event, now: datetime) -> datetime:
 
 def compute(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> dict[str, Any]:
     """The full snapshot (with `unmet`) of `event` at `as_of`; read in one consistent transaction."""
+    return compute_with_inputs(session, event, as_of, tz)[0]
+
+
+def compute_with_inputs(session: Session, event: Event, as_of: datetime,
+                        tz: ZoneInfo) -> tuple[dict[str, Any], NeedsInputs]:
+    """`compute`, also returning what was loaded (the worker looks at `inputs.totals`)."""
     inputs = load_needs_inputs(session, event, as_of, tz)
-    return compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
-                            inputs.deliveries, inputs.services, as_of, tz)
+    snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
+                                inputs.deliveries, inputs.services, as_of, tz)
+    return snapshot, inputs
 
 
 def public(snapshot: dict[str, Any], seq: int) -> dict[str, Any]:

@@ -17,7 +17,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -608,18 +607,8 @@ class AccessLoggedServer(LiveServer):
              "--host", "127.0.0.1", "--port", str(self.port), "--access-log", "--log-level", "info"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(self.base_url + "/healthz", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"uvicorn did not answer /healthz within {timeout} s:\n{self.log_tail()}")
+        self.wait_ready(timeout)
+        return self
 
     def stop_gracefully(self) -> str:
         """SIGINT (uvicorn's clean shutdown, which flushes its handlers), then everything it printed."""
