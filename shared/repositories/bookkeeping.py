@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from shared.db import utcnow
 from shared.models import AuditLog, ClientOperation, Outbox
-from shared.repositories.bulk import insert_many
+from shared.repositories.bulk import insert_many, select_in
 
 CHUNK = 400
 
@@ -29,6 +29,24 @@ def find_operations(session: Session, keys: Iterable[tuple[str, str]]) -> dict[t
                                               col(ClientOperation.id).in_(ids[i : i + CHUNK]))
             for op in session.exec(q).all():
                 found[(op.kind, op.id)] = op
+    return found
+
+
+def operations_by_key(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The write path's replay check: (kind, id) -> {event_id, payload, object_id} of stored operations.
+
+    One raw query per kind (the primary key index answers it). `payload` stays as the driver gives it
+    (JSON text on SQLite) until a replay is compared: for new records, nothing is decoded.
+    """
+    by_kind: dict[str, list[str]] = {}
+    for kind, op_id in keys:
+        by_kind.setdefault(kind, []).append(op_id)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, ids in by_kind.items():
+        for op_id, event_id, payload, object_id in select_in(
+                session, "SELECT id, event_id, payload, object_id FROM client_operations "
+                         "WHERE kind = {p} AND id {values}", ids, kind):
+            found[(kind, op_id)] = {"event_id": event_id, "payload": payload, "object_id": object_id}
     return found
 
 
@@ -95,4 +113,4 @@ def list_audit(session: Session, *, event_id: str | None, object_id: str | None,
     return list(rows), total
 
 
-__all__ = ["find_operations", "insert_rows", "audit", "audit_row", "outbox_row"]
+__all__ = ["find_operations", "operations_by_key", "insert_rows", "audit", "audit_row", "outbox_row"]

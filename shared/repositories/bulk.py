@@ -8,9 +8,10 @@ them (see shared.db.UTCDateTime), so rows written either way read back the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import to_json
@@ -55,11 +56,15 @@ def _converter(column: Any, sqlite: bool) -> Callable[[Any], Any]:
     return _identity
 
 
-_plans: dict[tuple[str, tuple[str, ...], bool], tuple[str, list[Callable[[Any], Any]]]] = {}
+_plans: dict[tuple[str, tuple[str, ...], bool], tuple[str, list[Callable[[Any], Any] | None]]] = {}
 
 
 def insert_many(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows (dicts with the same keys) in one executemany."""
+    """Insert rows (dicts with the same keys) in one executemany.
+
+    The parameters are built a column at a time (`itemgetter`, `zip`, `map` run in C): only the
+    columns that need converting cost a Python call per row, and those are few (instants, JSON).
+    """
     if not rows:
         return
     table: Table = model.__table__
@@ -71,14 +76,49 @@ def insert_many(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
     if plan is None:
         mark = "?" if sqlite else "%s"
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(mark for _ in names)})"
-        plan = (sql, [_converter(table.c[name], sqlite) for name in names])
+        plan = (sql, [None if conv is _identity else conv
+                      for conv in (_converter(table.c[name], sqlite) for name in names)])
         _plans[key] = plan
     sql, converters = plan
-    convert = [(i, conv) for i, conv in enumerate(converters) if conv is not _identity]
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = [row[name] for name in names]
-        for i, conv in convert:
-            values[i] = conv(values[i])
-        params.append(tuple(values))
+    if len(names) == 1:
+        params: list[tuple[Any, ...]] = [(row[names[0]],) for row in rows]
+        if converters[0] is not None:
+            params = [(converters[0](v),) for (v,) in params]
+    else:
+        columns: list[Any] = list(zip(*map(itemgetter(*names), rows), strict=True))
+        for i, conv in enumerate(converters):
+            if conv is not None:
+                columns[i] = map(conv, columns[i])
+        params = list(zip(*columns, strict=True))
     conn.exec_driver_sql(sql, params)
+
+
+def instant_param(session: Session, value: datetime) -> Any:
+    """An instant as a raw-SQL parameter, in the form the column stores it (see UTCDateTime)."""
+    return _sqlite_instant(value) if session.connection().dialect.name == "sqlite" else _utc_naive(value)
+
+
+IN_CHUNK = 1000  # values per statement: far below SQLite's 32,766 host parameters
+
+
+def select_in(session: Session, sql: str, values: Iterable[Any], *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of `sql` for many values at once, straight through the driver (the write path's prefetch).
+
+    `sql` marks the one parameter with `{p}` and the value list with `{values}`: that becomes
+    `IN (?, ?, …)` on SQLite and `= ANY(%s)` (one array parameter) on PostgreSQL. The `params` fill
+    the `{p}` marks before the list. Values are de-duplicated; rows come back as plain tuples.
+    """
+    unique = sorted(set(values))
+    if not unique:
+        return []
+    conn = session.connection()
+    out: list[tuple[Any, ...]] = []
+    if conn.dialect.name == "sqlite":
+        for i in range(0, len(unique), IN_CHUNK):
+            part = unique[i : i + IN_CHUNK]
+            text = sql.format(p="?", values="IN (" + ",".join("?" * len(part)) + ")")
+            out.extend(conn.exec_driver_sql(text, (*params, *part)).fetchall())
+    else:
+        text = sql.format(p="%s", values="= ANY(%s)")
+        out.extend(conn.exec_driver_sql(text, (*params, unique)).fetchall())
+    return out

@@ -10,8 +10,9 @@ from sqlalchemy import and_, exists, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from shared.db import utcnow
+from shared.db import parse_instant, utcnow
 from shared.models import Distribution, Event, Household, Person, Service, Shelter, Stay
+from shared.repositories.bulk import instant_param, select_in
 
 CHUNK = 400
 
@@ -34,41 +35,33 @@ def shelters_by_id(session: Session, ids: Iterable[str]) -> dict[str, tuple[str,
 
 
 def household_events(session: Session, ids: Iterable[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in _chunks(ids):
-        out.update(session.exec(select(Household.id, Household.event_id).where(col(Household.id).in_(part))).all())
-    return out
+    """id -> event_id of the households that exist."""
+    return dict(select_in(session, "SELECT id, event_id FROM households WHERE id {values}", ids))  # type: ignore[arg-type]
 
 
 def person_events(session: Session, ids: Iterable[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in _chunks(ids):
-        out.update(session.exec(select(Person.id, Person.event_id).where(col(Person.id).in_(part))).all())
-    return out
+    """id -> event_id of the persons that exist."""
+    return dict(select_in(session, "SELECT id, event_id FROM persons WHERE id {values}", ids))  # type: ignore[arg-type]
 
 
 def open_stays(session: Session, person_ids: Iterable[str], at: datetime) -> dict[str, tuple[str, str, datetime]]:
     """person_id -> (stay_id, shelter_id, check_in) of the stay open at `at`."""
-    out: dict[str, tuple[str, str, datetime]] = {}
-    for part in _chunks(person_ids):
-        q = select(Stay.person_id, Stay.id, Stay.shelter_id, Stay.check_in).where(
-            col(Stay.person_id).in_(part), or_(col(Stay.check_out).is_(None), col(Stay.check_out) > at)
-        ).order_by(col(Stay.check_in))
-        for pid, stay_id, shelter_id, check_in in session.exec(q).all():
-            out[pid] = (stay_id, shelter_id, check_in)
-    return out
+    rows = select_in(session, "SELECT person_id, id, shelter_id, check_in FROM stays "
+                              "WHERE (check_out IS NULL OR check_out > {p}) AND person_id {values}",
+                     person_ids, instant_param(session, at))
+    parsed: list[tuple[datetime, str, str, str]] = sorted(
+        (parse_instant(cin), pid, sid, shelter) for pid, sid, shelter, cin in rows)  # type: ignore[misc]
+    return {pid: (sid, shelter, cin) for cin, pid, sid, shelter in parsed}  # the latest check-in wins
 
 
 def persons_by_nik(session: Session, event_ids: Iterable[str], niks: Iterable[str]) -> dict[tuple[str, str], str]:
     """(event_id, nik) -> person id."""
+    niks = list(niks)
     out: dict[tuple[str, str], str] = {}
-    events = sorted(set(event_ids))
-    for part in _chunks(niks):
-        q = select(Person.event_id, Person.nik, Person.id).where(
-            col(Person.event_id).in_(events), col(Person.nik).in_(part))
-        for eid, nik, pid in session.exec(q).all():
-            if nik is not None:
-                out[(eid, nik)] = pid
+    for eid in sorted(set(event_ids)):
+        for nik, pid in select_in(session, "SELECT nik, id FROM persons WHERE event_id = {p} AND nik {values}",
+                                  niks, eid):
+            out[(eid, nik)] = pid
     return out
 
 

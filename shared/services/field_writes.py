@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic_core import from_json
 from sqlmodel import Session
 
 from shared.db import UnitOfWork, utcnow
@@ -64,6 +65,7 @@ class Command:
     event_id: str
     data: Any  # a validated request model
     person_id: str | None = None  # check_in / check_out
+    payload: dict[str, Any] | None = None  # the fingerprint, when the caller computed it already
 
 
 @dataclass
@@ -202,17 +204,16 @@ class FieldWriter:
         pp: set[str] = set()
         niks: set[str] = set()
         for c in commands:
-            d = c.data
-            if getattr(d, "id", None):
-                keys.append((c.type, d.id))
-            for bucket, ref in ((hh, getattr(d, "household_id", None)), (sh, getattr(d, "shelter_id", None)),
-                                (pp, getattr(d, "person_id", None)), (pp, c.person_id)):
+            d = c.data.__dict__  # the validated fields (getattr of an absent field goes through pydantic's slow path)
+            if d.get("id"):
+                keys.append((c.type, d["id"]))
+            for bucket, ref in ((hh, d.get("household_id")), (sh, d.get("shelter_id")), (pp, d.get("person_id")),
+                                (pp, c.person_id)):
                 if ref:
                     bucket.add(ref)
-            if c.type == "person" and d.nik:
-                niks.add(d.nik)
-        self.ops = {k: {"event_id": op.event_id, "payload": op.payload, "object_id": op.object_id}
-                    for k, op in bookkeeping.find_operations(s, keys).items()}
+            if c.type == "person" and d["nik"]:
+                niks.add(d["nik"])
+        self.ops = bookkeeping.operations_by_key(s, keys)
         self.households = people_repo.household_events(s, hh)
         self.shelters = people_repo.shelters_by_id(s, sh)
         self.persons = people_repo.person_events(s, pp)
@@ -229,8 +230,10 @@ class FieldWriter:
         if not state.writable:
             raise Forbidden("tidak berhak menulis di kejadian ini (you may not write in this event)")
         data = cmd.data
-        client_id = getattr(data, "id", None)
-        payload = fingerprint(data, TIME_DEFAULTS, extra={"person_id": cmd.person_id} if cmd.person_id else None)
+        client_id = data.__dict__.get("id")
+        payload = cmd.payload
+        if payload is None:
+            payload = fingerprint(data, TIME_DEFAULTS, extra={"person_id": cmd.person_id} if cmd.person_id else None)
         if client_id:
             replay = self._replay(cmd, client_id, payload)
             if replay is not None:
@@ -244,7 +247,10 @@ class FieldWriter:
         op = self.ops.get((cmd.type, client_id))
         if op is None:
             return None
-        if op["event_id"] != cmd.event_id or not same_content(op["payload"], payload, TIME_DEFAULTS):
+        stored = op["payload"]
+        if isinstance(stored, (str, bytes)):  # JSON text as SQLite returns it
+            stored = op["payload"] = from_json(stored)
+        if op["event_id"] != cmd.event_id or not same_content(stored, payload, TIME_DEFAULTS):
             raise Conflict(f"id {client_id} sudah dipakai untuk data lain (id already used with other content)")
         return Outcome(status="duplicate", object_type=OP_OBJECT_TYPE[cmd.type], object_id=op["object_id"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,7 +12,8 @@ from shared.db import UnitOfWork
 from shared.domain.access import Actor
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StaleVersion
 from shared.schemas.sync import SYNC_SCHEMAS, SyncRecord
-from shared.services.field_writes import Command, FieldWriter
+from shared.services.field_writes import TIME_DEFAULTS, Command, FieldWriter
+from shared.services.idempotency import fingerprint
 
 
 def describe_validation_error(err: ValidationError) -> str:
@@ -56,33 +58,62 @@ def _envelope_problem(record: SyncRecord) -> str | None:
     return None
 
 
-def apply_sync(uow: UnitOfWork, actor: Actor, records: list[SyncRecord],
-               notify: Callable[[str], object] | None) -> list[dict[str, Any]]:
-    """Validate every record, apply the valid ones in order in one transaction, answer each."""
+@dataclass
+class PreparedBatch:
+    """A batch checked record by record, ready to apply: what needs no database state is done."""
+
+    size: int
+    results: list[dict[str, Any] | None]
+    commands: list[Command]
+    positions: list[int]
+
+
+def prepare_sync(records: list[SyncRecord]) -> PreparedBatch:
+    """Check each record's envelope and body, and compute its fingerprint.
+
+    None of this reads the database, so the route runs it before taking the write lock: with two
+    phones syncing, one batch is validated while the other is being stored (SQLite runs without
+    the GIL).
+    """
     results: list[dict[str, Any] | None] = [None] * len(records)
     commands: list[Command] = []
     positions: list[int] = []
     for index, record in enumerate(records):
-        raw_id = record.data.get("id") if isinstance(record.data, dict) else None
-        client_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 36 else None
         problem = _envelope_problem(record)
         if problem is not None:
+            raw_id = record.data.get("id") if isinstance(record.data, dict) else None
+            client_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 36 else None
             results[index] = _result(index=index, id=client_id, status="invalid", error=problem)
             continue
-        schema = SYNC_SCHEMAS[record.type]
         try:
-            data: Any = schema.model_validate(record.data)
+            data: Any = SYNC_SCHEMAS[record.type].model_validate(record.data)
         except ValidationError as err:
+            raw_id = record.data.get("id")
+            client_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 36 else None
             results[index] = _result(index=index, id=client_id, status="invalid", error=describe_validation_error(err))
             continue
-        commands.append(Command(type=record.type, event_id=record.event_id, data=data))
+        commands.append(Command(type=record.type, event_id=record.event_id, data=data,
+                                payload=fingerprint(data, TIME_DEFAULTS)))
         positions.append(index)
+    return PreparedBatch(size=len(records), results=results, commands=commands, positions=positions)
+
+
+def apply_prepared(uow: UnitOfWork, actor: Actor, batch: PreparedBatch,
+                   notify: Callable[[str], object] | None) -> list[dict[str, Any]]:
+    """Apply the batch's valid records in order in one transaction and answer every record."""
+    results = list(batch.results)
     writer = FieldWriter(uow, actor, notify)
-    for index, cmd, outcome in zip(positions, commands, writer.apply(commands), strict=True):
+    for index, cmd, outcome in zip(batch.positions, batch.commands, writer.apply(batch.commands), strict=True):
         if outcome.error is not None:
             results[index] = _result(index=index, id=cmd.data.id, status=_status_of(outcome.error),
-                                        error=_error_text(outcome.error))
+                                     error=_error_text(outcome.error))
         else:
             status = "created" if outcome.status == "created" else "duplicate"
             results[index] = _result(index=index, id=cmd.data.id, status=status, data_seq=outcome.data_seq)
     return [r for r in results if r is not None]
+
+
+def apply_sync(uow: UnitOfWork, actor: Actor, records: list[SyncRecord],
+               notify: Callable[[str], object] | None) -> list[dict[str, Any]]:
+    """Validate every record, apply the valid ones in order in one transaction, answer each."""
+    return apply_prepared(uow, actor, prepare_sync(records), notify)
