@@ -11,10 +11,8 @@ nor affected.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -31,20 +29,6 @@ AGE_GROUP_LABELS = {"balita": "Balita (0–4)", "anak": "Anak (5–17)", "dewasa
 # Where a person stands at as_of: the engine's people counts, per person.
 STANDINGS = ("displaced_now", "returned", "affected", "missing", "dead")
 UNKNOWN_AREA = ""  # kelurahan code of persons without a household (or a household without a kelurahan)
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: building a report allocates a great many small containers
-    and no reference cycles, and the collector would only re-walk the (young) loaded rows over and over
-    (the needs engine does the same)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def age_group(age: int | None) -> str:

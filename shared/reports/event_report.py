@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from shared.memory import no_cyclic_gc
 from shared.models import AuditLog, Distribution, Event, Item, Service
 from shared.needs.engine import compute_snapshot, percent
 from shared.needs.model import SERVICES, VULNERABILITIES
@@ -55,7 +56,6 @@ from shared.reports.event_data import (
     load_person_facts,
     load_regions,
     load_shelters,
-    no_cyclic_gc,
     occupancy,
     standings,
 )
