@@ -53,21 +53,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def raw_instants(session: Any, column: Any) -> Any:
-    """`column` for a bulk read of instants: on SQLite as the stored text, which `parse_instant` turns
-    into a datetime with the C parser (SQLAlchemy's own SQLite parser is a regex, ~1 µs a value)."""
-    from sqlalchemy import String, type_coerce
+def epoch_seconds(session: Any, column: Any) -> Any:
+    """`column` (an instant, or NULL) as POSIX seconds, computed by the database: a float equal to what
+    `datetime.timestamp()` gives for the stored instant (the needs engine compares such numbers, so the
+    microseconds must survive). A bulk read then builds no datetime objects.
 
-    return type_coerce(column, String) if session.get_bind().dialect.name == "sqlite" else column
+    SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' (naive UTC); its date functions keep only milliseconds, so
+    whole seconds come from `strftime('%s')` of the first 19 characters and the microseconds from the
+    digits after the point (padded, in case fewer than six were written). PostgreSQL's `extract(epoch)`
+    is an exact numeric, cast to double precision. Both divide the exact number of microseconds by 10⁶
+    with one correctly rounded step, as Python does."""
+    from sqlalchemy import Float, Integer, String, cast, extract, func, literal_column, type_coerce
 
-
-def parse_instant(value: Any) -> datetime | None:
-    """An aware UTC datetime from what `raw_instants` reads (text on SQLite, datetime elsewhere)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if session.get_bind().dialect.name != "sqlite":
+        return cast(extract("epoch", column), Float)
+    text = type_coerce(column, String)
+    whole = cast(func.strftime("%s", func.substr(text, 1, 19)), Integer)
+    micro = cast(func.substr(text.concat(literal_column("'000000'")), 21, 6), Integer)
+    micros = (whole * literal_column("1000000") + micro).self_group()
+    return type_coerce(micros.op("/")(literal_column("1000000.0")), Float)
 
 
 def utcnow() -> datetime:

@@ -28,7 +28,7 @@ Choices where DESIGN.md is silent:
 - Household order for sandang: `registered_at` (a person without one comes after those with one),
   then id. Household-level sandang is a delivery with `household_id` and no `person_id`; a negative
   household total gives no places.
-- Naive datetimes in the input are taken as UTC.
+- Naive datetimes in the input are taken as UTC; instants may also come as POSIX seconds (model.py).
 - `meals_due_today` / `meals_delivered_today` are 0.0 when the profile has no permakanan item.
 - `as_of` is rendered as `isoformat()` in UTC (`...+00:00`), like the API's other instants.
 """
@@ -56,6 +56,7 @@ from shared.needs.model import (
     ServiceIn,
     ShelterIn,
     StayIn,
+    seconds,
 )
 
 GONE = frozenset({"hilang", "meninggal"})
@@ -86,13 +87,6 @@ def percent(part: Fraction | Decimal | int, whole: Fraction | Decimal | int) -> 
     if whole == 0:
         return None
     return round_half_up(Fraction(part) * 100 / Fraction(whole))
-
-
-def _ts(value: datetime) -> float:
-    """POSIX seconds of an instant (exact to the microsecond for comparisons); naive means UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
 
 
 def meal_slots(first_day: date, last_day: date, meal_times: Sequence[time], tz: ZoneInfo,
@@ -156,7 +150,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     first_ts = inf
     for st in stays:
         ci = st.check_in
-        ci_ts = ci.timestamp() if ci.tzinfo is not None else _ts(ci)
+        ci_ts = ci if ci.__class__ is float else seconds(ci)
         if ci_ts > as_of_ts:
             continue
         pi = pidx.get(st.person_id)
@@ -168,7 +162,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         co = st.check_out
         co_ts: float | None = None
         if co is not None:
-            co_ts = co.timestamp() if co.tzinfo is not None else _ts(co)
+            co_ts = co if co.__class__ is float else seconds(co)
             if co_ts > as_of_ts:
                 co_ts = None
         has_stay[pi] = 1
@@ -256,7 +250,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         if code not in codes:
             continue
         at = dv.delivered_at
-        ts = at.timestamp() if at.tzinfo is not None else _ts(at)
+        ts = at if at.__class__ is float else seconds(at)
         if ts > as_of_ts:
             continue
         qty = dv.quantity
@@ -326,7 +320,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
                 household = p.household_id
                 if household is not None and household in places and pidx[p.id] == pi:
                     reg = p.registered_at
-                    reg_ts = inf if reg is None else reg.timestamp() if reg.tzinfo is not None else _ts(reg)
+                    reg_ts = inf if reg is None else seconds(reg)
                     members.setdefault(household, []).append((reg_ts, p.id, pi))
             for household, ranked in members.items():
                 ranked.sort()  # registration time (none last), then id
@@ -338,7 +332,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     psychosocial: set[str] = set()
     for sv in services:
         at = sv.delivered_at
-        ts = at.timestamp() if at.tzinfo is not None else _ts(at)
+        ts = at if at.__class__ is float else seconds(at)
         if ts > as_of_ts:
             continue
         if sv.kind == "penanganan_khusus":

@@ -1,18 +1,30 @@
 """Plain data the needs engine works on: no ORM objects, no I/O.
 
 The recompute job (services/worker/jobs.py) loads these with set-based queries; reports and tests
-build them directly. Instants are aware datetimes (UTC or any zone); local days and meal times are
-taken in the `tz` handed to the engine.
+build them directly. An instant is an aware datetime (UTC or any zone; naive means UTC) or POSIX
+seconds as a float, exactly what `datetime.timestamp()` gives: the loader reads instants as seconds
+computed in SQL, so that 170,000 rows of a large event become no datetime objects at all. Local days
+and meal times are taken in the `tz` handed to the engine.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
+
+Instant = datetime | float  # an aware datetime, or POSIX seconds (see the module docstring)
 
 SERVICES = ("permakanan", "sandang", "tempat_penampungan", "penanganan_khusus", "psikososial")
 VULNERABILITIES = ("balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas")
+
+
+def seconds(value: Instant) -> float:
+    """POSIX seconds of an instant: a datetime exactly as `timestamp()` gives them (naive means UTC), a
+    number as it is."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class PersonIn:
     condition: str  # selamat | luka | hilang | meninggal
     vulnerabilities: frozenset[str] = field(default_factory=frozenset)
     needs_psychosocial: bool = False
-    registered_at: datetime | None = None  # household order for sandang: registered_at, then id
+    registered_at: Instant | None = None  # household order for sandang: registered_at, then id
 
 
 @dataclass(frozen=True)
@@ -94,8 +106,8 @@ class StayIn:
 
     person_id: str
     shelter_id: str
-    check_in: datetime
-    check_out: datetime | None = None
+    check_in: Instant
+    check_out: Instant | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,7 @@ class DeliveryIn:
 
     item_code: str
     quantity: float
-    delivered_at: datetime
+    delivered_at: Instant
     shelter_id: str | None = None
     person_id: str | None = None
     household_id: str | None = None
@@ -116,4 +128,4 @@ class DeliveryIn:
 class ServiceIn:
     person_id: str
     kind: str  # penanganan_khusus | psikososial
-    delivered_at: datetime
+    delivered_at: Instant

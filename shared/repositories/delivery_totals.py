@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from shared.db import parse_instant, raw_instants
+from shared.db import epoch_seconds
 from shared.models import DeliveryTotal, Distribution
 
 Key = tuple[str, str, str, str, str, date]  # event, item, shelter, person, household, local date
@@ -98,12 +98,13 @@ def check(session: Session, event_id: str, as_of: datetime, tz: ZoneInfo) -> str
     return "ok"
 
 
-def read(session: Session, event_id: str) -> list[tuple[str, str, str, str, float, datetime]]:
-    """(item, shelter, person, household, quantity, last delivered_at) of every total of the event."""
+def read(session: Session, event_id: str) -> list[tuple[str, str, str, str, float, float]]:
+    """(item, shelter, person, household, quantity, last delivered_at as POSIX seconds) of every total of
+    the event (seconds: the needs engine's input, see shared.needs.model)."""
     t = DeliveryTotal
     q = select(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id), col(t.quantity),
-               raw_instants(session, col(t.last_delivered_at))).where(col(t.event_id) == event_id)
-    return [(item, sid, pid, hid, qty, parse_instant(at)) for item, sid, pid, hid, qty, at in session.execute(q)]  # type: ignore[misc]
+               epoch_seconds(session, col(t.last_delivered_at))).where(col(t.event_id) == event_id)
+    return [tuple(row) for row in session.execute(q)]  # type: ignore[misc]
 
 
 def rebuild(session: Session, event_id: str, tz: ZoneInfo, sandang_code: str | None) -> None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, func, literal, literal_column, not_, or_, select, text, type_coerce
 from sqlmodel import Session, col
 
-from shared.db import parse_instant, raw_instants
+from shared.db import epoch_seconds
 from shared.domain.vulnerability import effective_vulnerabilities
 from shared.memory import no_cyclic_gc
 from shared.models import Distribution, Event, Person, Service, Shelter, Stay
@@ -84,7 +84,7 @@ def load_deliveries(session: Session, event_id: str, profile: Profile, as_of: da
     base = (col(d.event_id) == event_id, col(d.delivered_at) <= as_of)
     day = _local_day(session, tz, as_of).label("day")
     recipient = (col(d.item_code), col(d.shelter_id), col(d.person_id), col(d.household_id))
-    totals = (func.sum(col(d.quantity)), func.max(col(d.delivered_at)))
+    totals = (func.sum(col(d.quantity)), epoch_seconds(session, func.max(col(d.delivered_at))))
     per_recipient = and_(col(d.shelter_id).is_(None), col(d.item_code) == sandang_code,
                          or_(col(d.person_id).is_not(None), col(d.household_id).is_not(None)))
     queries = [
@@ -129,11 +129,11 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
         PersonIn(id=pid, household_id=hid, sex=sex, condition=condition,
                  vulnerabilities=frozenset(effective_vulnerabilities(
                      _flags(flags), birth, age, start_local)),
-                 needs_psychosocial=bool(psy), registered_at=parse_instant(registered))
+                 needs_psychosocial=bool(psy), registered_at=registered)
         for pid, hid, sex, condition, flags, birth, age, psy, registered in session.execute(
             select(col(Person.id), col(Person.household_id), col(Person.sex), col(Person.condition),
                    type_coerce(col(Person.vulnerabilities), String), col(Person.birth_date), col(Person.age_years),
-                   col(Person.needs_psychosocial), raw_instants(session, col(Person.registered_at)))
+                   col(Person.needs_psychosocial), epoch_seconds(session, col(Person.registered_at)))
             .where(col(Person.event_id) == eid))
     ]
     shelters = [
@@ -144,23 +144,23 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
             .where(col(Shelter.event_id) == eid).order_by(col(Shelter.created_at), col(Shelter.id)))
     ]
     stays = [
-        StayIn(person_id=pid, shelter_id=sid, check_in=parse_instant(cin), check_out=parse_instant(cout))  # type: ignore[arg-type]
+        StayIn(person_id=pid, shelter_id=sid, check_in=cin, check_out=cout)
         for pid, sid, cin, cout in session.execute(
-            select(col(Stay.person_id), col(Stay.shelter_id), raw_instants(session, col(Stay.check_in)),
-                   raw_instants(session, col(Stay.check_out)))
+            select(col(Stay.person_id), col(Stay.shelter_id), epoch_seconds(session, col(Stay.check_in)),
+                   epoch_seconds(session, col(Stay.check_out)))
             .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of))
     ]
     totals = delivery_totals.check(session, eid, as_of, tz)
     if totals == "ok":
-        deliveries = [DeliveryIn(item_code=item, quantity=qty, delivered_at=at, shelter_id=sid or None,  # type: ignore[arg-type]
+        deliveries = [DeliveryIn(item_code=item, quantity=qty, delivered_at=at, shelter_id=sid or None,
                                  person_id=pid or None, household_id=hid or None)
                       for item, sid, pid, hid, qty, at in delivery_totals.read(session, eid)]
     else:  # a past as_of (reports), or totals to rebuild: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
     services = [
-        ServiceIn(person_id=pid, kind=kind, delivered_at=parse_instant(at))  # type: ignore[arg-type]
+        ServiceIn(person_id=pid, kind=kind, delivered_at=at)
         for pid, kind, at in session.execute(
-            select(col(Service.person_id), col(Service.kind), raw_instants(session, func.min(Service.delivered_at)))
+            select(col(Service.person_id), col(Service.kind), epoch_seconds(session, func.min(Service.delivered_at)))
             .where(col(Service.event_id) == eid, col(Service.delivered_at) <= as_of)
             .group_by(col(Service.person_id), col(Service.kind)))
     ]

@@ -365,3 +365,17 @@ def test_input_order_does_not_change_the_result(sc: dict[str, Any], rnd: random.
         rnd.shuffle(items)
         shuffled[key] = items
     assert compute_snapshot(**shuffled) == compute_snapshot(**sc)
+
+
+@SETTINGS
+@given(scenarios())
+def test_instants_as_posix_seconds_give_the_same_result(sc: dict[str, Any]) -> None:
+    """The loader hands instants over as POSIX seconds (no datetime objects): the same snapshot as datetimes."""
+    numeric = dict(sc)
+    numeric["persons"] = [replace(p, registered_at=None if p.registered_at is None else p.registered_at.timestamp())
+                          for p in sc["persons"]]
+    numeric["stays"] = [replace(s, check_in=s.check_in.timestamp(),
+                                check_out=None if s.check_out is None else s.check_out.timestamp()) for s in sc["stays"]]
+    numeric["deliveries"] = [replace(d, delivered_at=d.delivered_at.timestamp()) for d in sc["deliveries"]]
+    numeric["services"] = [replace(s, delivered_at=s.delivered_at.timestamp()) for s in sc["services"]]
+    assert compute_snapshot(**numeric) == compute_snapshot(**sc)
