@@ -74,6 +74,20 @@ def epoch_seconds(session: Any, column: Any) -> Any:
     return type_coerce(micros.op("/")(literal_column("1000000.0")), Float)
 
 
+def driver_rows(session: Session, statement: Any) -> list[tuple[Any, ...]]:
+    """The rows of a Core `statement`, in the session's transaction, as the driver returns them: plain
+    tuples, no result processing (bind parameters are still processed as usual).
+
+    For bulk reads of columns the driver already gives in their final form (text, numbers,
+    `epoch_seconds`): SQLAlchemy's row layer costs ~0.75 µs a row, a tenth of a second over the 170,000
+    rows the recompute reads. Not for dates, booleans or JSON on SQLite (text and 0/1 there)."""
+    result: Any = session.connection().execute(statement)
+    try:
+        return result.cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        result.close()
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

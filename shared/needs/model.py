@@ -69,7 +69,7 @@ class Profile:
         return next((i for i in self.items if i.service == service), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventIn:
     id: str
     started_at: datetime
@@ -78,7 +78,7 @@ class EventIn:
     target_percent: float | None = 100.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonIn:
     """A person; `vulnerabilities` is the effective set (balita/lansia already derived)."""
 
@@ -91,7 +91,7 @@ class PersonIn:
     registered_at: Instant | None = None  # household order for sandang: registered_at, then id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShelterIn:
     id: str
     name: str
@@ -100,7 +100,7 @@ class ShelterIn:
     toilets: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StayIn:
     """[check_in, check_out); check_out None = still open."""
 
@@ -110,7 +110,7 @@ class StayIn:
     check_out: Instant | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeliveryIn:
     """A quantity of an item delivered at an instant. May stand for several distributions summed,
     as long as all of them fall in the same local day and none after `as_of` (the loader groups
@@ -124,7 +124,7 @@ class DeliveryIn:
     household_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceIn:
     person_id: str
     kind: str  # penanganan_khusus | psikososial

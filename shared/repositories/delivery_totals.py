@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from shared.db import epoch_seconds
+from shared.db import driver_rows, epoch_seconds
 from shared.models import DeliveryTotal, Distribution
 
 Key = tuple[str, str, str, str, str, date]  # event, item, shelter, person, household, local date
@@ -98,13 +98,14 @@ def check(session: Session, event_id: str, as_of: datetime, tz: ZoneInfo) -> str
     return "ok"
 
 
-def read(session: Session, event_id: str) -> list[tuple[str, str, str, str, float, float]]:
-    """(item, shelter, person, household, quantity, last delivered_at as POSIX seconds) of every total of
-    the event (seconds: the needs engine's input, see shared.needs.model)."""
+def read(session: Session, event_id: str) -> list[tuple[str, float, float, str | None, str | None, str | None]]:
+    """(item, quantity, last delivered_at, shelter, person, household) of every total of the event: the
+    fields of the needs engine's DeliveryIn in its order, the instant as POSIX seconds, no recipient as None."""
     t = DeliveryTotal
-    q = select(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id), col(t.quantity),
-               epoch_seconds(session, col(t.last_delivered_at))).where(col(t.event_id) == event_id)
-    return [tuple(row) for row in session.execute(q)]  # type: ignore[misc]
+    q = select(col(t.item_code), col(t.quantity), epoch_seconds(session, col(t.last_delivered_at)),
+               func.nullif(col(t.shelter_id), ""), func.nullif(col(t.person_id), ""),
+               func.nullif(col(t.household_id), "")).where(col(t.event_id) == event_id)
+    return driver_rows(session, q)  # type: ignore[return-value]
 
 
 def rebuild(session: Session, event_id: str, tz: ZoneInfo, sandang_code: str | None) -> None:
