@@ -3,7 +3,7 @@
 The recompute job (services/worker/jobs.py) loads these with set-based queries; reports and tests
 build them directly. An instant is an aware datetime (UTC or any zone; naive means UTC) or POSIX
 seconds as a float, exactly what `datetime.timestamp()` gives: the loader reads instants as seconds
-computed in SQL, so that 170,000 rows of a large event become no datetime objects at all. Local days
+(shared.db.instant_seconds), so that 170,000 rows of a large event become no datetime objects. Local days
 and meal times are taken in the `tz` handed to the engine.
 """
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from shared.db import driver_rows, epoch_seconds
+from shared.db import driver_rows, instant_seconds
 from shared.models import DeliveryTotal, Distribution
 
 Key = tuple[str, str, str, str, str, date]  # event, item, shelter, person, household, local date
@@ -102,10 +102,10 @@ def read(session: Session, event_id: str) -> list[tuple[str, float, float, str |
     """(item, quantity, last delivered_at, shelter, person, household) of every total of the event: the
     fields of the needs engine's DeliveryIn in its order, the instant as POSIX seconds, no recipient as None."""
     t = DeliveryTotal
-    q = select(col(t.item_code), col(t.quantity), epoch_seconds(session, col(t.last_delivered_at)),
-               func.nullif(col(t.shelter_id), ""), func.nullif(col(t.person_id), ""),
-               func.nullif(col(t.household_id), "")).where(col(t.event_id) == event_id)
-    return driver_rows(session, q)  # type: ignore[return-value]
+    last, seconds = instant_seconds(session, col(t.last_delivered_at))
+    q = select(col(t.item_code), col(t.quantity), last, func.nullif(col(t.shelter_id), ""),
+               func.nullif(col(t.person_id), ""), func.nullif(col(t.household_id), "")).where(col(t.event_id) == event_id)
+    return [(item, qty, seconds(at), sid, pid, hid) for item, qty, at, sid, pid, hid in driver_rows(session, q)]
 
 
 def rebuild(session: Session, event_id: str, tz: ZoneInfo, sandang_code: str | None) -> None:

@@ -4,10 +4,10 @@ Distributions are summed in SQL as finely as the rules look at them (see `load_d
 turns 300,000 distribution rows into the few thousand the engine needs.
 
 A large event is still ~170,000 rows (persons, stays, sums, services), and the recompute has a second
-for all of it: the database does what it can per row (instants as POSIX seconds, a person's age group
-from the birth-date bounds of shared.domain.vulnerability), rows come as the driver's plain tuples
-(`driver_rows`) and become the engine's slotted dataclasses positionally; the few distinct
-vulnerability sets are built once each.
+for all of it: instants become POSIX seconds the cheapest exact way per backend (`instant_seconds`), a
+person's age group is decided in SQL from the birth-date bounds of shared.domain.vulnerability, rows
+come as the driver's plain tuples (`driver_rows`) and become the engine's slotted dataclasses
+positionally, and the few distinct vulnerability sets are built once each.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, case, func, literal, literal_column, not_, or_, select, text
 from sqlmodel import Session, col
 
-from shared.db import driver_rows, epoch_seconds
+from shared.db import driver_rows, epoch_seconds, instant_seconds
 from shared.domain.vulnerability import BALITA_UNDER, LANSIA_FROM, age_group_bounds, with_age_groups
 from shared.memory import no_cyclic_gc
 from shared.models import Distribution, Event, Person, Service, Shelter, Stay
@@ -144,17 +144,17 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
     vulnerability_sets: dict[tuple[Any, int], frozenset[str]] = {}
     persons: list[PersonIn] = []
     add_person = persons.append
+    registered_at, seconds = instant_seconds(session, col(Person.registered_at))
     for pid, hid, sex, condition, flags, group, psy, registered in driver_rows(session, (
             select(col(Person.id), col(Person.household_id), col(Person.sex), col(Person.condition),
-                   col(Person.vulnerabilities), age_group, col(Person.needs_psychosocial),
-                   epoch_seconds(session, col(Person.registered_at)))
+                   col(Person.vulnerabilities), age_group, col(Person.needs_psychosocial), registered_at)
             .where(col(Person.event_id) == eid))):
         key = (tuple(flags) if flags.__class__ is list else flags, group)
         vulnerabilities = vulnerability_sets.get(key)
         if vulnerabilities is None:
             vulnerabilities = vulnerability_sets[key] = frozenset(
                 with_age_groups(_flags(flags), group == BALITA, group == LANSIA))
-        add_person(PersonIn(pid, hid, sex, condition, vulnerabilities, bool(psy), registered))
+        add_person(PersonIn(pid, hid, sex, condition, vulnerabilities, bool(psy), seconds(registered)))
     shelters = [
         ShelterIn(id=sid, name=name, capacity_persons=cap, covered_area_m2=area, toilets=toilets)
         for sid, name, cap, area, toilets in session.execute(
@@ -162,19 +162,21 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
                    col(Shelter.toilets))
             .where(col(Shelter.event_id) == eid).order_by(col(Shelter.created_at), col(Shelter.id)))
     ]
-    stays = list(starmap(StayIn, driver_rows(session, (
-        select(col(Stay.person_id), col(Stay.shelter_id), epoch_seconds(session, col(Stay.check_in)),
-               epoch_seconds(session, col(Stay.check_out)))
-        .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of)))))
+    check_in, seconds = instant_seconds(session, col(Stay.check_in))
+    check_out, _ = instant_seconds(session, col(Stay.check_out))
+    stays = [StayIn(pid, sid, seconds(cin), seconds(cout)) for pid, sid, cin, cout in driver_rows(session, (
+        select(col(Stay.person_id), col(Stay.shelter_id), check_in, check_out)
+        .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of)))]
     totals = delivery_totals.check(session, eid, as_of, tz)
     if totals == "ok":
         deliveries = list(starmap(DeliveryIn, delivery_totals.read(session, eid)))
     else:  # a past as_of (reports), or totals to rebuild: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
-    services = list(starmap(ServiceIn, driver_rows(session, (
-        select(col(Service.person_id), col(Service.kind), epoch_seconds(session, func.min(Service.delivered_at)))
+    first, seconds = instant_seconds(session, func.min(Service.delivered_at))
+    services = [ServiceIn(pid, kind, seconds(at)) for pid, kind, at in driver_rows(session, (
+        select(col(Service.person_id), col(Service.kind), first)
         .where(col(Service.event_id) == eid, col(Service.delivered_at) <= as_of)
-        .group_by(col(Service.person_id), col(Service.kind))))))
+        .group_by(col(Service.person_id), col(Service.kind))))]
     event_in = EventIn(id=eid, started_at=event.started_at, standard_code=event.standard_code,
                        data_seq=event.data_seq, target_percent=target_percent(event.started_at.astimezone(tz).year))
     return NeedsInputs(event=event_in, profile=profile, persons=persons, shelters=shelters, stays=stays,

@@ -15,6 +15,7 @@ from shared.db import (
     UTCDateTime,
     checkpoint,
     epoch_seconds,
+    instant_seconds,
     make_database,
     start_checkpoints,
     write_unit,
@@ -44,7 +45,7 @@ def test_checkpoints_fold_the_wal_back_into_the_database(tmp_path: Path) -> None
         db.dispose()
 
 
-def test_epoch_seconds_equal_python_timestamps(database: Database) -> None:
+def test_instants_read_as_seconds_equal_python_timestamps(database: Database) -> None:
     """The needs engine compares instants read as POSIX seconds with ones Python computes: bit for bit equal,
     microseconds included (SQLite's own date functions keep only milliseconds)."""
     rng = random.Random(7)
@@ -58,12 +59,16 @@ def test_epoch_seconds_equal_python_timestamps(database: Database) -> None:
         probe.create(s.connection())
         s.execute(probe.insert(), [{"n": n, "at": at} for n, at in enumerate(instants)] + [{"n": -1, "at": None}])
         got = dict(s.execute(select(probe.c.n, epoch_seconds(s, probe.c.at))).all())
+        selected, seconds = instant_seconds(s, probe.c.at)
+        read = {n: seconds(v) for n, v in s.execute(select(probe.c.n, selected)).all()}
         if database.is_sqlite:  # fewer than six digits after the point, or none, as other writers might store
             s.execute(text("INSERT INTO epoch_probe VALUES (-2, '2026-10-31 02:59:59.5'), (-3, '2026-10-31 02:59:59')"))
             short = dict(s.execute(select(probe.c.n, epoch_seconds(s, probe.c.at)).where(probe.c.n < -1)).all())
+            assert short == {n: seconds(v) for n, v in s.execute(select(probe.c.n, selected).where(probe.c.n < -1))}
             assert short == {-2: datetime(2026, 10, 31, 2, 59, 59, 500_000, tzinfo=UTC).timestamp(),
                              -3: datetime(2026, 10, 31, 2, 59, 59, tzinfo=UTC).timestamp()}
         probe.drop(s.connection())
+    assert got == read  # the two ways of reading instants as seconds agree
     assert got.pop(-1) is None
     assert [got[n] for n in range(len(instants))] == [at.timestamp() for at in instants]
     assert all(type(v) is float for v in got.values())
