@@ -316,9 +316,12 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
                 places[hid] = n_places
         if places:
             members: dict[str, list[tuple[float, str, int]]] = {}
-            for pi, p in enumerate(persons):
+            # the households with places are few: pick their members in one quick pass (None is never a key)
+            in_places = [pi for pi, p in enumerate(persons) if p.household_id in places]
+            for pi in in_places:
+                p = persons[pi]
                 household = p.household_id
-                if household is not None and household in places and pidx[p.id] == pi:
+                if household is not None and pidx[p.id] == pi:
                     reg = p.registered_at
                     reg_ts = inf if reg is None else seconds(reg)
                     members.setdefault(household, []).append((reg_ts, p.id, pi))
@@ -341,25 +344,29 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
             psychosocial.add(sv.person_id)
 
     # ---- people counts and the indicator ------------------------------------------------------------
-    by_sex = {"L": 0, "P": 0}
-    vulnerable = dict.fromkeys(VULNERABILITIES, 0)
+    # One pass over 50,000 persons: plain local counters, vulnerability sets counted per distinct set
+    # (the loader shares one set among all persons with the same flags), a `lacking` list only for
+    # persons who lack something.
+    n_male = n_female = 0
+    per_vulnerability_set: dict[Any, int] = {}
     injured = missing = dead = displaced_now = returned = affected = 0
     eligible = fulfilled = 0
-    svc_eligible = dict.fromkeys(SERVICES, 0)
-    svc_fulfilled = dict.fromkeys(SERVICES, 0)
+    perm_met = sandang_met_count = special_eligible = special_met = psy_eligible = psy_met = 0
     unmet: list[dict[str, Any]] = []
     seen = bytearray(n_persons)
+    unique_ids = len(pidx) == n_persons
     for pi, p in enumerate(persons):
-        if pidx[p.id] != pi:
+        if not unique_ids and pidx[p.id] != pi:
             continue  # a repeated id counts once
         seen[pi] = 1
-        if p.sex in by_sex:
-            by_sex[p.sex] += 1
+        sex = p.sex
+        if sex == "L":
+            n_male += 1
+        elif sex == "P":
+            n_female += 1
         vulns = p.vulnerabilities
         if vulns:
-            for v in vulns:
-                if v in vulnerable:
-                    vulnerable[v] += 1
+            per_vulnerability_set[vulns] = per_vulnerability_set.get(vulns, 0) + 1
         cond = p.condition
         if cond == "luka":
             injured += 1
@@ -378,35 +385,48 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
             returned += 1
         # eligible: a stay started by as_of, neither missing nor dead
         eligible += 1
-        lacking: list[str] = []
+        lacking: list[str] | None = None
         if perm_fail[pi]:
-            lacking.append("permakanan")
+            lacking = ["permakanan"]
         else:
-            svc_fulfilled["permakanan"] += 1
+            perm_met += 1
         if sandang_all or sandang_met[pi]:
-            svc_fulfilled["sandang"] += 1
+            sandang_met_count += 1
+        elif lacking is None:
+            lacking = ["sandang"]
         else:
             lacking.append("sandang")
         # tempat_penampungan: met by the stay itself
         if vulns and not _VULNERABLE.isdisjoint(vulns):
-            svc_eligible["penanganan_khusus"] += 1
+            special_eligible += 1
             if p.id in special:
-                svc_fulfilled["penanganan_khusus"] += 1
+                special_met += 1
+            elif lacking is None:
+                lacking = ["penanganan_khusus"]
             else:
                 lacking.append("penanganan_khusus")
         if p.needs_psychosocial:
-            svc_eligible["psikososial"] += 1
+            psy_eligible += 1
             if p.id in psychosocial:
-                svc_fulfilled["psikososial"] += 1
+                psy_met += 1
+            elif lacking is None:
+                lacking = ["psikososial"]
             else:
                 lacking.append("psikososial")
-        if lacking:
-            unmet.append({"person_id": p.id, "missing": lacking})
-        else:
+        if lacking is None:
             fulfilled += 1
-    for code in ("permakanan", "sandang", "tempat_penampungan"):
-        svc_eligible[code] = eligible
-    svc_fulfilled["tempat_penampungan"] = eligible
+        else:
+            unmet.append({"person_id": p.id, "missing": lacking})
+    by_sex = {"L": n_male, "P": n_female}
+    vulnerable = dict.fromkeys(VULNERABILITIES, 0)
+    for vulns, count in per_vulnerability_set.items():
+        for v in vulns:
+            if v in vulnerable:
+                vulnerable[v] += count
+    svc_eligible = {"permakanan": eligible, "sandang": eligible, "tempat_penampungan": eligible,
+                    "penanganan_khusus": special_eligible, "psikososial": psy_eligible}
+    svc_fulfilled = {"permakanan": perm_met, "sandang": sandang_met_count, "tempat_penampungan": eligible,
+                     "penanganan_khusus": special_met, "psikososial": psy_met}
     unmet.sort(key=lambda u: u["person_id"])
 
     # ---- needs per item ------------------------------------------------------------------------------

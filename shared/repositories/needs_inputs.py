@@ -41,7 +41,7 @@ class NeedsInputs:
     stays: list[StayIn]
     deliveries: list[DeliveryIn]
     services: list[ServiceIn]
-    totals: str = "ok"  # delivery_totals.check(): "stale" means they should be recounted
+    totals: str = "ok"  # delivery_totals.check() / read_checked(): "stale" means they should be recounted
 
 
 def target_percent(year: int) -> float | None:
@@ -167,9 +167,9 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
     stays = [StayIn(pid, sid, seconds(cin), seconds(cout)) for pid, sid, cin, cout in driver_rows(session, (
         select(col(Stay.person_id), col(Stay.shelter_id), check_in, check_out)
         .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of)))]
-    totals = delivery_totals.check(session, eid, as_of, tz)
+    totals, summed = delivery_totals.read_checked(session, eid, as_of, tz)
     if totals == "ok":
-        deliveries = list(starmap(DeliveryIn, delivery_totals.read(session, eid)))
+        deliveries = list(starmap(DeliveryIn, summed))
     else:  # a past as_of (reports), or totals to rebuild: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
     first, seconds = instant_seconds(session, func.min(Service.delivered_at))
