@@ -144,8 +144,10 @@ def rebuild(session: Session, event_id: str, tz: ZoneInfo, sandang_code: str | N
             col(Distribution.person_id), col(Distribution.household_id), col(Distribution.delivered_at),
             col(Distribution.quantity))
     names = ("event_id", "item_code", "shelter_id", "person_id", "household_id", "delivered_at", "quantity")
-    rows = (dict(zip(names, r, strict=True)) for r in session.execute(select(*cols)
-                                                                      .where(col(Distribution.event_id) == event_id)))
+    # Core, not ORM execution: the ORM buffers every row before the first is seen (300,000 rows of a large
+    # event: over 100 MB); a Core result streams them from the cursor into the sums.
+    result = session.connection().execute(select(*cols).where(col(Distribution.event_id) == event_id))
+    rows = (dict(zip(names, r, strict=True)) for r in result)
     sums = summarise(rows, tz, {event_id: sandang_code})
     if sums:
         session.execute(DeliveryTotal.__table__.insert(), _values(sums, tz))  # type: ignore[attr-defined]
