@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -98,3 +98,28 @@ def test_totals_read_with_their_check_agree_with_check(admin: Api, database: Dat
         verdict, totals = delivery_totals.read_checked(session, sc.eid, as_of, tz)
     assert checked == verdict == case
     assert totals == ([("air_minum", 5.0, when.timestamp(), sid, None, None)] if case == "ok" else [])
+
+
+def test_age_groups_read_in_sql_match_the_domain_rule(admin: Api, database: Database) -> None:
+    """balita/lansia come from comparing birth dates with bounds in SQL: the same sets as
+    `effective_vulnerabilities` computing each age, around both bounds, with age_years only, with neither."""
+    from datetime import date
+
+    from shared.domain.vulnerability import effective_vulnerabilities
+
+    tz = ZoneInfo("Asia/Jakarta")
+    sc = build_scene(admin)
+    start = datetime.fromisoformat(sc.event["started_at"]).astimezone(tz).date()
+    births = [start.replace(year=start.year - years) + timedelta(days=shift)
+              for years in (5, 60) for shift in (-1, 0, 1)] + [date(2000, 2, 29), date(1950, 3, 1)]
+    wanted = {sc.person(birth_date=b.isoformat(), vulnerabilities=["disabilitas"] if i % 2 else [])["id"]:
+              effective_vulnerabilities(["disabilitas"] if i % 2 else [], b, None, start) for i, b in enumerate(births)}
+    for age in (4, 5, 59, 60):
+        wanted[sc.person(birth_date=None, age_years=age)["id"]] = effective_vulnerabilities([], None, age, start)
+    wanted[sc.person(birth_date=None)["id"]] = []
+    with read_unit(database) as session:
+        event = session.get(Event, sc.eid)
+        assert event is not None
+        inputs = load_needs_inputs(session, event, utcnow(), tz)
+    assert {p.id: p.vulnerabilities for p in inputs.persons} == {k: frozenset(v) for k, v in wanted.items()}
+    assert any(wanted.values()) and not all(wanted.values())
