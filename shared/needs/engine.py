@@ -430,11 +430,22 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     unmet.sort(key=lambda u: u["person_id"])
 
     # ---- needs per item ------------------------------------------------------------------------------
-    displaced = [p for pi, p in enumerate(persons) if has_stay[pi] and seen[pi]]
-    households = {p.household_id for p in displaced if p.household_id is not None}
+    # displaced persons (a stay, whatever their condition), their households, and how many of them carry
+    # each distinct vulnerability set (for per_vulnerable_once)
+    n_displaced = 0
+    households: set[str] = set()
+    displaced_sets: dict[Any, int] = {}
+    for pi, p in enumerate(persons):
+        if has_stay[pi] and seen[pi]:
+            n_displaced += 1
+            if p.household_id is not None:
+                households.add(p.household_id)
+            vulns = p.vulnerabilities
+            if vulns:
+                displaced_sets[vulns] = displaced_sets.get(vulns, 0) + 1
     needs = []
     for item in profile.items:
-        required = _required(item, n_meals, presence_total, displaced, len(households))
+        required = _required(item, n_meals, presence_total, n_displaced, displaced_sets, len(households))
         got = Fraction(delivered[item.code])
         needs.append({
             "item_code": item.code,
@@ -500,17 +511,18 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     }
 
 
-def _required(item: ItemRule, n_meals: int, presence_total: int, displaced: Sequence[PersonIn],
-              n_households: int) -> Fraction:
-    """What an item requires to as_of, exactly (see the module docstring for unknown bases)."""
+def _required(item: ItemRule, n_meals: int, presence_total: int, n_displaced: int,
+              displaced_sets: dict[Any, int], n_households: int) -> Fraction:
+    """What an item requires to as_of, exactly (see the module docstring for unknown bases);
+    `displaced_sets` counts displaced persons per distinct vulnerability set."""
     rate = Fraction(exact(item.rate))
     if item.basis == "per_person_day":
         return rate * presence_total / n_meals if n_meals else Fraction(0)
     if item.basis == "per_person_once":
-        return rate * len(displaced)
+        return rate * n_displaced
     if item.basis == "per_household_once":
         return rate * n_households
     if item.basis == "per_vulnerable_once":
         wanted = frozenset(item.applies_to)
-        return rate * sum(1 for p in displaced if not wanted.isdisjoint(p.vulnerabilities))
+        return rate * sum(n for vulns, n in displaced_sets.items() if not wanted.isdisjoint(vulns))
     return Fraction(0)
