@@ -148,18 +148,16 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     has_stay = bytearray(n_persons)
     open_now = bytearray(n_persons)
     first_ts = inf
-    for st in stays:
-        ci = st.check_in
+    for person_id, shelter_id, ci, co in stays:  # the inputs are named tuples: unpacking is the fast read
         ci_ts = ci if ci.__class__ is float else seconds(ci)
         if ci_ts > as_of_ts:
             continue
-        pi = pidx.get(st.person_id)
+        pi = pidx.get(person_id)
         if pi is None:
             continue
-        si = sidx.get(st.shelter_id)
+        si = sidx.get(shelter_id)
         if si is None:
-            si = sidx[st.shelter_id] = len(sidx)
-        co = st.check_out
+            si = sidx[shelter_id] = len(sidx)
         co_ts: float | None = None
         if co is not None:
             co_ts = co if co.__class__ is float else seconds(co)
@@ -245,29 +243,26 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     sandang_person: dict[str, Decimal] = {}
     sandang_household: dict[str, Decimal] = {}
     cache: dict[float, Decimal] = {}
-    for dv in deliveries:
-        code = dv.item_code
+    for code, qty, at, to_shelter, to_person, to_household in deliveries:
         if code not in codes:
             continue
-        at = dv.delivered_at
         ts = at if at.__class__ is float else seconds(at)
         if ts > as_of_ts:
             continue
-        qty = dv.quantity
         q = cache.get(qty)
         if q is None:
             q = cache[qty] = exact(qty)
         delivered[code] += q
-        if code == perm_code and dv.shelter_id is not None:
+        if code == perm_code and to_shelter is not None:
             di = bisect_right(day_starts, ts) - 1
             if di >= 0:
-                key2 = (dv.shelter_id, di)
+                key2 = (to_shelter, di)
                 perm_day[key2] = perm_day.get(key2, _ZERO) + q
         if code == sandang_code:
-            if dv.person_id is not None:
-                sandang_person[dv.person_id] = sandang_person.get(dv.person_id, _ZERO) + q
-            elif dv.household_id is not None:
-                sandang_household[dv.household_id] = sandang_household.get(dv.household_id, _ZERO) + q
+            if to_person is not None:
+                sandang_person[to_person] = sandang_person.get(to_person, _ZERO) + q
+            elif to_household is not None:
+                sandang_household[to_household] = sandang_household.get(to_household, _ZERO) + q
 
     # ---- permakanan: covered shelter-days, then who was present on an uncovered one -------------------
     shelter_ids = list(sidx)  # index → id
@@ -355,19 +350,16 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     unmet: list[dict[str, Any]] = []
     seen = bytearray(n_persons)
     unique_ids = len(pidx) == n_persons
-    for pi, p in enumerate(persons):
-        if not unique_ids and pidx[p.id] != pi:
+    for pi, (pid, _, sex, cond, vulns, needs_psy, _) in enumerate(persons):
+        if not unique_ids and pidx[pid] != pi:
             continue  # a repeated id counts once
         seen[pi] = 1
-        sex = p.sex
         if sex == "L":
             n_male += 1
         elif sex == "P":
             n_female += 1
-        vulns = p.vulnerabilities
         if vulns:
             per_vulnerability_set[vulns] = per_vulnerability_set.get(vulns, 0) + 1
-        cond = p.condition
         if cond == "luka":
             injured += 1
         elif cond == "hilang":
@@ -399,15 +391,15 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         # tempat_penampungan: met by the stay itself
         if vulns and not _VULNERABLE.isdisjoint(vulns):
             special_eligible += 1
-            if p.id in special:
+            if pid in special:
                 special_met += 1
             elif lacking is None:
                 lacking = ["penanganan_khusus"]
             else:
                 lacking.append("penanganan_khusus")
-        if p.needs_psychosocial:
+        if needs_psy:
             psy_eligible += 1
-            if p.id in psychosocial:
+            if pid in psychosocial:
                 psy_met += 1
             elif lacking is None:
                 lacking = ["psikososial"]
@@ -416,7 +408,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         if lacking is None:
             fulfilled += 1
         else:
-            unmet.append({"person_id": p.id, "missing": lacking})
+            unmet.append({"person_id": pid, "missing": lacking})
     by_sex = {"L": n_male, "P": n_female}
     vulnerable = dict.fromkeys(VULNERABILITIES, 0)
     for vulns, count in per_vulnerability_set.items():

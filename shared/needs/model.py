@@ -9,9 +9,9 @@ and meal times are taken in the `tz` handed to the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 
 Instant = datetime | float  # an aware datetime, or POSIX seconds (see the module docstring)
 
@@ -78,15 +78,20 @@ class EventIn:
     target_percent: float | None = 100.0
 
 
-@dataclass(frozen=True, slots=True)
-class PersonIn:
+# The inputs a large event has by the ten thousand (persons, stays, deliveries, services) are named
+# tuples: immutable like the frozen dataclasses around them, and built three times faster (a frozen
+# dataclass sets each field through object.__setattr__: ~0.1 µs a field, 170,000 times a recompute).
+# Copy one with `_replace`.
+
+
+class PersonIn(NamedTuple):
     """A person; `vulnerabilities` is the effective set (balita/lansia already derived)."""
 
     id: str
     household_id: str | None
     sex: str
     condition: str  # selamat | luka | hilang | meninggal
-    vulnerabilities: frozenset[str] = field(default_factory=frozenset)
+    vulnerabilities: frozenset[str] = frozenset()
     needs_psychosocial: bool = False
     registered_at: Instant | None = None  # household order for sandang: registered_at, then id
 
@@ -100,8 +105,7 @@ class ShelterIn:
     toilets: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StayIn:
+class StayIn(NamedTuple):
     """[check_in, check_out); check_out None = still open."""
 
     person_id: str
@@ -110,8 +114,7 @@ class StayIn:
     check_out: Instant | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryIn:
+class DeliveryIn(NamedTuple):
     """A quantity of an item delivered at an instant. May stand for several distributions summed,
     as long as all of them fall in the same local day and none after `as_of` (the loader groups
     that way)."""
@@ -124,8 +127,7 @@ class DeliveryIn:
     household_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceIn:
+class ServiceIn(NamedTuple):
     person_id: str
     kind: str  # penanganan_khusus | psikososial
     delivered_at: Instant

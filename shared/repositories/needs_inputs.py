@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import starmap
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -169,7 +168,7 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
         .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of)))]
     totals, summed = delivery_totals.read_checked(session, eid, as_of, tz)
     if totals == "ok":
-        deliveries = list(starmap(DeliveryIn, summed))
+        deliveries = list(map(DeliveryIn._make, summed))
     else:  # a past as_of (reports), or totals to rebuild: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
     first, seconds = instant_seconds(session, func.min(Service.delivered_at))
