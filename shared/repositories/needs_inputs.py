@@ -6,8 +6,8 @@ turns 300,000 distribution rows into the few thousand the engine needs.
 A large event is still ~170,000 rows (persons, stays, sums, services), and the recompute has a second
 for all of it: instants become POSIX seconds the cheapest exact way per backend (`instant_seconds`), a
 person's age group is decided in SQL from the birth-date bounds of shared.domain.vulnerability, rows
-come as the driver's plain tuples (`driver_rows`) and become the engine's slotted dataclasses
-positionally, and the few distinct vulnerability sets are built once each.
+come as the driver's plain tuples (`driver_rows`) and become the engine's named tuples positionally,
+and the few distinct vulnerability sets are built once each.
 """
 
 from __future__ import annotations
