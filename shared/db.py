@@ -53,16 +53,68 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def raw_instants(session: Any, column: Any) -> Any:
-    """`column` for a bulk read of instants: on SQLite as the stored text, which `parse_instant` turns
-    into a datetime with the C parser (SQLAlchemy's own SQLite parser is a regex, ~1 µs a value)."""
+def epoch_seconds(session: Any, column: Any) -> Any:
+    """`column` (an instant, or NULL) as POSIX seconds, computed by the database: a float equal to what
+    `datetime.timestamp()` gives for the stored instant (the needs engine compares such numbers, so the
+    microseconds must survive). A bulk read then builds no datetime objects.
+
+    SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' (naive UTC); its date functions keep only milliseconds, so
+    whole seconds come from `strftime('%s')` of the first 19 characters and the microseconds from the
+    digits after the point (padded, in case fewer than six were written). PostgreSQL's `extract(epoch)`
+    is an exact numeric, cast to double precision. Both divide the exact number of microseconds by 10⁶
+    with one correctly rounded step, as Python does."""
+    from sqlalchemy import Float, Integer, String, cast, extract, func, literal_column, type_coerce
+
+    if session.get_bind().dialect.name != "sqlite":
+        return cast(extract("epoch", column), Float)
+    text = type_coerce(column, String)
+    whole = cast(func.strftime("%s", func.substr(text, 1, 19)), Integer)
+    micro = cast(func.substr(text.concat(literal_column("'000000'")), 21, 6), Integer)
+    micros = (whole * literal_column("1000000") + micro).self_group()
+    return type_coerce(micros.op("/")(literal_column("1000000.0")), Float)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _text_seconds(value: str | None) -> float | None:
+    return None if value is None else (datetime.fromisoformat(value) - _EPOCH).total_seconds()
+
+
+def _as_read(value: float | None) -> float | None:
+    return value
+
+
+def instant_seconds(session: Any, column: Any) -> tuple[Any, Callable[[Any], Any]]:
+    """(what to select, how to turn what it reads into POSIX seconds) for a bulk read of instants.
+
+    The fastest exact way per backend: on SQLite the stored text, subtracted from the epoch in Python
+    (~0.3 µs a value; SQLite's own `epoch_seconds` takes twice that); on PostgreSQL `epoch_seconds`,
+    read as it is. Either way the same float as `datetime.timestamp()` of the stored instant (NULL: None)."""
     from sqlalchemy import String, type_coerce
 
-    return type_coerce(column, String) if session.get_bind().dialect.name == "sqlite" else column
+    if session.get_bind().dialect.name == "sqlite":
+        return type_coerce(column, String), _text_seconds
+    return epoch_seconds(session, column), _as_read
+
+
+def driver_rows(session: Session, statement: Any) -> list[tuple[Any, ...]]:
+    """The rows of a Core `statement`, in the session's transaction, as the driver returns them: plain
+    tuples, no result processing (bind parameters are still processed as usual).
+
+    For bulk reads where the caller takes values as the driver gives them (text, numbers; on SQLite
+    also dates and JSON as text, booleans as 0/1): SQLAlchemy's row layer costs ~0.75 µs a row, a tenth
+    of a second over the 170,000 rows the recompute reads."""
+    result: Any = session.connection().execute(statement)
+    try:
+        return result.cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        result.close()
 
 
 def parse_instant(value: Any) -> datetime | None:
-    """An aware UTC datetime from what `raw_instants` reads (text on SQLite, datetime elsewhere)."""
+    """An aware UTC datetime from a raw driver read of an instant column (text on SQLite, a naive UTC
+    datetime on PostgreSQL): the write path's prefetch reads through the driver (shared.repositories.bulk)."""
     if value is None:
         return None
     if isinstance(value, str):

@@ -28,7 +28,7 @@ Choices where DESIGN.md is silent:
 - Household order for sandang: `registered_at` (a person without one comes after those with one),
   then id. Household-level sandang is a delivery with `household_id` and no `person_id`; a negative
   household total gives no places.
-- Naive datetimes in the input are taken as UTC.
+- Naive datetimes in the input are taken as UTC; instants may also come as POSIX seconds (model.py).
 - `meals_due_today` / `meals_delivered_today` are 0.0 when the profile has no permakanan item.
 - `as_of` is rendered as `isoformat()` in UTC (`...+00:00`), like the API's other instants.
 """
@@ -56,6 +56,7 @@ from shared.needs.model import (
     ServiceIn,
     ShelterIn,
     StayIn,
+    seconds,
 )
 
 GONE = frozenset({"hilang", "meninggal"})
@@ -86,13 +87,6 @@ def percent(part: Fraction | Decimal | int, whole: Fraction | Decimal | int) -> 
     if whole == 0:
         return None
     return round_half_up(Fraction(part) * 100 / Fraction(whole))
-
-
-def _ts(value: datetime) -> float:
-    """POSIX seconds of an instant (exact to the microsecond for comparisons); naive means UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
 
 
 def meal_slots(first_day: date, last_day: date, meal_times: Sequence[time], tz: ZoneInfo,
@@ -154,21 +148,19 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     has_stay = bytearray(n_persons)
     open_now = bytearray(n_persons)
     first_ts = inf
-    for st in stays:
-        ci = st.check_in
-        ci_ts = ci.timestamp() if ci.tzinfo is not None else _ts(ci)
+    for person_id, shelter_id, ci, co in stays:  # the inputs are named tuples: unpacking is the fast read
+        ci_ts = ci if ci.__class__ is float else seconds(ci)
         if ci_ts > as_of_ts:
             continue
-        pi = pidx.get(st.person_id)
+        pi = pidx.get(person_id)
         if pi is None:
             continue
-        si = sidx.get(st.shelter_id)
+        si = sidx.get(shelter_id)
         if si is None:
-            si = sidx[st.shelter_id] = len(sidx)
-        co = st.check_out
+            si = sidx[shelter_id] = len(sidx)
         co_ts: float | None = None
         if co is not None:
-            co_ts = co.timestamp() if co.tzinfo is not None else _ts(co)
+            co_ts = co if co.__class__ is float else seconds(co)
             if co_ts > as_of_ts:
                 co_ts = None
         has_stay[pi] = 1
@@ -251,29 +243,26 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     sandang_person: dict[str, Decimal] = {}
     sandang_household: dict[str, Decimal] = {}
     cache: dict[float, Decimal] = {}
-    for dv in deliveries:
-        code = dv.item_code
+    for code, qty, at, to_shelter, to_person, to_household in deliveries:
         if code not in codes:
             continue
-        at = dv.delivered_at
-        ts = at.timestamp() if at.tzinfo is not None else _ts(at)
+        ts = at if at.__class__ is float else seconds(at)
         if ts > as_of_ts:
             continue
-        qty = dv.quantity
         q = cache.get(qty)
         if q is None:
             q = cache[qty] = exact(qty)
         delivered[code] += q
-        if code == perm_code and dv.shelter_id is not None:
+        if code == perm_code and to_shelter is not None:
             di = bisect_right(day_starts, ts) - 1
             if di >= 0:
-                key2 = (dv.shelter_id, di)
+                key2 = (to_shelter, di)
                 perm_day[key2] = perm_day.get(key2, _ZERO) + q
         if code == sandang_code:
-            if dv.person_id is not None:
-                sandang_person[dv.person_id] = sandang_person.get(dv.person_id, _ZERO) + q
-            elif dv.household_id is not None:
-                sandang_household[dv.household_id] = sandang_household.get(dv.household_id, _ZERO) + q
+            if to_person is not None:
+                sandang_person[to_person] = sandang_person.get(to_person, _ZERO) + q
+            elif to_household is not None:
+                sandang_household[to_household] = sandang_household.get(to_household, _ZERO) + q
 
     # ---- permakanan: covered shelter-days, then who was present on an uncovered one -------------------
     shelter_ids = list(sidx)  # index → id
@@ -322,11 +311,14 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
                 places[hid] = n_places
         if places:
             members: dict[str, list[tuple[float, str, int]]] = {}
-            for pi, p in enumerate(persons):
+            # the households with places are few: pick their members in one quick pass (None is never a key)
+            in_places = [pi for pi, p in enumerate(persons) if p.household_id in places]
+            for pi in in_places:
+                p = persons[pi]
                 household = p.household_id
-                if household is not None and household in places and pidx[p.id] == pi:
+                if household is not None and pidx[p.id] == pi:
                     reg = p.registered_at
-                    reg_ts = inf if reg is None else reg.timestamp() if reg.tzinfo is not None else _ts(reg)
+                    reg_ts = inf if reg is None else seconds(reg)
                     members.setdefault(household, []).append((reg_ts, p.id, pi))
             for household, ranked in members.items():
                 ranked.sort()  # registration time (none last), then id
@@ -338,7 +330,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     psychosocial: set[str] = set()
     for sv in services:
         at = sv.delivered_at
-        ts = at.timestamp() if at.tzinfo is not None else _ts(at)
+        ts = at if at.__class__ is float else seconds(at)
         if ts > as_of_ts:
             continue
         if sv.kind == "penanganan_khusus":
@@ -347,26 +339,27 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
             psychosocial.add(sv.person_id)
 
     # ---- people counts and the indicator ------------------------------------------------------------
-    by_sex = {"L": 0, "P": 0}
-    vulnerable = dict.fromkeys(VULNERABILITIES, 0)
+    # One pass over 50,000 persons: plain local counters, vulnerability sets counted per distinct set
+    # (the loader shares one set among all persons with the same flags), a `lacking` list only for
+    # persons who lack something.
+    n_male = n_female = 0
+    per_vulnerability_set: dict[Any, int] = {}
     injured = missing = dead = displaced_now = returned = affected = 0
     eligible = fulfilled = 0
-    svc_eligible = dict.fromkeys(SERVICES, 0)
-    svc_fulfilled = dict.fromkeys(SERVICES, 0)
+    perm_met = sandang_met_count = special_eligible = special_met = psy_eligible = psy_met = 0
     unmet: list[dict[str, Any]] = []
     seen = bytearray(n_persons)
-    for pi, p in enumerate(persons):
-        if pidx[p.id] != pi:
+    unique_ids = len(pidx) == n_persons
+    for pi, (pid, _, sex, cond, vulns, needs_psy, _) in enumerate(persons):
+        if not unique_ids and pidx[pid] != pi:
             continue  # a repeated id counts once
         seen[pi] = 1
-        if p.sex in by_sex:
-            by_sex[p.sex] += 1
-        vulns = p.vulnerabilities
+        if sex == "L":
+            n_male += 1
+        elif sex == "P":
+            n_female += 1
         if vulns:
-            for v in vulns:
-                if v in vulnerable:
-                    vulnerable[v] += 1
-        cond = p.condition
+            per_vulnerability_set[vulns] = per_vulnerability_set.get(vulns, 0) + 1
         if cond == "luka":
             injured += 1
         elif cond == "hilang":
@@ -384,43 +377,67 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
             returned += 1
         # eligible: a stay started by as_of, neither missing nor dead
         eligible += 1
-        lacking: list[str] = []
+        lacking: list[str] | None = None
         if perm_fail[pi]:
-            lacking.append("permakanan")
+            lacking = ["permakanan"]
         else:
-            svc_fulfilled["permakanan"] += 1
+            perm_met += 1
         if sandang_all or sandang_met[pi]:
-            svc_fulfilled["sandang"] += 1
+            sandang_met_count += 1
+        elif lacking is None:
+            lacking = ["sandang"]
         else:
             lacking.append("sandang")
         # tempat_penampungan: met by the stay itself
         if vulns and not _VULNERABLE.isdisjoint(vulns):
-            svc_eligible["penanganan_khusus"] += 1
-            if p.id in special:
-                svc_fulfilled["penanganan_khusus"] += 1
+            special_eligible += 1
+            if pid in special:
+                special_met += 1
+            elif lacking is None:
+                lacking = ["penanganan_khusus"]
             else:
                 lacking.append("penanganan_khusus")
-        if p.needs_psychosocial:
-            svc_eligible["psikososial"] += 1
-            if p.id in psychosocial:
-                svc_fulfilled["psikososial"] += 1
+        if needs_psy:
+            psy_eligible += 1
+            if pid in psychosocial:
+                psy_met += 1
+            elif lacking is None:
+                lacking = ["psikososial"]
             else:
                 lacking.append("psikososial")
-        if lacking:
-            unmet.append({"person_id": p.id, "missing": lacking})
-        else:
+        if lacking is None:
             fulfilled += 1
-    for code in ("permakanan", "sandang", "tempat_penampungan"):
-        svc_eligible[code] = eligible
-    svc_fulfilled["tempat_penampungan"] = eligible
+        else:
+            unmet.append({"person_id": pid, "missing": lacking})
+    by_sex = {"L": n_male, "P": n_female}
+    vulnerable = dict.fromkeys(VULNERABILITIES, 0)
+    for vulns, count in per_vulnerability_set.items():
+        for v in vulns:
+            if v in vulnerable:
+                vulnerable[v] += count
+    svc_eligible = {"permakanan": eligible, "sandang": eligible, "tempat_penampungan": eligible,
+                    "penanganan_khusus": special_eligible, "psikososial": psy_eligible}
+    svc_fulfilled = {"permakanan": perm_met, "sandang": sandang_met_count, "tempat_penampungan": eligible,
+                     "penanganan_khusus": special_met, "psikososial": psy_met}
     unmet.sort(key=lambda u: u["person_id"])
 
     # ---- needs per item ------------------------------------------------------------------------------
-    displaced = [p for pi, p in enumerate(persons) if has_stay[pi] and seen[pi]]
-    households = {p.household_id for p in displaced if p.household_id is not None}
+    # displaced persons (a stay, whatever their condition), their households, and how many of them carry
+    # each distinct vulnerability set (for per_vulnerable_once)
+    n_displaced = 0
+    households: set[str] = set()
+    displaced_sets: dict[Any, int] = {}
+    for pi, p in enumerate(persons):
+        if has_stay[pi] and seen[pi]:
+            n_displaced += 1
+            if p.household_id is not None:
+                households.add(p.household_id)
+            vulns = p.vulnerabilities
+            if vulns:
+                displaced_sets[vulns] = displaced_sets.get(vulns, 0) + 1
     needs = []
     for item in profile.items:
-        required = _required(item, n_meals, presence_total, displaced, len(households))
+        required = _required(item, n_meals, presence_total, n_displaced, displaced_sets, len(households))
         got = Fraction(delivered[item.code])
         needs.append({
             "item_code": item.code,
@@ -486,17 +503,18 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     }
 
 
-def _required(item: ItemRule, n_meals: int, presence_total: int, displaced: Sequence[PersonIn],
-              n_households: int) -> Fraction:
-    """What an item requires to as_of, exactly (see the module docstring for unknown bases)."""
+def _required(item: ItemRule, n_meals: int, presence_total: int, n_displaced: int,
+              displaced_sets: dict[Any, int], n_households: int) -> Fraction:
+    """What an item requires to as_of, exactly (see the module docstring for unknown bases);
+    `displaced_sets` counts displaced persons per distinct vulnerability set."""
     rate = Fraction(exact(item.rate))
     if item.basis == "per_person_day":
         return rate * presence_total / n_meals if n_meals else Fraction(0)
     if item.basis == "per_person_once":
-        return rate * len(displaced)
+        return rate * n_displaced
     if item.basis == "per_household_once":
         return rate * n_households
     if item.basis == "per_vulnerable_once":
         wanted = frozenset(item.applies_to)
-        return rate * sum(1 for p in displaced if not wanted.isdisjoint(p.vulnerabilities))
+        return rate * sum(n for vulns, n in displaced_sets.items() if not wanted.isdisjoint(vulns))
     return Fraction(0)

@@ -1,18 +1,30 @@
 """Plain data the needs engine works on: no ORM objects, no I/O.
 
 The recompute job (services/worker/jobs.py) loads these with set-based queries; reports and tests
-build them directly. Instants are aware datetimes (UTC or any zone); local days and meal times are
-taken in the `tz` handed to the engine.
+build them directly. An instant is an aware datetime (UTC or any zone; naive means UTC) or POSIX
+seconds as a float, exactly what `datetime.timestamp()` gives: the loader reads instants as seconds
+(shared.db.instant_seconds), so that 170,000 rows of a large event become no datetime objects. Local days
+and meal times are taken in the `tz` handed to the engine.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, time
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any, NamedTuple
+
+Instant = datetime | float  # an aware datetime, or POSIX seconds (see the module docstring)
 
 SERVICES = ("permakanan", "sandang", "tempat_penampungan", "penanganan_khusus", "psikososial")
 VULNERABILITIES = ("balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas")
+
+
+def seconds(value: Instant) -> float:
+    """POSIX seconds of an instant: a datetime exactly as `timestamp()` gives them (naive means UTC), a
+    number as it is."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class Profile:
         return next((i for i in self.items if i.service == service), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventIn:
     id: str
     started_at: datetime
@@ -66,20 +78,25 @@ class EventIn:
     target_percent: float | None = 100.0
 
 
-@dataclass(frozen=True)
-class PersonIn:
+# The inputs a large event has by the ten thousand (persons, stays, deliveries, services) are named
+# tuples: immutable like the frozen dataclasses around them, and built three times faster (a frozen
+# dataclass sets each field through object.__setattr__: ~0.1 µs a field, 170,000 times a recompute).
+# Copy one with `_replace`.
+
+
+class PersonIn(NamedTuple):
     """A person; `vulnerabilities` is the effective set (balita/lansia already derived)."""
 
     id: str
     household_id: str | None
     sex: str
     condition: str  # selamat | luka | hilang | meninggal
-    vulnerabilities: frozenset[str] = field(default_factory=frozenset)
+    vulnerabilities: frozenset[str] = frozenset()
     needs_psychosocial: bool = False
-    registered_at: datetime | None = None  # household order for sandang: registered_at, then id
+    registered_at: Instant | None = None  # household order for sandang: registered_at, then id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShelterIn:
     id: str
     name: str
@@ -88,32 +105,29 @@ class ShelterIn:
     toilets: int | None = None
 
 
-@dataclass(frozen=True)
-class StayIn:
+class StayIn(NamedTuple):
     """[check_in, check_out); check_out None = still open."""
 
     person_id: str
     shelter_id: str
-    check_in: datetime
-    check_out: datetime | None = None
+    check_in: Instant
+    check_out: Instant | None = None
 
 
-@dataclass(frozen=True)
-class DeliveryIn:
+class DeliveryIn(NamedTuple):
     """A quantity of an item delivered at an instant. May stand for several distributions summed,
     as long as all of them fall in the same local day and none after `as_of` (the loader groups
     that way)."""
 
     item_code: str
     quantity: float
-    delivered_at: datetime
+    delivered_at: Instant
     shelter_id: str | None = None
     person_id: str | None = None
     household_id: str | None = None
 
 
-@dataclass(frozen=True)
-class ServiceIn:
+class ServiceIn(NamedTuple):
     person_id: str
     kind: str  # penanganan_khusus | psikososial
-    delivered_at: datetime
+    delivered_at: Instant

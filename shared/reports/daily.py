@@ -36,7 +36,7 @@ from sqlmodel import Session, col
 
 from shared.models import Distribution
 from shared.needs.engine import exact, meal_slots
-from shared.needs.model import DeliveryIn
+from shared.needs.model import DeliveryIn, seconds
 from shared.repositories.needs_inputs import NeedsInputs
 
 GONE = frozenset({"hilang", "meninggal"})
@@ -119,13 +119,13 @@ def _daily_counts(inputs: NeedsInputs, first_day: date, as_of: datetime,
     kept: list[tuple[int, str, float, float | None]] = []
     first_ts = inf
     for st in inputs.stays:
-        ci = st.check_in.timestamp()
+        ci = seconds(st.check_in)
         if ci > as_of_ts:
             continue
         pi = pidx.get(st.person_id)
         if pi is None:
             continue
-        co = None if st.check_out is None else st.check_out.timestamp()
+        co = None if st.check_out is None else seconds(st.check_out)
         if co is not None and co > as_of_ts:
             co = None
         a = day_of(ci)
@@ -175,7 +175,7 @@ def _daily_counts(inputs: NeedsInputs, first_day: date, as_of: datetime,
         for dv in inputs.deliveries:
             if dv.item_code != perm_item.code or dv.shelter_id is None:
                 continue
-            ts = dv.delivered_at.timestamp()
+            ts = seconds(dv.delivered_at)
             if ts > as_of_ts:
                 continue
             di = bisect_right(slot_starts, ts) - 1
@@ -214,7 +214,7 @@ def _daily_counts(inputs: NeedsInputs, first_day: date, as_of: datetime,
     if sandang_item is None or sandang_rate <= 0:
         sandang = [0] * n
     else:
-        events = sorted(((dv.delivered_at.timestamp(), dv) for dv in inputs.deliveries
+        events = sorted(((seconds(dv.delivered_at), dv) for dv in inputs.deliveries
                          if dv.item_code == sandang_item.code and (dv.person_id is not None or dv.household_id is not None)),
                         key=lambda e: e[0])
         own: dict[str, Decimal] = {}
@@ -251,7 +251,7 @@ def _daily_counts(inputs: NeedsInputs, first_day: date, as_of: datetime,
     special = [inf] * n
     psychosocial = [inf] * n
     for sv in inputs.services:
-        ts = sv.delivered_at.timestamp()
+        ts = seconds(sv.delivered_at)
         if ts > as_of_ts:
             continue
         pi = pidx.get(sv.person_id)
@@ -313,6 +313,6 @@ def _household_members(inputs: NeedsInputs) -> dict[str, list[int]]:
             continue
         seen.add(p.id)
         if p.household_id is not None:
-            reg = inf if p.registered_at is None else p.registered_at.timestamp()
+            reg = inf if p.registered_at is None else seconds(p.registered_at)
             ranked.setdefault(p.household_id, []).append((reg, p.id, pi))
     return {hid: [pi for _, _, pi in sorted(lst)] for hid, lst in ranked.items()}

@@ -11,10 +11,8 @@ nor affected.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +22,7 @@ from sqlmodel import Session, col
 
 from shared.domain.vulnerability import age_at
 from shared.models import Household, Person, Region, Shelter, Stay
+from shared.needs.model import seconds
 
 AGE_GROUPS = ("balita", "anak", "dewasa", "lansia", "tidak_diketahui")
 AGE_GROUP_LABELS = {"balita": "Balita (0–4)", "anak": "Anak (5–17)", "dewasa": "Dewasa (18–59)",
@@ -31,20 +30,6 @@ AGE_GROUP_LABELS = {"balita": "Balita (0–4)", "anak": "Anak (5–17)", "dewasa
 # Where a person stands at as_of: the engine's people counts, per person.
 STANDINGS = ("displaced_now", "returned", "affected", "missing", "dead")
 UNKNOWN_AREA = ""  # kelurahan code of persons without a household (or a household without a kelurahan)
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: building a report allocates a great many small containers
-    and no reference cycles, and the collector would only re-walk the (young) loaded rows over and over
-    (the needs engine does the same)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def age_group(age: int | None) -> str:
@@ -58,10 +43,6 @@ def age_group(age: int | None) -> str:
     if age < 60:
         return "dewasa"
     return "lansia"
-
-
-def _ts(value: datetime) -> float:
-    return value.timestamp()
 
 
 # ---------------------------------------------------------------- regions
@@ -166,14 +147,14 @@ class ShelterOccupancy:
 def occupancy(stays: Iterable[Any], as_of: datetime) -> dict[str, ShelterOccupancy]:
     """Per shelter: the count of distinct persons present over time up to `as_of`, its peak (and when it
     was first reached), persons served, and the occupants at `as_of` (open stays)."""
-    as_of_ts = _ts(as_of)
+    as_of_ts = seconds(as_of)
     per_pair: dict[tuple[str, str], list[tuple[float, float | None]]] = {}
     result: dict[str, ShelterOccupancy] = {}
     for st in stays:
-        ci = _ts(st.check_in)
+        ci = seconds(st.check_in)
         if ci > as_of_ts:
             continue
-        co = None if st.check_out is None else _ts(st.check_out)
+        co = None if st.check_out is None else seconds(st.check_out)
         if co is not None and co > as_of_ts:
             co = None
         per_pair.setdefault((st.shelter_id, st.person_id), []).append((ci, co))
@@ -222,14 +203,14 @@ def occupancy(stays: Iterable[Any], as_of: datetime) -> dict[str, ShelterOccupan
 def standings(persons: Iterable[PersonFacts], stays: Iterable[Any], as_of: datetime) -> dict[str, str]:
     """Where each person stands at `as_of`: displaced_now (a stay open), returned (stays, none open),
     affected (no stay), missing or dead (condition hilang or meninggal, whatever their stays)."""
-    as_of_ts = _ts(as_of)
+    as_of_ts = seconds(as_of)
     has_stay: set[str] = set()
     open_now: set[str] = set()
     for st in stays:
-        if _ts(st.check_in) > as_of_ts:
+        if seconds(st.check_in) > as_of_ts:
             continue
         has_stay.add(st.person_id)
-        if st.check_out is None or _ts(st.check_out) > as_of_ts:
+        if st.check_out is None or seconds(st.check_out) > as_of_ts:
             open_now.add(st.person_id)
     out = {}
     for p in persons:

@@ -44,9 +44,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from shared.memory import no_cyclic_gc
 from shared.models import AuditLog, Distribution, Event, Item, Service
 from shared.needs.engine import compute_snapshot, percent
-from shared.needs.model import SERVICES, VULNERABILITIES
+from shared.needs.model import SERVICES, VULNERABILITIES, seconds
 from shared.reports.daily import daily_counts, with_daily_sandang
 from shared.reports.event_data import (
     AGE_GROUPS,
@@ -55,7 +56,6 @@ from shared.reports.event_data import (
     load_person_facts,
     load_regions,
     load_shelters,
-    no_cyclic_gc,
     occupancy,
     standings,
 )
@@ -347,12 +347,12 @@ def _daily_section(session: Session, event: Event, inputs: NeedsInputs, snapshot
 def _engine_per_day(inputs: NeedsInputs, days: list[Any], stored: dict[Any, Any], as_of: datetime, tz: ZoneInfo,
                     note: Progress) -> list[tuple[int, int, int]]:
     """The series the slow way: the engine at the end of each day without a stored snapshot."""
-    stays = sorted(inputs.stays, key=lambda s: s.check_in)
-    stay_ts = [s.check_in.timestamp() for s in stays]
-    deliveries = sorted(inputs.deliveries, key=lambda d: d.delivered_at)
-    delivery_ts = [d.delivered_at.timestamp() for d in deliveries]
-    services = sorted(inputs.services, key=lambda s: s.delivered_at)
-    service_ts = [s.delivered_at.timestamp() for s in services]
+    stays = sorted(inputs.stays, key=lambda s: seconds(s.check_in))
+    stay_ts = [seconds(s.check_in) for s in stays]
+    deliveries = sorted(inputs.deliveries, key=lambda d: seconds(d.delivered_at))
+    delivery_ts = [seconds(d.delivered_at) for d in deliveries]
+    services = sorted(inputs.services, key=lambda s: seconds(s.delivered_at))
+    service_ts = [seconds(s.delivered_at) for s in services]
     out = []
     for i, day in enumerate(days):
         note("menghitung seri harian", i, len(days))

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from shared.memory import no_cyclic_gc
 from shared.models import Distribution, Event, Item
 from shared.reports.event_data import (
     UNKNOWN_AREA,
@@ -42,7 +43,6 @@ from shared.reports.event_data import (
     load_regions,
     load_shelters,
     load_stays,
-    no_cyclic_gc,
     occupancy,
     standings,
 )

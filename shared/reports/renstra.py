@@ -76,7 +76,7 @@ from shared.models import (
     User,
 )
 from shared.needs.engine import compute_snapshot, exact, percent
-from shared.needs.model import VULNERABILITIES
+from shared.needs.model import VULNERABILITIES, seconds
 from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
 from shared.seed import load_json
 from shared.services.status import status_as_of
@@ -177,7 +177,7 @@ def sandang_recipients(inputs: NeedsInputs, totals: list[tuple[str, str | None, 
         members: dict[str, list[tuple[float, str]]] = {}
         for p in inputs.persons:
             if p.household_id is not None and p.household_id in places:
-                reg = float("inf") if p.registered_at is None else p.registered_at.timestamp()
+                reg = float("inf") if p.registered_at is None else seconds(p.registered_at)
                 members.setdefault(p.household_id, []).append((reg, p.id))
         for hid, ranked in members.items():
             ranked.sort()  # registration time (none last), then id

@@ -2,6 +2,12 @@
 
 Distributions are summed in SQL as finely as the rules look at them (see `load_deliveries`): that
 turns 300,000 distribution rows into the few thousand the engine needs.
+
+A large event is still ~170,000 rows (persons, stays, sums, services), and the recompute has a second
+for all of it: instants become POSIX seconds the cheapest exact way per backend (`instant_seconds`), a
+person's age group is decided in SQL from the birth-date bounds of shared.domain.vulnerability, rows
+come as the driver's plain tuples (`driver_rows`) and become the engine's named tuples positionally,
+and the few distinct vulnerability sets are built once each.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, func, literal, literal_column, not_, or_, select, text, type_coerce
+from sqlalchemy import String, and_, case, func, literal, literal_column, not_, or_, select, text
 from sqlmodel import Session, col
 
-from shared.db import parse_instant, raw_instants
-from shared.domain.vulnerability import effective_vulnerabilities
+from shared.db import driver_rows, epoch_seconds, instant_seconds
+from shared.domain.vulnerability import BALITA_UNDER, LANSIA_FROM, age_group_bounds, with_age_groups
+from shared.memory import no_cyclic_gc
 from shared.models import Distribution, Event, Person, Service, Shelter, Stay
 from shared.needs.model import DeliveryIn, EventIn, PersonIn, Profile, ServiceIn, ShelterIn, StayIn
 from shared.repositories import delivery_totals
@@ -33,7 +40,7 @@ class NeedsInputs:
     stays: list[StayIn]
     deliveries: list[DeliveryIn]
     services: list[ServiceIn]
-    totals: str = "ok"  # delivery_totals.check(): "stale" means they should be recounted
+    totals: str = "ok"  # delivery_totals.check() / read_checked(): "stale" means they should be recounted
 
 
 def target_percent(year: int) -> float | None:
@@ -83,7 +90,7 @@ def load_deliveries(session: Session, event_id: str, profile: Profile, as_of: da
     base = (col(d.event_id) == event_id, col(d.delivered_at) <= as_of)
     day = _local_day(session, tz, as_of).label("day")
     recipient = (col(d.item_code), col(d.shelter_id), col(d.person_id), col(d.household_id))
-    totals = (func.sum(col(d.quantity)), func.max(col(d.delivered_at)))
+    totals = (func.sum(col(d.quantity)), epoch_seconds(session, func.max(col(d.delivered_at))))
     per_recipient = and_(col(d.shelter_id).is_(None), col(d.item_code) == sandang_code,
                          or_(col(d.person_id).is_not(None), col(d.household_id).is_not(None)))
     queries = [
@@ -105,6 +112,9 @@ def load_deliveries(session: Session, event_id: str, profile: Profile, as_of: da
     return out
 
 
+BALITA, LANSIA = 1, 2  # the age group a person query reads (0: neither)
+
+
 def _flags(raw: str | list[str] | None) -> list[str] | tuple[()]:
     """Explicit vulnerability flags from the JSON column (text on SQLite, already decoded by psycopg)."""
     if not raw or raw == "[]":
@@ -114,22 +124,36 @@ def _flags(raw: str | list[str] | None) -> list[str] | tuple[()]:
 
 def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> NeedsInputs:
     """Everything the engine needs for `event` at `as_of`, in a handful of set-based queries."""
+    with no_cyclic_gc():  # ~170,000 rows and plain objects, no cycles
+        return _load(session, event, as_of, tz)
+
+
+def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> NeedsInputs:
     eid = event.id
     start_local = event.started_at.astimezone(tz).date()
     profile = Profile.from_body(event.standard_code, event.standard_version,
                                 profile_body(session, event.standard_code, event.standard_version))
-    # flags arrive as JSON text: most persons have none, and decoding 50,000 '[]' costs a third of a second
-    persons = [
-        PersonIn(id=pid, household_id=hid, sex=sex, condition=condition,
-                 vulnerabilities=frozenset(effective_vulnerabilities(
-                     _flags(flags), birth, age, start_local)),
-                 needs_psychosocial=bool(psy), registered_at=parse_instant(registered))
-        for pid, hid, sex, condition, flags, birth, age, psy, registered in session.execute(
+    balita_after, lansia_by = age_group_bounds(start_local)
+    birth, age = col(Person.birth_date), col(Person.age_years)
+    age_group = case((birth.is_not(None), case((birth > balita_after, BALITA), (birth <= lansia_by, LANSIA), else_=0)),
+                     (age.is_not(None), case((age < BALITA_UNDER, BALITA), (age >= LANSIA_FROM, LANSIA), else_=0)),
+                     else_=0)
+    # Flags arrive as JSON (text on SQLite, a list from psycopg) and most persons have none: each distinct
+    # (flags, age group) is decoded and made a set once, and persons share it.
+    vulnerability_sets: dict[tuple[Any, int], frozenset[str]] = {}
+    persons: list[PersonIn] = []
+    add_person = persons.append
+    registered_at, seconds = instant_seconds(session, col(Person.registered_at))
+    for pid, hid, sex, condition, flags, group, psy, registered in driver_rows(session, (
             select(col(Person.id), col(Person.household_id), col(Person.sex), col(Person.condition),
-                   type_coerce(col(Person.vulnerabilities), String), col(Person.birth_date), col(Person.age_years),
-                   col(Person.needs_psychosocial), raw_instants(session, col(Person.registered_at)))
-            .where(col(Person.event_id) == eid))
-    ]
+                   col(Person.vulnerabilities), age_group, col(Person.needs_psychosocial), registered_at)
+            .where(col(Person.event_id) == eid))):
+        key = (tuple(flags) if flags.__class__ is list else flags, group)
+        vulnerabilities = vulnerability_sets.get(key)
+        if vulnerabilities is None:
+            vulnerabilities = vulnerability_sets[key] = frozenset(
+                with_age_groups(_flags(flags), group == BALITA, group == LANSIA))
+        add_person(PersonIn(pid, hid, sex, condition, vulnerabilities, bool(psy), seconds(registered)))
     shelters = [
         ShelterIn(id=sid, name=name, capacity_persons=cap, covered_area_m2=area, toilets=toilets)
         for sid, name, cap, area, toilets in session.execute(
@@ -137,27 +161,21 @@ def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneI
                    col(Shelter.toilets))
             .where(col(Shelter.event_id) == eid).order_by(col(Shelter.created_at), col(Shelter.id)))
     ]
-    stays = [
-        StayIn(person_id=pid, shelter_id=sid, check_in=parse_instant(cin), check_out=parse_instant(cout))  # type: ignore[arg-type]
-        for pid, sid, cin, cout in session.execute(
-            select(col(Stay.person_id), col(Stay.shelter_id), raw_instants(session, col(Stay.check_in)),
-                   raw_instants(session, col(Stay.check_out)))
-            .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of))
-    ]
-    totals = delivery_totals.check(session, eid, as_of, tz)
+    check_in, seconds = instant_seconds(session, col(Stay.check_in))
+    check_out, _ = instant_seconds(session, col(Stay.check_out))
+    stays = [StayIn(pid, sid, seconds(cin), seconds(cout)) for pid, sid, cin, cout in driver_rows(session, (
+        select(col(Stay.person_id), col(Stay.shelter_id), check_in, check_out)
+        .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of)))]
+    totals, summed = delivery_totals.read_checked(session, eid, as_of, tz)
     if totals == "ok":
-        deliveries = [DeliveryIn(item_code=item, quantity=qty, delivered_at=at, shelter_id=sid or None,  # type: ignore[arg-type]
-                                 person_id=pid or None, household_id=hid or None)
-                      for item, sid, pid, hid, qty, at in delivery_totals.read(session, eid)]
+        deliveries = list(map(DeliveryIn._make, summed))
     else:  # a past as_of (reports), or totals to rebuild: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
-    services = [
-        ServiceIn(person_id=pid, kind=kind, delivered_at=parse_instant(at))  # type: ignore[arg-type]
-        for pid, kind, at in session.execute(
-            select(col(Service.person_id), col(Service.kind), raw_instants(session, func.min(Service.delivered_at)))
-            .where(col(Service.event_id) == eid, col(Service.delivered_at) <= as_of)
-            .group_by(col(Service.person_id), col(Service.kind)))
-    ]
+    first, seconds = instant_seconds(session, func.min(Service.delivered_at))
+    services = [ServiceIn(pid, kind, seconds(at)) for pid, kind, at in driver_rows(session, (
+        select(col(Service.person_id), col(Service.kind), first)
+        .where(col(Service.event_id) == eid, col(Service.delivered_at) <= as_of)
+        .group_by(col(Service.person_id), col(Service.kind))))]
     event_in = EventIn(id=eid, started_at=event.started_at, standard_code=event.standard_code,
                        data_seq=event.data_seq, target_percent=target_percent(event.started_at.astimezone(tz).year))
     return NeedsInputs(event=event_in, profile=profile, persons=persons, shelters=shelters, stays=stays,

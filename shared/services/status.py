@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from shared.db import UnitOfWork
+from shared.memory import no_cyclic_gc
 from shared.models import Event
 from shared.needs.engine import compute_snapshot
 from shared.repositories import bookkeeping
@@ -52,6 +53,11 @@ def public(snapshot: dict[str, Any], seq: int) -> dict[str, Any]:
 def store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime,
           tz: ZoneInfo) -> int | None:
     """Store the snapshot if it is newer than the stored one; returns its seq, or None if it was older."""
+    with no_cyclic_gc():  # the stored rows' JSON (megabytes of small dicts for a large event) has no cycles
+        return _store(uow, event_id, snapshot, as_of, tz)
+
+
+def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime, tz: ZoneInfo) -> int | None:
     s = uow.session
     current = status_repo.latest(s, event_id, for_update=True)
     data_seq = int(snapshot["data_seq"])

@@ -1,13 +1,25 @@
-"""SQLite housekeeping: the write-ahead log is checkpointed off the request path."""
+"""SQLite housekeeping: the write-ahead log is checkpointed off the request path; instants read as numbers."""
 
 from __future__ import annotations
 
+import random
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, MetaData, Table, select, text
 
-from shared.db import WAL_AUTOCHECKPOINT_PAGES, checkpoint, make_database, start_checkpoints, write_unit
+from shared.db import (
+    WAL_AUTOCHECKPOINT_PAGES,
+    Database,
+    UTCDateTime,
+    checkpoint,
+    epoch_seconds,
+    instant_seconds,
+    make_database,
+    start_checkpoints,
+    write_unit,
+)
 from shared.migrate import upgrade
 from tests.conftest import make_settings
 
@@ -31,3 +43,32 @@ def test_checkpoints_fold_the_wal_back_into_the_database(tmp_path: Path) -> None
         assert busy == 0 and log_frames == done  # every frame of the log is in the database file
     finally:
         db.dispose()
+
+
+def test_instants_read_as_seconds_equal_python_timestamps(database: Database) -> None:
+    """The needs engine compares instants read as POSIX seconds with ones Python computes: bit for bit equal,
+    microseconds included (SQLite's own date functions keep only milliseconds)."""
+    rng = random.Random(7)
+    instants = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(microseconds=rng.randrange(10**14)) for _ in range(2000)]
+    instants += [datetime(2026, 11, 1, 7, 0, tzinfo=UTC), datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+                 datetime(2024, 2, 29, 12, 0, 0, 1, tzinfo=UTC), datetime(1969, 7, 20, 20, 17, 40, tzinfo=UTC)]
+    probe = Table("epoch_probe", MetaData(), Column("n", Integer), Column("at", UTCDateTime, nullable=True),
+                  prefixes=["TEMPORARY"])
+    with write_unit(database) as uow:
+        s = uow.session
+        probe.create(s.connection())
+        s.execute(probe.insert(), [{"n": n, "at": at} for n, at in enumerate(instants)] + [{"n": -1, "at": None}])
+        got = dict(s.execute(select(probe.c.n, epoch_seconds(s, probe.c.at))).all())
+        selected, seconds = instant_seconds(s, probe.c.at)
+        read = {n: seconds(v) for n, v in s.execute(select(probe.c.n, selected)).all()}
+        if database.is_sqlite:  # fewer than six digits after the point, or none, as other writers might store
+            s.execute(text("INSERT INTO epoch_probe VALUES (-2, '2026-10-31 02:59:59.5'), (-3, '2026-10-31 02:59:59')"))
+            short = dict(s.execute(select(probe.c.n, epoch_seconds(s, probe.c.at)).where(probe.c.n < -1)).all())
+            assert short == {n: seconds(v) for n, v in s.execute(select(probe.c.n, selected).where(probe.c.n < -1))}
+            assert short == {-2: datetime(2026, 10, 31, 2, 59, 59, 500_000, tzinfo=UTC).timestamp(),
+                             -3: datetime(2026, 10, 31, 2, 59, 59, tzinfo=UTC).timestamp()}
+        probe.drop(s.connection())
+    assert got == read  # the two ways of reading instants as seconds agree
+    assert got.pop(-1) is None
+    assert [got[n] for n in range(len(instants))] == [at.timestamp() for at in instants]
+    assert all(type(v) is float for v in got.values())

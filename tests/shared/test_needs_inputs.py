@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
 
-from shared.db import Database, read_unit, utcnow
+from shared.db import Database, read_unit, utcnow, write_unit
 from shared.models import Distribution, Event
 from shared.needs.engine import compute_snapshot
 from shared.needs.model import DeliveryIn
@@ -67,3 +67,59 @@ def test_explicit_flags_reach_the_engine(admin: Api, database: Database) -> None
         assert event is not None
         inputs = load_needs_inputs(session, event, utcnow(), ZoneInfo("Asia/Jakarta"))
     assert [p.vulnerabilities for p in inputs.persons] == [frozenset({"disabilitas", "ibu_hamil"})]
+
+
+@pytest.mark.parametrize("case", ["ok", "later", "zone", "stale"])
+def test_totals_read_with_their_check_agree_with_check(admin: Api, database: Database, case: str) -> None:
+    """The recompute checks the running totals while reading them (`read_checked`): the same verdict as
+    `check`, and the totals themselves only when they can be used."""
+    from shared.repositories import delivery_totals
+    from shared.repositories.bulk import insert_many
+    from tests.conftest import new_id
+
+    sc = build_scene(admin)
+    sid = sc.shelter["id"]
+    when = now_wib().replace(microsecond=123_456) - timedelta(hours=2)
+    assert admin.post(f"/events/{sc.eid}/distributions", json={
+        "item_code": "air_minum", "quantity": 5, "shelter_id": sid, "delivered_at": iso(when)}).status_code == 201
+    tz, as_of = ZoneInfo("Asia/Jakarta"), utcnow()
+    if case == "later":
+        as_of = when - timedelta(microseconds=1)
+    elif case == "zone":
+        tz = ZoneInfo("Asia/Kolkata")
+    elif case == "stale":  # a row written around the write path
+        with write_unit(database) as uow:
+            insert_many(uow.session, Distribution, [{
+                "id": new_id(), "event_id": sc.eid, "item_code": "air_minum", "quantity": 1.0, "delivered_at": when,
+                "shelter_id": sid, "person_id": None, "household_id": None, "notes": None, "created_by": None,
+                "created_at": when}])
+    with read_unit(database) as session:
+        checked = delivery_totals.check(session, sc.eid, as_of, tz)
+        verdict, totals = delivery_totals.read_checked(session, sc.eid, as_of, tz)
+    assert checked == verdict == case
+    assert totals == ([("air_minum", 5.0, when.timestamp(), sid, None, None)] if case == "ok" else [])
+
+
+def test_age_groups_read_in_sql_match_the_domain_rule(admin: Api, database: Database) -> None:
+    """balita/lansia come from comparing birth dates with bounds in SQL: the same sets as
+    `effective_vulnerabilities` computing each age, around both bounds, with age_years only, with neither."""
+    from datetime import date
+
+    from shared.domain.vulnerability import effective_vulnerabilities
+
+    tz = ZoneInfo("Asia/Jakarta")
+    sc = build_scene(admin)
+    start = datetime.fromisoformat(sc.event["started_at"]).astimezone(tz).date()
+    births = [start.replace(year=start.year - years) + timedelta(days=shift)
+              for years in (5, 60) for shift in (-1, 0, 1)] + [date(2000, 2, 29), date(1950, 3, 1)]
+    wanted = {sc.person(birth_date=b.isoformat(), vulnerabilities=["disabilitas"] if i % 2 else [])["id"]:
+              effective_vulnerabilities(["disabilitas"] if i % 2 else [], b, None, start) for i, b in enumerate(births)}
+    for age in (4, 5, 59, 60):
+        wanted[sc.person(birth_date=None, age_years=age)["id"]] = effective_vulnerabilities([], None, age, start)
+    wanted[sc.person(birth_date=None)["id"]] = []
+    with read_unit(database) as session:
+        event = session.get(Event, sc.eid)
+        assert event is not None
+        inputs = load_needs_inputs(session, event, utcnow(), tz)
+    assert {p.id: p.vulnerabilities for p in inputs.persons} == {k: frozenset(v) for k, v in wanted.items()}
+    assert any(wanted.values()) and not all(wanted.values())
