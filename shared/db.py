@@ -151,7 +151,10 @@ def _to_json(value: Any) -> str:
     return to_json(value).decode()
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+MIB = 2**20
+
+
+def _sqlite_engine(url: str, *, immediate: bool, mmap_bytes: int) -> Engine:
     engine = create_engine(
         url,
         json_serializer=_to_json,
@@ -169,11 +172,11 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        # Random (UUID) keys touch pages all over the indexes: writers get a 64 MiB page cache and
-        # 256 MiB of memory-mapped reads so inserts stay fast as an event grows; readers (the recompute
-        # reads whole events) map less, to keep a worker's memory in bounds.
+        # Random (UUID) keys touch pages all over the indexes: connections get a 64 MiB page cache, and
+        # the API's writers 256 MiB of memory-mapped reads so inserts stay fast as an event grows (see
+        # `make_database` for who maps less).
         cur.execute("PRAGMA cache_size=-65536")
-        cur.execute(f"PRAGMA mmap_size={256 * 2**20 if immediate else 64 * 2**20}")
+        cur.execute(f"PRAGMA mmap_size={mmap_bytes}")
         cur.execute("PRAGMA temp_store=MEMORY")
         # Checkpointing the WAL after a large commit costs more the larger the database: API and worker
         # checkpoint every second in a background thread (`start_checkpoints`), off the request path.
@@ -215,8 +218,14 @@ def start_checkpoints(db: Database, interval: float = 1.0) -> Callable[[], None]
     return stop.set
 
 
-def make_database(settings: Settings) -> Database:
-    """Build the engines for `settings.database_url`."""
+def make_database(settings: Settings, *, bulk_writes: bool = True) -> Database:
+    """Build the engines for `settings.database_url`.
+
+    On SQLite, `bulk_writes` gives the write connections a 256 MiB memory map (the API inserts into
+    indexes on random keys all over the file). The worker passes False: it writes a snapshot and a
+    few running totals, and its big reads (whole events) would otherwise leave up to 256 MiB of the
+    file mapped into its memory; its connections map 64 MiB, as readers always do.
+    """
     url = settings.database_url
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -226,8 +235,8 @@ def make_database(settings: Settings) -> Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return Database(
             url=url,
-            write_engine=_sqlite_engine(url, immediate=True),
-            read_engine=_sqlite_engine(url, immediate=False),
+            write_engine=_sqlite_engine(url, immediate=True, mmap_bytes=(256 if bulk_writes else 64) * MIB),
+            read_engine=_sqlite_engine(url, immediate=False, mmap_bytes=64 * MIB),
             write_lock=threading.Lock(),
             tz=settings.tz,
         )
