@@ -13,7 +13,9 @@ publishing) run only when that commit succeeded, and are dropped on rollback.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -169,7 +171,8 @@ def _sqlite_engine(url: str, *, immediate: bool, mmap_bytes: int) -> Engine:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        # Writers begin with `_begin_immediate`, which does its own waiting: SQLite's handler gets 1 ms.
+        cur.execute(f"PRAGMA busy_timeout={1 if immediate else 30_000}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         # Random (UUID) keys touch pages all over the indexes: connections get a 64 MiB page cache, and
@@ -185,9 +188,35 @@ def _sqlite_engine(url: str, *, immediate: bool, mmap_bytes: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            _begin_immediate(conn.connection.driver_connection)
+        else:
+            conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+WRITE_WAIT_SECONDS = 30.0
+
+
+def _begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
+    """Start a write transaction, waiting up to WRITE_WAIT_SECONDS for another process's writer.
+
+    Threads of one process queue on `Database.write_lock`; the API and the worker are two processes and
+    meet on SQLite's lock. SQLite's busy handler sleeps 1, 2, 5, 10, 15 … 100 ms between attempts, so a
+    waiting writer wakes long after the lock was freed: with the API writing 200 records a second, the
+    worker's snapshot store waited 80–530 ms to begin (bench/freshness_bench.py, p99 of freshness over
+    400 ms). Write connections give SQLite's handler 1 ms (`busy_timeout=1`) and try again here, so the
+    wait ends within about a millisecond of the lock being freed.
+    """
+    deadline = time.monotonic() + WRITE_WAIT_SECONDS
+    while True:
+        try:
+            dbapi_conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
 
 
 WAL_AUTOCHECKPOINT_PAGES = 20_000  # ~80 MiB: the fallback when no worker checkpoints

@@ -72,3 +72,38 @@ def test_instants_read_as_seconds_equal_python_timestamps(database: Database) ->
     assert got.pop(-1) is None
     assert [got[n] for n in range(len(instants))] == [at.timestamp() for at in instants]
     assert all(type(v) is float for v in got.values())
+
+
+def test_a_writer_waits_for_another_process_writer_and_begins_once_it_is_done(tmp_path: Path) -> None:
+    """Writers give SQLite's busy handler 1 ms and wait themselves (shared.db._begin_immediate): a write
+    that meets another connection's open write transaction still succeeds, and only after it ended."""
+    import sqlite3
+    import threading
+
+    s = make_settings(f"sqlite:///{tmp_path / 'busy.db'}")
+    upgrade(s)
+    db = make_database(s)
+    other = sqlite3.connect(tmp_path / "busy.db", isolation_level=None, check_same_thread=False)
+    try:
+        with db.write_engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1
+        with write_unit(db) as uow:
+            uow.session.execute(text("CREATE TABLE marks (who TEXT)"))
+        other.execute("BEGIN IMMEDIATE")  # another process's writer holds the lock for 0.3 s
+        other.execute("INSERT INTO marks VALUES ('other')")
+        released = threading.Event()
+
+        def release() -> None:
+            time.sleep(0.3)
+            other.execute("COMMIT")
+            released.set()
+
+        threading.Thread(target=release).start()
+        with write_unit(db) as uow:
+            uow.session.execute(text("INSERT INTO marks VALUES ('posko')"))  # the transaction begins here
+            assert released.is_set(), "began while the other writer still held the lock"
+        with db.read_engine.connect() as conn:
+            assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM marks ORDER BY rowid")] == ["other", "posko"]
+    finally:
+        other.close()
+        db.dispose()
