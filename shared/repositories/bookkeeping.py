@@ -6,37 +6,20 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from shared.db import utcnow
-from shared.models import AuditLog, ClientOperation, Outbox
+from shared.models import AuditLog, Outbox
 from shared.repositories.bulk import insert_many, select_in
-
-CHUNK = 400
-
-
-def find_operations(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ClientOperation]:
-    """Stored client operations for (kind, id) pairs (by kind, so the primary key index is used)."""
-    by_kind: dict[str, list[str]] = {}
-    for kind, op_id in set(keys):
-        by_kind.setdefault(kind, []).append(op_id)
-    found: dict[tuple[str, str], ClientOperation] = {}
-    for kind, ids in by_kind.items():
-        ids.sort()
-        for i in range(0, len(ids), CHUNK):
-            q = select(ClientOperation).where(ClientOperation.kind == kind,
-                                              col(ClientOperation.id).in_(ids[i : i + CHUNK]))
-            for op in session.exec(q).all():
-                found[(op.kind, op.id)] = op
-    return found
 
 
 def operations_by_key(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The write path's replay check: (kind, id) -> {event_id, payload, object_id} of stored operations.
+    """Stored client operations: (kind, id) -> {event_id, payload, object_id}, for the replay checks.
 
-    One raw query per kind (the primary key index answers it). `payload` stays as the driver gives it
-    (JSON text on SQLite) until a replay is compared: for new records, nothing is decoded.
+    One raw query per kind (the primary key index answers it); only the operations found (replays,
+    rare) have their payload decoded.
     """
     by_kind: dict[str, list[str]] = {}
     for kind, op_id in keys:
@@ -46,6 +29,8 @@ def operations_by_key(session: Session, keys: Iterable[tuple[str, str]]) -> dict
         for op_id, event_id, payload, object_id in select_in(
                 session, "SELECT id, event_id, payload, object_id FROM client_operations "
                          "WHERE kind = {p} AND id {values}", ids, kind):
+            if isinstance(payload, (str, bytes)):  # JSON text on SQLite; psycopg decodes it already
+                payload = from_json(payload)
             found[(kind, op_id)] = {"event_id": event_id, "payload": payload, "object_id": object_id}
     return found
 
@@ -113,4 +98,4 @@ def list_audit(session: Session, *, event_id: str | None, object_id: str | None,
     return list(rows), total
 
 
-__all__ = ["find_operations", "operations_by_key", "insert_rows", "audit", "audit_row", "outbox_row"]
+__all__ = ["operations_by_key", "insert_rows", "audit", "audit_row", "outbox_row"]

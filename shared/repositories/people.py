@@ -14,24 +14,13 @@ from shared.db import parse_instant, utcnow
 from shared.models import Distribution, Event, Household, Person, Service, Shelter, Stay
 from shared.repositories.bulk import instant_param, select_in
 
-CHUNK = 400
-
-
-def _chunks(ids: Iterable[str]) -> list[list[str]]:
-    unique = sorted({i for i in ids if i})
-    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
-
-
 # ---- prefetch for the write path: one set-based query per table ----
 
 def shelters_by_id(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, datetime | None]]:
     """id -> (event_id, closed_at)."""
-    out: dict[str, tuple[str, datetime | None]] = {}
-    for part in _chunks(ids):
-        for sid, eid, closed in session.exec(
-                select(Shelter.id, Shelter.event_id, Shelter.closed_at).where(col(Shelter.id).in_(part))).all():
-            out[sid] = (eid, closed)
-    return out
+    return {sid: (eid, parse_instant(closed))
+            for sid, eid, closed in select_in(session, "SELECT id, event_id, closed_at FROM shelters WHERE id {values}",
+                                              ids)}
 
 
 def household_events(session: Session, ids: Iterable[str]) -> dict[str, str]:

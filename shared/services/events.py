@@ -82,9 +82,9 @@ def create_event(uow: UnitOfWork, actor: Actor, data: EventCreate) -> tuple[Even
         # The event row first, then its operation: both commit together, so a create that raced us
         # and won is seen whole (on PostgreSQL each statement sees what committed before it began).
         existing = event_repo.get_event(s, data.id)
-        op = bookkeeping.find_operations(s, [("event", data.id)]).get(("event", data.id))
+        op = bookkeeping.operations_by_key(s, [("event", data.id)]).get(("event", data.id))
         if existing is not None and op is not None:
-            if not same_content(op.payload, payload, ()):
+            if not same_content(op["payload"], payload, ()):
                 raise Conflict(f"id {data.id} sudah dipakai untuk data lain (id already used with other content)")
             return existing, False
         if existing is not None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic_core import from_json
 from sqlmodel import Session
 
 from shared.db import UnitOfWork, utcnow
@@ -247,10 +246,7 @@ class FieldWriter:
         op = self.ops.get((cmd.type, client_id))
         if op is None:
             return None
-        stored = op["payload"]
-        if isinstance(stored, (str, bytes)):  # JSON text as SQLite returns it
-            stored = op["payload"] = from_json(stored)
-        if op["event_id"] != cmd.event_id or not same_content(stored, payload, TIME_DEFAULTS):
+        if op["event_id"] != cmd.event_id or not same_content(op["payload"], payload, TIME_DEFAULTS):
             raise Conflict(f"id {client_id} sudah dipakai untuk data lain (id already used with other content)")
         return Outcome(status="duplicate", object_type=OP_OBJECT_TYPE[cmd.type], object_id=op["object_id"])
 
