@@ -42,7 +42,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from math import floor, inf
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from shared.needs.model import (
@@ -63,6 +63,9 @@ GONE = frozenset({"hilang", "meninggal"})
 BASES = ("per_person_day", "per_person_once", "per_household_once", "per_vulnerable_once")
 _VULNERABLE = frozenset(VULNERABILITIES)
 _ZERO = Decimal(0)
+
+
+K = TypeVar("K")  # a shelter's key: its index in the engine, its id in the daily series
 
 
 def exact(value: float | int | Decimal) -> Decimal:
@@ -103,6 +106,55 @@ def meal_slots(first_day: date, last_day: date, meal_times: Sequence[time], tz: 
                 slots.append((ts, di))
     slots.sort()
     return [s[0] for s in slots], [s[1] for s in slots], day_starts
+
+
+def merge_slot_ranges(ranges: dict[tuple[int, K], list[tuple[int, int]]], n_slots: int
+                      ) -> tuple[list[tuple[int, K, int, int]], dict[K, list[int]]]:
+    """Merge each (person, shelter)'s meal-slot ranges [lo, hi) where they overlap or touch, and build
+    per shelter a difference array over the slots (+1 where a merged range starts, -1 where it ends).
+
+    Its running sum is `present(S, t)`; merging first counts a person once per meal time even when
+    two of their stays in one shelter overlap there. Returns (person, shelter, lo, hi) per merged
+    range and the arrays of the shelters that have any.
+    """
+    merged: list[tuple[int, K, int, int]] = []
+    diff: dict[K, list[int]] = {}
+    for (pi, key), lst in ranges.items():
+        d = diff.get(key)
+        if d is None:
+            d = diff[key] = [0] * (n_slots + 1)
+        if len(lst) == 1:  # most persons: one stay per shelter
+            lo, hi = lst[0]
+            d[lo] += 1
+            d[hi] -= 1
+            merged.append((pi, key, lo, hi))
+            continue
+        lst.sort()
+        cur_lo, cur_hi = lst[0]
+        for lo, hi in lst[1:]:
+            if lo <= cur_hi:
+                if hi > cur_hi:
+                    cur_hi = hi
+            else:
+                d[cur_lo] += 1
+                d[cur_hi] -= 1
+                merged.append((pi, key, cur_lo, cur_hi))
+                cur_lo, cur_hi = lo, hi
+        d[cur_lo] += 1
+        d[cur_hi] -= 1
+        merged.append((pi, key, cur_lo, cur_hi))
+    return merged, diff
+
+
+def presence_by_day(diff: list[int], slot_day: Sequence[int], n_days: int) -> list[int]:
+    """Per day, Σ over its meal times of `present(S, t)`, from a shelter's difference array."""
+    per_day = [0] * n_days
+    running = 0
+    for i, day in enumerate(slot_day):
+        running += diff[i]
+        if running:
+            per_day[day] += running
+    return per_day
 
 
 def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
@@ -196,43 +248,12 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
                 ranges[key] = [(lo, hi)]
             else:
                 found.append((lo, hi))
-    merged: list[tuple[int, int, int, int]] = []
-    diff = [[0] * (n_slots + 1) for _ in range(n_shelters)]
-    for (pi, si), lst in ranges.items():
-        d = diff[si]
-        if len(lst) == 1:
-            lo, hi = lst[0]
-            d[lo] += 1
-            d[hi] -= 1
-            merged.append((pi, si, lo, hi))
-            continue
-        lst.sort()
-        cur_lo, cur_hi = lst[0]
-        for lo, hi in lst[1:]:
-            if lo <= cur_hi:
-                if hi > cur_hi:
-                    cur_hi = hi
-            else:
-                d[cur_lo] += 1
-                d[cur_hi] -= 1
-                merged.append((pi, si, cur_lo, cur_hi))
-                cur_lo, cur_hi = lo, hi
-        d[cur_lo] += 1
-        d[cur_hi] -= 1
-        merged.append((pi, si, cur_lo, cur_hi))
+    merged, diff = merge_slot_ranges(ranges, n_slots)
     presence_total = sum(hi - lo for _, _, lo, hi in merged)  # Σ over shelters and meal times of present(S, t)
 
     # present(S, t) and, per shelter-day, Σ_t∈d present(S, t)
-    day_presence: list[list[int]] = []
-    for si in range(n_shelters):
-        d = diff[si]
-        per_day = [0] * n_days
-        running = 0
-        for i in range(n_slots):
-            running += d[i]
-            if running:
-                per_day[slot_day[i]] += running
-        day_presence.append(per_day)
+    no_one = [0] * (n_slots + 1)
+    day_presence = [presence_by_day(diff.get(si, no_one), slot_day, n_days) for si in range(n_shelters)]
 
     # ---- deliveries up to as_of ------------------------------------------------------------------
     codes = {item.code for item in profile.items}

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from shared.models import Distribution
-from shared.needs.engine import exact, meal_slots
+from shared.needs.engine import exact, meal_slots, merge_slot_ranges, presence_by_day
 from shared.needs.model import DeliveryIn, seconds
 from shared.repositories.needs_inputs import NeedsInputs
 
@@ -151,25 +151,7 @@ def _daily_counts(inputs: NeedsInputs, first_day: date, as_of: datetime,
             hi = n_slots if co is None else bisect_left(slot_ts, co)
             if lo < hi:
                 ranges.setdefault((pi, sid), []).append((lo, hi))
-        merged: list[tuple[int, str, int, int]] = []
-        diff: dict[str, list[int]] = {}
-        for (pi, sid), lst in ranges.items():
-            lst.sort()
-            d = diff.get(sid)
-            if d is None:
-                d = diff[sid] = [0] * (n_slots + 1)
-            cur_lo, cur_hi = lst[0]
-            for lo, hi in lst[1:]:
-                if lo <= cur_hi:
-                    cur_hi = max(cur_hi, hi)
-                else:
-                    merged.append((pi, sid, cur_lo, cur_hi))
-                    d[cur_lo] += 1
-                    d[cur_hi] -= 1
-                    cur_lo, cur_hi = lo, hi
-            merged.append((pi, sid, cur_lo, cur_hi))
-            d[cur_lo] += 1
-            d[cur_hi] -= 1
+        merged, diff = merge_slot_ranges(ranges, n_slots)
         perm_day: dict[tuple[str, int], Decimal] = {}
         cache: dict[float, Decimal] = {}
         for dv in inputs.deliveries:
@@ -186,14 +168,9 @@ def _daily_counts(inputs: NeedsInputs, first_day: date, as_of: datetime,
                 perm_day[(dv.shelter_id, di)] = perm_day.get((dv.shelter_id, di), _ZERO) + q
         rate = exact(perm_item.rate)
         bad_slots: dict[str, list[int]] = {}
+        n_slot_days = len(slot_starts)
         for sid, d in diff.items():
-            n_slot_days = len(slot_starts)
-            presence = [0] * n_slot_days
-            running = 0
-            for i in range(n_slots):
-                running += d[i]
-                if running:
-                    presence[slot_day[i]] += running
+            presence = presence_by_day(d, slot_day, n_slot_days)
             bad = {di for di in range(n_slot_days)
                    if presence[di] and perm_day.get((sid, di), _ZERO) * n_meals < rate * presence[di]}
             if bad:
