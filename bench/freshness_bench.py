@@ -33,7 +33,6 @@ import os
 import re
 import resource
 import shlex
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -633,15 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.stop()
         signal.signal(signal.SIGTERM, previous_sigterm)
-        if redis_proc is not None:
-            redis_proc.terminate()
-            redis_proc.wait(timeout=10)
-        else:
-            wb.cleanup_redis(redis_url, prefix, queue)
-        if args.keep:
-            print(f"kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        wb.release_run(redis_proc, workdir, args.keep, shared_redis=(redis_url, prefix, queue))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ import os
 import random
 import resource
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -781,15 +780,23 @@ class BackendResult:
     analyze_s: float = 0.0
 
 
-def run_backend(name: str, url: str, args: argparse.Namespace, redis_url: str, workdir: Path,
-                python: str) -> BackendResult:
+def bench_settings(url: str, redis_url: str) -> Any:
+    """Settings for one backend's run: production mode, a Redis key prefix and queue of its own."""
     from shared.config import Settings
-    from shared.migrate import upgrade
 
     suffix = uuid.uuid4().hex[:8]
     prefix = queue = f"posko-bench-{suffix}"
-    settings = Settings(env="production", database_url=url, redis_url=redis_url, secret_key="bench-" + suffix,
-                        redis_key_prefix=prefix, queue_name=queue, timezone=TIMEZONE)
+    return Settings(env="production", database_url=url, redis_url=redis_url, secret_key="bench-" + suffix,
+                    redis_key_prefix=prefix, queue_name=queue, timezone=TIMEZONE)
+
+
+def run_backend(name: str, url: str, args: argparse.Namespace, redis_url: str, workdir: Path,
+                python: str) -> BackendResult:
+    from shared.migrate import upgrade
+
+    settings = bench_settings(url, redis_url)
+    prefix, queue = settings.redis_key_prefix, settings.queue_name
+    suffix = prefix.rsplit("-", 1)[-1]
     try:
         print(f"[{name}] migrations ...", flush=True)
         upgrade(settings)
@@ -994,13 +1001,7 @@ def clean_up(args: argparse.Namespace, pg_name: str | None, redis_proc: Any, wor
                 pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
             except Exception as exc:
                 print(f"(could not drop database {pg_name}: {exc})", file=sys.stderr)
-    if redis_proc is not None:
-        redis_proc.terminate()
-        redis_proc.wait(timeout=10)
-    if args.keep:
-        print(f"kept: {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
+    wb.release_run(redis_proc, workdir, args.keep)
 
 
 if __name__ == "__main__":

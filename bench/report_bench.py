@@ -45,7 +45,6 @@ import recompute_bench as rb  # noqa: E402  (imports write_bench, which puts the
 import write_bench as wb  # noqa: E402
 
 GOAL_SECONDS = 5.0
-TIMEZONE = "Asia/Jakarta"
 FORMATS = ("json", "csv", "xlsx", "pdf")
 
 
@@ -224,14 +223,10 @@ REPORTS: dict[str, Callable[[Context], list[Result]]] = {
 # ---------------------------------------------------------------- one backend
 
 def run_backend(name: str, url: str, args: argparse.Namespace, redis_url: str) -> tuple[list[Result], list[str]]:
-    from shared.config import Settings
     from shared.db import make_database
     from shared.migrate import upgrade
 
-    suffix = uuid.uuid4().hex[:8]
-    prefix = queue = f"posko-bench-{suffix}"
-    settings = Settings(env="production", database_url=url, redis_url=redis_url, secret_key="bench-" + suffix,
-                        redis_key_prefix=prefix, queue_name=queue, timezone=TIMEZONE)
+    settings = rb.bench_settings(url, redis_url)
     try:
         print(f"[{name}] migrations ...", flush=True)
         upgrade(settings)
@@ -260,7 +255,7 @@ def run_backend(name: str, url: str, args: argparse.Namespace, redis_url: str) -
             db.dispose()
         return results, ctx.notes
     finally:
-        wb.cleanup_redis(redis_url, prefix, queue)
+        wb.cleanup_redis(redis_url, settings.redis_key_prefix, settings.queue_name)
 
 
 def print_table(rows: list[tuple[str, Result]], args: argparse.Namespace) -> bool:

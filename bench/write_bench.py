@@ -578,6 +578,20 @@ def private_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the private redis-server did not start")
 
 
+def release_run(redis_proc: Any, workdir: Path, keep: bool, *, shared_redis: tuple[str, str, str] | None = None) -> None:
+    """The end of every benchmark run: stop its private redis-server, or delete what it left in the shared
+    Redis (`shared_redis` = url, key prefix, queue); remove its work directory, or say where it is kept."""
+    if redis_proc is not None:
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+    elif shared_redis is not None:
+        cleanup_redis(*shared_redis)
+    if keep:
+        print(f"kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def cleanup_redis(redis_url: str, prefix: str, queue: str) -> None:
     """Delete what this run left in Redis: its prefixed keys and its private RQ queue and jobs."""
     import redis
@@ -1093,15 +1107,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.stop()
         signal.signal(signal.SIGTERM, previous_sigterm)
-        if redis_proc is not None:
-            redis_proc.terminate()
-            redis_proc.wait(timeout=10)
-        else:
-            cleanup_redis(redis_url, prefix, queue)
-        if args.keep:
-            print(f"kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        release_run(redis_proc, workdir, args.keep, shared_redis=(redis_url, prefix, queue))
 
 
 if __name__ == "__main__":
