@@ -21,10 +21,12 @@ import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import select
 
 from services.api.main import create_app
 from shared.config import Settings
-from shared.db import Database, make_database, write_unit
+from shared.db import Database, make_database, read_unit, write_unit
 from shared.migrate import upgrade
 from shared.models import User
 from shared.security import hash_password
@@ -282,6 +284,22 @@ class Scene:
         r = self.api.post(f"/events/{self.eid}/persons", json=person_body(**over))
         assert r.status_code == 201, r.text
         return r.json()
+
+
+def count(database: Database, model: Any, **where: Any) -> int:
+    """Rows of `model` matching every `column == value`."""
+    with read_unit(database) as s:
+        q = select(func.count()).select_from(model)
+        for name, value in where.items():
+            q = q.where(getattr(model, name) == value)
+        return int(s.exec(q).one())
+
+
+def event_seq(api: Api, event_id: str) -> int:
+    """The event's data_seq as GET /events/{id} answers it."""
+    r = api.get(f"/events/{event_id}")
+    assert r.status_code == 200, r.text
+    return int(r.json()["data_seq"])
 
 
 def build_scene(api: Api, **event_over: Any) -> Scene:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func
 from sqlmodel import select
 
 from shared.config import Settings
@@ -34,6 +33,7 @@ from tests.conftest import (
     PASSWORD,
     Api,
     build_scene,
+    count,
     create_user_row,
     event_body,
     household_body,
@@ -51,13 +51,6 @@ THREADS = 20
 
 # ---- helpers ----
 
-
-def count(database: Database, model: Any, **where: Any) -> int:
-    with read_unit(database) as s:
-        q = select(func.count()).select_from(model)
-        for name, value in where.items():
-            q = q.where(getattr(model, name) == value)
-        return int(s.exec(q).one())
 
 
 def data_seq(database: Database, event_id: str) -> int:

@@ -22,6 +22,7 @@ from tests.conftest import (
     Api,
     Scene,
     build_scene,
+    event_seq,
     fresh_nik,
     household_body,
     iso,
@@ -34,11 +35,6 @@ from tests.conftest import (
 
 # ---------------------------------------------------------------- helpers
 
-
-def event_seq(api: Api, eid: str) -> int:
-    r = api.get(f"/events/{eid}")
-    assert r.status_code == 200, r.text
-    return r.json()["data_seq"]
 
 
 def list_total(api: Api, path: str) -> int:

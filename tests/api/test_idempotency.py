@@ -11,16 +11,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func
-from sqlmodel import select
 
-from shared.db import Database, read_unit
+from shared.db import Database
 from shared.models import ClientOperation, Distribution, Event, Household, Person, Service, Shelter, Stay
 from tests.conftest import (
     Api,
     Scene,
     build_scene,
+    count,
     event_body,
+    event_seq,
     fresh_nik,
     household_body,
     iso,
@@ -33,19 +33,6 @@ from tests.conftest import (
 # ---- helpers ----
 
 
-def count(database: Database, model: Any, **where: Any) -> int:
-    """Rows of `model` matching every `column == value`."""
-    with read_unit(database) as s:
-        q = select(func.count()).select_from(model)
-        for name, value in where.items():
-            q = q.where(getattr(model, name) == value)
-        return int(s.exec(q).one())
-
-
-def event_seq(api: Api, event_id: str) -> int:
-    r = api.get(f"/events/{event_id}")
-    assert r.status_code == 200, r.text
-    return int(r.json()["data_seq"])
 
 
 def as_z(value: str) -> str:

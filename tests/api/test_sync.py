@@ -17,6 +17,7 @@ from tests.conftest import (
     Scene,
     add_member,
     build_scene,
+    event_seq,
     household_body,
     iso,
     new_id,
@@ -52,11 +53,6 @@ def row_counts(database: Database, event_id: str) -> dict[str, int]:
             out[model.__name__] = int(s.exec(q).one())
     return out
 
-
-def event_seq(api: Api, event_id: str) -> int:
-    r = api.get(f"/events/{event_id}")
-    assert r.status_code == 200, r.text
-    return int(r.json()["data_seq"])
 
 
 def member_scene(admin: Api, relawan: Api) -> Scene:
