@@ -59,18 +59,26 @@ class BodyLimitMiddleware:
                     return
         received = 0
         started = False
+        rejected = False
 
         async def limited_receive() -> dict[str, Any]:
-            nonlocal received
+            nonlocal received, rejected
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    # Answer 413 now: FastAPI turns any error while it reads a body into a 400, and
+                    # that answer (or any other) is dropped below once this one is sent.
+                    if not started and not rejected:
+                        rejected = True
+                        await self._reject(send)
                     raise _TooLarge
             return message
 
         async def tracking_send(message: dict[str, Any]) -> None:
             nonlocal started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -78,7 +86,7 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
-            if not started:
+            if not started and not rejected:
                 await self._reject(send)
 
     async def _reject(self, send: Any) -> None:
