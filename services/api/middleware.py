@@ -168,3 +168,79 @@ class BodyLimitMiddleware:
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+# ---- security headers ---------------------------------------------------------------------------------
+
+# The dashboard and the field app: every script and style is a file of this server (no inline script,
+# no style attribute: widths are set from scripts through the CSSOM, which CSP allows); the live
+# websocket and the API are same-origin ('self' covers ws:/wss: to this host in CSP 3).
+APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+           "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+           "form-action 'self'; frame-ancestors 'none'")
+# Everything else (JSON, files, errors) is never a document to render: nothing may load.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+COMMON_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+)
+# Reference data with no personal data may be cached by browsers; every other /api/v1 answer is
+# `no-store` (persons, households, distributions, reports, exports, status, users, tokens...).
+PUBLIC_API = re.compile(r"^/api/v1/(regions|items|standards)(/|$)")
+
+
+def _is_app_path(path: str) -> bool:
+    return path == "/" or path == "/lapangan" or path.startswith(("/lapangan/", "/static/"))
+
+
+class SecurityHeadersMiddleware:
+    """Adds CSP, nosniff, Referrer-Policy, X-Frame-Options (and Cache-Control: no-store on the API) to
+    every HTTP answer: pages, static files, API answers, 404s, 413s, and the 500 of an unhandled error
+    (sent here, with the headers, before the error goes on to the server's own handler and log)."""
+
+    def __init__(self, app: Any, docs_csp: str | None = None, docs_prefix: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.docs_csp = (docs_csp or APP_CSP).encode()
+        self.docs_prefix = docs_prefix
+
+    def _headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        if self.docs_prefix and path.startswith(self.docs_prefix):
+            csp = self.docs_csp
+        elif _is_app_path(path):
+            csp = APP_CSP.encode()
+        else:
+            csp = API_CSP.encode()
+        extra = [(b"content-security-policy", csp), *COMMON_HEADERS]
+        if path.startswith("/api/") and not PUBLIC_API.match(path):
+            extra += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+        return extra
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self._headers(scope.get("path", ""))
+        names = {name for name, _ in extra}
+        started = False
+
+        async def with_headers(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(n, v) for n, v in message.get("headers", []) if n.lower() not in names]
+                message = {**message, "headers": headers + extra}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            if not started:
+                body = b'{"detail":"kesalahan server (internal server error)"}'
+                await with_headers({"type": "http.response.start", "status": 500,
+                                    "headers": [(b"content-type", b"application/json"),
+                                                (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+            raise
