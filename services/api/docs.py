@@ -49,12 +49,11 @@ def install_docs(app: FastAPI) -> str:
     The app must be built with `docs_url=None, redoc_url=None` so FastAPI's CDN pages do not exist.
     """
     assert app.docs_url is None and app.redoc_url is None, "build the app with docs_url=None, redoc_url=None"
-    page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API",
-                               swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
-                               swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
-                               swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
-                               oauth2_redirect_url=OAUTH2_REDIRECT_URL).body.decode()
-    redirect = get_swagger_ui_oauth2_redirect_html().body.decode()
+    page = bytes(get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API",
+        swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS_URL}/favicon.png", oauth2_redirect_url=OAUTH2_REDIRECT_URL).body).decode()
+    redirect = bytes(get_swagger_ui_oauth2_redirect_html().body).decode()
 
     @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
