@@ -151,3 +151,19 @@ def test_admin_and_posko_answers_do_carry_it(app: Any, seeded: dict[str, Any], a
         text = "\n".join(t for status, t in answers.values() if status == 200)
         missing = [what for what, secret in seeded["secrets"].items() if secret not in text]
         assert missing == [], (api.role, missing)
+
+
+def test_the_live_websocket_tells_pengamat_no_personal_data(seeded: dict[str, Any], pengamat: Api, admin: Api) -> None:
+    """The websocket is not in the OpenAPI document: its first message (the snapshot) is checked here."""
+    import json
+
+    from tests.api.test_live import live_path, receive
+
+    eid = seeded["ids"]["event_id"]
+    with pengamat.client.websocket_connect(live_path(eid, pengamat.token)) as ws:
+        msg = receive(ws, timeout=20)
+    assert msg["type"] == "status" and msg["data"]["event_id"] == eid
+    assert msg["data"]["people"]["registered"] == 3  # it is the seeded event's snapshot
+    text = json.dumps(msg, ensure_ascii=False)
+    leaks = [what for what, secret in seeded["secrets"].items() if secret in text]
+    assert leaks == [], leaks
