@@ -164,6 +164,7 @@ def _sqlite_engine(url: str, *, immediate: bool, mmap_bytes: int) -> Engine:
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=20,
         max_overflow=20,
+        hide_parameters=True,  # SQL errors and echo never carry the values (names, NIKs) into logs
     )
 
     @event.listens_for(engine, "connect")
@@ -272,7 +273,7 @@ def make_database(settings: Settings, *, bulk_writes: bool = True) -> Database:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, json_serializer=_to_json,
-                           json_deserializer=from_json)
+                           json_deserializer=from_json, hide_parameters=True)  # no personal data in errors/logs
     return Database(url=url, write_engine=engine, read_engine=engine, tz=settings.tz)
 
 

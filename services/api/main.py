@@ -10,10 +10,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.api import errors
+from services.api.docs import DOCS_URL, install_docs
 from services.api.group_writer import GroupWriter
 from services.api.live import LiveHub
 from services.api.live import router as live_router
-from services.api.middleware import BodyLimitMiddleware, install_log_redaction
+from services.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, install_log_redaction
 from services.api.routes import (
     auth,
     event_reports,
@@ -67,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dispatcher.close()
         db.dispose()
 
-    app = FastAPI(title="Posko", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs is served from local assets under its own CSP (services/api/docs.py); no CDN page, no ReDoc
+    app = FastAPI(title="Posko", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None,
+                  redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.settings = settings
     app.state.db = db
     app.state.dispatcher = dispatcher
@@ -81,5 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, users, reference, events, shelters, people, logistics, sync, status, event_reports, renstra):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(live_router, prefix=API_PREFIX)
+    docs_csp = install_docs(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # outermost: its headers are on every answer, the body limit's 413 included
+    app.add_middleware(SecurityHeadersMiddleware, docs_csp=docs_csp, docs_prefix=(DOCS_URL, "/docs-static"))
     return app

@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.needs.model import VULNERABILITIES
+from shared.reports.cells import safe_text, xlsx_row
 from shared.reports.event_data import AGE_GROUP_LABELS, AGE_GROUPS
 
 PDF_UNMET_LIMIT = 500
@@ -178,7 +179,7 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return safe_text(value)
 
 
 def render_csv(report: dict[str, Any]) -> bytes:
@@ -217,7 +218,7 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
             header.append(cell)
         ws.append(header)
         for row in t.rows:
-            ws.append(row)
+            ws.append(xlsx_row(ws, row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

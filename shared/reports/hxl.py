@@ -37,6 +37,7 @@ from sqlmodel import Session, col
 
 from shared.memory import no_cyclic_gc
 from shared.models import Distribution, Event, Item
+from shared.reports.cells import safe_row
 from shared.reports.event_data import (
     UNKNOWN_AREA,
     load_person_facts,
@@ -205,7 +206,7 @@ def _export(session: Session, event: Event, dataset: str, as_of: datetime, tz: Z
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow([heading for heading, _ in columns])
     w.writerow([tag for _, tag in columns])
-    w.writerows(rows)
+    w.writerows(safe_row(row) for row in rows)
     slug = re.sub(r"[^a-z0-9]+", "-", event.name.lower()).strip("-")[:40] or "kejadian"
     day = as_of.astimezone(tz).date().isoformat().replace("-", "")
     return out.getvalue().encode("utf-8"), f"posko-{slug}-{dataset}-{day}.hxl.csv"

@@ -23,6 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from shared.reports.cells import safe_row, set_xlsx_value
+
 MEDIA = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -105,9 +107,9 @@ def _csv(report: dict[str, Any]) -> bytes:
     w.writerow(["tahun", "no", "kode", "indikator", "satuan", "target", "realisasi", "capaian_persen", "pagu_rupiah",
                 "sumber"])
     for no, row in enumerate(report["indicators"], start=1):
-        w.writerow([report["year"], no, row["code"], row["name"], row["unit"], _plain(row["target"]),
-                    _plain(row["realisation"]), _plain(row["achievement_percent"]), _plain(row["pagu"]),
-                    row["source"]])
+        w.writerow(safe_row([report["year"], no, row["code"], row["name"], row["unit"], _plain(row["target"]),
+                             _plain(row["realisation"]), _plain(row["achievement_percent"]), _plain(row["pagu"]),
+                             row["source"]]))
     return out.getvalue().encode("utf-8")
 
 
@@ -127,7 +129,7 @@ def _xlsx(report: dict[str, Any]) -> bytes:
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     ws["A1"] = title(report["year"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"{(report.get('program') or 'Program Penanganan Bencana').title()}"
+    set_xlsx_value(ws["A2"], f"{(report.get('program') or 'Program Penanganan Bencana').title()}")
     ws["A2"].font = Font(bold=True)
     ws["A3"] = f"Keadaan data: {id_datetime(_local(report['generated_at'], report))} {zone_name(report)}"
     headings = (*HEADINGS, "Kode")
@@ -142,7 +144,7 @@ def _xlsx(report: dict[str, Any]) -> bytes:
         values = (i, row["name"], row["unit"], row["target"], row["realisation"], row["achievement_percent"],
                   row["pagu"], SOURCE_LABEL.get(row["source"], row["source"]), row["code"])
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = set_xlsx_value(ws.cell(row=r, column=c), value)
             cell.border = box
             cell.alignment = Alignment(vertical="top", wrap_text=c in (2, 8))
             if c in (4, 5) and isinstance(value, int | float):
@@ -161,8 +163,9 @@ def _xlsx(report: dict[str, Any]) -> bytes:
         ws.cell(row=r + 1, column=2, value="Tidak ada kejadian.")
     for k, ev in enumerate(report.get("events", []), start=1):
         ws.cell(row=r + k, column=1, value=k)
-        ws.cell(row=r + k, column=2, value=f"{ev['name']} ({ev['kind']}), mulai {id_datetime(_local(ev['started_at'], report))}, "
-                                           f"dihitung s.d. {id_datetime(_local(ev['as_of'], report))}")
+        set_xlsx_value(ws.cell(row=r + k, column=2),
+                       f"{ev['name']} ({ev['kind']}), mulai {id_datetime(_local(ev['started_at'], report))}, "
+                       f"dihitung s.d. {id_datetime(_local(ev['as_of'], report))}")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

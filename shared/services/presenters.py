@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from shared.domain.identity import mask_nik
 from shared.domain.vulnerability import age_at, effective_vulnerabilities
 from shared.models import Person
-from shared.schemas.people import PersonPublic
+from shared.schemas.people import DistributionPublic, PersonPublic
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:
@@ -31,3 +31,13 @@ def person_public(person: Person | Any, event_started_at: datetime, open_shelter
         displacement="mengungsi" if open_shelter else ("kembali" if has_stay else "terdampak"),
         shelter_id=open_shelter, version=person.version, created_at=person.created_at,
     )
+
+
+def distribution_public(row: Any, *, names: bool) -> DistributionPublic:
+    """A distribution answer. Without `names` (pengamat) it says what was given where and when, but
+    not to whom: `person_id`, `household_id` and the free-text `notes` are null (DESIGN.md: observers
+    see no personal data; the field names stay, so the contract does not change)."""
+    out = DistributionPublic.model_validate(row)
+    if names:
+        return out
+    return out.model_copy(update={"person_id": None, "household_id": None, "notes": None})

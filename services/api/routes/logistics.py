@@ -1,4 +1,9 @@
-"""Distributions of items and services to persons."""
+"""Distributions of items and services to persons.
+
+What pengamat (observer) gets: distributions without `person_id`, `household_id` and `notes` (they
+stay in the answer as null: who received what is personal data, what was given where is not);
+services are health and psychosocial care of named persons, so every services route is 403.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.api.deps import CurrentActor, DbDep, PageParams
 from services.api.writing import apply_command
 from shared.db import read_unit
+from shared.domain.access import can_see_names
 from shared.errors import NotFound
 from shared.repositories import people as people_repo
 from shared.schemas.common import Page
@@ -14,6 +20,7 @@ from shared.schemas.people import DistributionCreate, DistributionPublic, Servic
 from shared.services import events as event_service
 from shared.services.field_writes import Command
 from shared.services.people import require_names
+from shared.services.presenters import distribution_public
 
 router = APIRouter(tags=["logistics"])
 
@@ -36,7 +43,8 @@ def list_distributions(event_id: str, actor: CurrentActor, db: DbDep, page: Page
         event_service.visible_event(session, actor, event_id)
         rows, total = people_repo.list_distributions(session, event_id, shelter_id=shelter_id, item_code=item_code,
                                                      limit=page[0], offset=page[1])
-        return Page(items=[DistributionPublic.model_validate(d) for d in rows], total=total, limit=page[0],
+        names = can_see_names(actor)
+        return Page(items=[distribution_public(d, names=names) for d in rows], total=total, limit=page[0],
                     offset=page[1])
 
 
@@ -48,7 +56,7 @@ def get_distribution(event_id: str, distribution_id: str, actor: CurrentActor, d
         row = people_repo.get_distribution(session, distribution_id)
         if row is None or row.event_id != event_id:
             raise NotFound("penyaluran tidak ditemukan (distribution not found)")
-        return DistributionPublic.model_validate(row)
+        return distribution_public(row, names=can_see_names(actor))
 
 
 @router.post("/events/{event_id}/services", response_model=ServicePublic, status_code=201,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 
@@ -21,6 +21,13 @@ def dashboard() -> FileResponse:
 
 
 @router.get("/lapangan")
+def field_app_redirect(request: Request) -> RedirectResponse:
+    """The service worker's scope is /lapangan/: the app opens there so it works offline. A redirect
+    here, not an inline script in the page (the Content-Security-Policy allows no inline script)."""
+    query = request.url.query
+    return RedirectResponse("/lapangan/" + (f"?{query}" if query else ""), status_code=307)
+
+
 @router.get("/lapangan/")
 def field_app() -> FileResponse:
     return FileResponse(WEB / "lapangan" / "index.html", headers=_NO_CACHE)

@@ -5,7 +5,7 @@ import { chartSvg, localDay } from "./chart.js";
 import { applyStatic, fmt, fmtDate, fmtTime, getLang, label, setLang, t } from "./i18n.js";
 import { Live } from "./live.js";
 import { Ops } from "./ops.js";
-import { esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
+import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
 const UNMET_PAGE = 50;
@@ -31,7 +31,9 @@ const rendered = new Map(); // element id → last HTML (skip identical updates)
 function put(id, html) {
   if (rendered.get(id) === html) return;
   rendered.set(id, html);
-  $(id).innerHTML = html;
+  const el = $(id);
+  el.innerHTML = html;
+  applyWidths(el);
 }
 
 function role() { return getSession()?.role; }

@@ -1,6 +1,13 @@
 // Snapshot → HTML for each part of the dashboard. Pure functions returning strings (one innerHTML per part).
+// No style attributes: the page's Content-Security-Policy refuses inline styles. A bar's width is
+// written as data-width="…" (percent) and set by applyWidths() through the CSSOM, which CSP allows.
 
 import { fmt, fmtPercent, fmtTime, label, t, unitFor } from "./i18n.js";
+
+/** Give every [data-width] element under `root` its width in percent (CSP-safe: element.style). */
+export function applyWidths(root) {
+  for (const el of root.querySelectorAll("[data-width]")) el.style.width = `${el.dataset.width}%`;
+}
 
 export function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -18,7 +25,7 @@ export function level(percent, target = 100) {
 
 function bar(percent, cls, extra = "") {
   const w = Math.max(0, Math.min(100, percent ?? 0));
-  return `<span class="bar-track ${extra}" aria-hidden="true"><span class="bar-fill ${cls}" style="width:${w.toFixed(1)}%"></span></span>`;
+  return `<span class="bar-track ${extra}" aria-hidden="true"><span class="bar-fill ${cls}" data-width="${w.toFixed(1)}"></span></span>`;
 }
 
 export function indicatorHtml(snap) {
@@ -50,7 +57,7 @@ export function indicatorHtml(snap) {
       </div>
     </div>
     <div class="ind-meter" role="meter" aria-valuemin="0" aria-valuemax="${target}" aria-valuenow="${pct ?? 0}" aria-label="${esc(t("ind.title"))}">
-      <span class="ind-meter-fill" style="width:${fill.toFixed(1)}%"></span>
+      <span class="ind-meter-fill" data-width="${fill.toFixed(1)}"></span>
     </div>
     <p class="ind-of" id="indicator-of" data-fulfilled="${ind.fulfilled ?? 0}" data-eligible="${ind.eligible ?? 0}">${esc(t("ind.of", { f: fmt(ind.fulfilled ?? 0), e: fmt(ind.eligible ?? 0) }))}</p>
     <h3 class="sub">${esc(t("ind.services"))}</h3>
@@ -80,7 +87,7 @@ export function peopleHtml(snap) {
     <h3 class="sub">${esc(t("people.bySex"))}</h3>
     <div class="sex">
       <span class="sex-l" data-count="by_sex.L" data-value="${sexL}">${esc(t("sex.L"))} <b>${fmt(sexL)}</b></span>
-      <span class="sex-bar" aria-hidden="true"><span class="sex-bar-l" style="width:${lShare.toFixed(1)}%"></span></span>
+      <span class="sex-bar" aria-hidden="true"><span class="sex-bar-l" data-width="${lShare.toFixed(1)}"></span></span>
       <span class="sex-p" data-count="by_sex.P" data-value="${sexP}"><b>${fmt(sexP)}</b> ${esc(t("sex.P"))}</span>
     </div>
     <h3 class="sub">${esc(t("people.vulnerable"))}</h3>
