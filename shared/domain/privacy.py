@@ -15,15 +15,15 @@ def anonymised_age(birth_date: date | None, age_years: int | None, event_start: 
     return age_at(birth_date, age_years, event_start)
 
 
-def query_kind(q: str | None) -> str | None:
-    """How a person/household search is recorded in the audit log: its kind, never its value.
-
-    A full NIK/KK is 16 digits; other digit strings are number searches; anything else a name search."""
+def query_kind(q: str | None, number: str = "nik") -> str | None:
+    """How a person (`number` "nik") or household ("kk") search is recorded in the audit log: its kind,
+    never its value. A full NIK/KK is 16 digits; other digit strings are number searches; anything
+    else a name search."""
     if not q:
         return None
     text = q.strip()
     if text.isdigit() and len(text) == 16:
-        return "search=nik"
+        return f"search={number}"
     if text.isdigit():
         return "search=number"
     return "search=name"

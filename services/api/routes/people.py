@@ -44,7 +44,7 @@ def _audit_list(db: Database, actor: Actor, action: str, event_id: str, q: str |
                 **filters: str | None) -> None:
     """Record that a list of personal data was read: who, what kind of query (a NIK search is recorded as
     `search=nik`, never the NIK), how many rows it answered (UU 27/2022; docs/personal-data.md)."""
-    parts = [query_kind(q) or "search=none", *(name for name, value in filters.items() if value)]
+    parts = [query_kind(q, "kk" if action.startswith("household") else "nik") or "search=none", *(name for name, value in filters.items() if value)]
     with write_unit(db) as uow:
         record_audit(uow, actor, action, "event", event_id, event_id, detail=",".join(parts), row_count=rows)
 
