@@ -185,7 +185,7 @@ def test_after_a_nik_correction_the_old_nik_is_nowhere(scene: Scene, admin: Api,
     jobs.recompute(scene.eid)  # snapshots hold what the worker computes
     assert columns_containing(database, old) == ["persons.nik"]  # the scan finds what is there
 
-    for pid, nik, new_nik in ((person["id"], old, new), (synced_id, synced_old, distinct_nik(True))):
+    for pid, _old_nik, new_nik in ((person["id"], old, new), (synced_id, synced_old, distinct_nik(True))):
         fixed = ok(admin.patch(f"/persons/{pid}", json={"nik": new_nik}), 200)
         assert fixed["nik"] == new_nik
     ok(admin.get(f"/events/{scene.eid}/persons", params={"q": new}), 200)
