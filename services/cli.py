@@ -125,8 +125,9 @@ def _start_private_redis(settings: Settings) -> subprocess.Popen[bytes]:
         raise SystemExit("redis-server tidak ditemukan; jalankan `make run` (it installs redis-server) "
                          "or set POSKO_REDIS_URL to a running Redis")
     url = urlparse(settings.redis_url)
-    data_dir = ROOT / "var" / "redis"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from shared.db import private_dir
+
+    data_dir = private_dir(ROOT / "var" / "redis")  # the AOF holds queued jobs: this user only
     proc = subprocess.Popen([binary, "--port", str(url.port or 6379), "--bind", url.hostname or "127.0.0.1",
                              "--appendonly", "yes", "--dir", str(data_dir), "--save", ""],
                             stdout=subprocess.DEVNULL)
