@@ -15,6 +15,7 @@ import json
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from pydantic_core import to_json
 
 import shared.db
 
@@ -26,9 +27,16 @@ depends_on = None
 FIELD_TIME_DEFAULTS = ("registered_at", "opened_at", "delivered_at", "at")
 
 
+def _canonical(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, dict):
+        return {k: _canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def _digest(value):  # type: ignore[no-untyped-def]
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(to_json(_canonical(value))).hexdigest()
 
 
 def _seal(content, time_defaults):  # type: ignore[no-untyped-def]

@@ -16,18 +16,32 @@ when both sides sent it.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 FINGERPRINT_VERSION = 1
 
 
+_NESTED = (dict, list)
+
+
+def _canonical(value: Any) -> Any:
+    """Keys sorted at every level, so equal content serialises to equal bytes whatever the key order.
+    (Lists keep their order; only dicts inside them are rebuilt. Flat values pass through untouched.)"""
+    if type(value) is dict:
+        return {k: _canonical(v) if type(v) in _NESTED else v for k, v in sorted(value.items())}
+    if type(value) is list and any(type(v) in _NESTED for v in value):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    # pydantic-core's serialiser: several times faster than json.dumps(sort_keys=True), which matters
+    # in a 1,000-record /sync batch. Migration 20261206_0004 hashes old rows the same way.
+    return hashlib.sha256(to_json(_canonical(value))).hexdigest()
 
 
 def is_sealed(payload: dict[str, Any]) -> bool:
