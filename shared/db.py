@@ -270,8 +270,12 @@ def secure_sqlite_file(path: str) -> None:
     file = Path(path)
     if not file.parent.exists() or file.parent.resolve() == (ROOT / "var").resolve():
         private_dir(file.parent)
-    fd = os.open(file, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
+    # Only a file that does not exist yet is opened here: closing a descriptor of a database this process
+    # already has open would drop SQLite's POSIX locks on it (fcntl locks belong to the process).
+    try:
+        os.close(os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
     for name in (path, path + "-wal", path + "-shm", path + "-journal"):
         if os.path.exists(name) and (os.stat(name).st_mode & 0o777) != 0o600:
             os.chmod(name, 0o600)

@@ -83,3 +83,42 @@ def test_private_dir_is_0700_even_when_it_existed(tmp_path: Path) -> None:
     d.mkdir(parents=True, mode=0o755)
     private_dir(d)
     assert mode(d) == 0o700
+
+
+def posix_locks(path: Path) -> list[str]:
+    """This process's POSIX (fcntl) locks on `path`, as /proc/locks lists them."""
+    inode, pid, found = os.stat(path).st_ino, str(os.getpid()), []
+    with open("/proc/locks") as f:
+        for line in f:
+            parts = line.split()
+            if "POSIX" in parts:
+                at = parts.index("POSIX")
+                if parts[at + 3] == pid and parts[at + 4].rsplit(":", 1)[-1] == str(inode):
+                    found.append(" ".join(parts[at:]))
+    return found
+
+
+def test_opening_the_database_again_in_the_same_process_keeps_sqlites_locks(tmp_path: Path) -> None:
+    """A second `make_database` on a database this process has open (two apps in one process, a test and
+    the API) must not open and close the file itself: closing any descriptor of a file drops every POSIX
+    lock the process holds on it, SQLite's included (seen as "disk I/O error" in the live tests)."""
+    path = tmp_path / "shared.db"
+    settings = make_settings(f"sqlite:///{path}")
+    first = make_database(settings)
+    try:
+        with write_unit(first) as uow:
+            uow.session.execute(text("CREATE TABLE t (x INTEGER)"))
+        with first.read_engine.connect() as reader:
+            # the read engine begins a transaction on first use: SQLite holds a read lock until the block ends
+            assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+            held = posix_locks(path)
+            assert held, "SQLite holds a lock on the database file while reading"
+            second = make_database(settings)
+            try:
+                assert posix_locks(path) == held
+                with write_unit(second) as uow:
+                    uow.session.execute(text("INSERT INTO t VALUES (1)"))
+            finally:
+                second.dispose()
+    finally:
+        first.dispose()
