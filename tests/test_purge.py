@@ -38,6 +38,7 @@ from tests.conftest import (
     add_member,
     build_scene,
     create_user_row,
+    household_body,
     login,
     make_settings,
     new_id,
@@ -160,6 +161,8 @@ def test_purge_anonymises_events_past_retention_keeps_counts_and_is_idempotent(
     admin, pengamat = fresh.api("admin"), fresh.api("pengamat")
     ended, ended_persons = _populate(admin)
     running, running_persons = _populate(admin)
+    empty = ok(admin.post(f"/events/{ended.eid}/households", json=household_body(  # a family with no member
+        head_name="Sabar Tambunan", kk_number="1275040101090099", address="Jl. Kenanga 9")))
     ok(admin.patch(f"/events/{ended.eid}", json={"status": "selesai"}), 200)
     before = _counts(pengamat, ended.eid)
     as_of = (now_wib() - timedelta(seconds=30)).isoformat()
@@ -184,8 +187,9 @@ def test_purge_anonymises_events_past_retention_keeps_counts_and_is_idempotent(
         for p in running_persons:
             row = s.get(Person, p["id"])
             assert row is not None and row.full_name == p["full_name"] and row.anonymised_at is None
-        hh = s.get(Household, ended.household["id"])
-        assert hh is not None and (hh.head_name, hh.kk_number, hh.address) == ("Anonim", None, None)
+        for household_id in (ended.household["id"], empty["id"]):
+            hh = s.get(Household, household_id)
+            assert hh is not None and (hh.head_name, hh.kk_number, hh.address) == ("Anonim", None, None)
         notes = s.exec(select(Distribution.notes).where(Distribution.event_id == ended.eid)).all()
         notes += s.exec(select(Service.notes).where(Service.event_id == ended.eid)).all()
         assert len(notes) == 3 and set(notes) == {None}

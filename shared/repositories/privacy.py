@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, or_, update
+from sqlalchemy import and_, bindparam, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from shared.models import AuditLog, ClientOperation, Distribution, Event, Household, Person, Service, Stay
@@ -22,6 +22,15 @@ def persons_not_anonymised(session: Session, event_id: str,
     if person_ids is not None:
         q = q.where(col(Person.id).in_(list(person_ids)))
     return [tuple(r) for r in session.exec(q).all()]  # type: ignore[misc]
+
+
+def households_not_anonymised(session: Session, event_id: str, name: str) -> int:
+    """How many of the event's households still carry a head's name, KK number or address."""
+    q = select(func.count()).select_from(Household).where(
+        col(Household.event_id) == event_id,
+        or_(col(Household.head_name) != name, col(Household.kk_number).is_not(None),
+            col(Household.address).is_not(None)))
+    return int(session.exec(q).one())
 
 
 def anonymise_persons(session: Session, ages: dict[str, int | None], name: str, at: datetime) -> None:

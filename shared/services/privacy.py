@@ -124,8 +124,8 @@ def purge_event(uow: UnitOfWork, event_id: str, now: datetime, notify: Notify = 
     if event is None:
         return 0
     rows = privacy_repo.persons_not_anonymised(uow.session, event.id)
-    if not rows:
-        return 0
+    if not rows and not privacy_repo.households_not_anonymised(uow.session, event.id, ANONYMOUS_NAME):
+        return 0  # done before: nothing changes, nothing is recorded
     _anonymise(uow, event, rows, whole_event=True, at=now)
     record_event_write(uow, event, SYSTEM, "event.retention_purge", "event", event.id, notify)
     record_audit(uow, SYSTEM, "person.anonymise", "event", event.id, event.id, detail="retention",
