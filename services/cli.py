@@ -125,8 +125,9 @@ def _start_private_redis(settings: Settings) -> subprocess.Popen[bytes]:
         raise SystemExit("redis-server tidak ditemukan; jalankan `make run` (it installs redis-server) "
                          "or set POSKO_REDIS_URL to a running Redis")
     url = urlparse(settings.redis_url)
-    data_dir = ROOT / "var" / "redis"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from shared.db import private_dir
+
+    data_dir = private_dir(ROOT / "var" / "redis")  # the AOF holds queued jobs: this user only
     proc = subprocess.Popen([binary, "--port", str(url.port or 6379), "--bind", url.hostname or "127.0.0.1",
                              "--appendonly", "yes", "--dir", str(data_dir), "--save", ""],
                             stdout=subprocess.DEVNULL)
@@ -265,6 +266,38 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    """Retention (docs/personal-data.md): anonymise the persons of events that ended more than
+    POSKO_RETENTION_DAYS ago and delete replay records older than POSKO_REPLAY_DAYS. Safe to repeat."""
+    from shared.db import make_database, read_unit, utcnow, write_unit
+    from shared.services import privacy
+
+    now = utcnow()
+    if args.now:
+        now = datetime.fromisoformat(args.now)
+        if now.tzinfo is None:
+            print("--now perlu zona waktu, mis. 2027-01-01T00:00:00+07:00 (needs an offset)", file=sys.stderr)
+            return 2
+    db = make_database(settings)
+    try:
+        with read_unit(db) as session:
+            due = privacy.events_due(session, settings, now)
+        persons = 0
+        for event_id in due:  # one transaction per event: a long purge never holds the writer for long
+            with write_unit(db) as uow:
+                done = privacy.purge_event(uow, event_id, now)
+            if done:
+                print(f"kejadian {event_id}: {done} orang dianonimkan (persons anonymised)")
+            persons += done
+        with write_unit(db) as uow:
+            replays = privacy.purge_replays(uow, settings, now)
+    finally:
+        db.dispose()
+    print(f"selesai: {persons} orang dianonimkan, {replays} salinan replay dihapus "
+          f"(done: {persons} persons anonymised, {replays} replay records deleted)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posko", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -296,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     renstra.add_argument("--year", type=int, required=True)
     renstra.add_argument("--format", choices=["json", "csv", "xlsx", "pdf"], default="xlsx")
     renstra.add_argument("-o", "--output", required=True, help="file to write")
+    purge = sub.add_parser("purge", help="retention: anonymise persons of long-ended events, drop old replay records")
+    purge.add_argument("--now", help="ISO 8601 instant with an offset to purge as of (default: now)")
     return parser
 
 
@@ -319,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_demo(settings, args)
     if args.command == "report":
         return cmd_report(settings, args)
+    if args.command == "purge":
+        return cmd_purge(settings, args)
     return 2
 
 

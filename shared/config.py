@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = 300
     clock_skew_seconds: int = 300
     queue_name: str = "posko"
+    # Personal data (docs/personal-data.md): `posko purge` anonymises the persons of events that ended
+    # more than retention_days ago, and deletes replay records (client_operations) older than replay_days.
+    retention_days: int = Field(default=365, ge=1)
+    replay_days: int = Field(default=30, ge=1)
     redis_key_prefix: str = "posko"
 
     @model_validator(mode="after")

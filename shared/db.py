@@ -13,6 +13,7 @@ publishing) run only when that commit succeeded, and are dropped on rollback.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
-from shared.config import Settings
+from shared.config import ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +250,38 @@ def start_checkpoints(db: Database, interval: float = 1.0) -> Callable[[], None]
     return stop.set
 
 
+def private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) readable by this user only (0700), or tighten it if it exists.
+
+    `var/` holds the SQLite database, its WAL, the private Redis's append-only file and secrets: on a
+    shared machine nobody else may read them (UU 27/2022; docs/personal-data.md)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+def secure_sqlite_file(path: str) -> None:
+    """Create the SQLite database file 0600 before SQLite does (SQLite gives its -wal, -shm and -journal
+    files the database file's mode), and tighten the mode of files an older version created 0644.
+
+    The directory is made private when this creates it, and always when it is the project's `var/`
+    (a test's temporary directory or an administrator's own directory keep their mode)."""
+    if not path or path == ":memory:" or ":" in path.split("/", 1)[0] or "?" in path:
+        return  # in-memory, a URI or options: nothing of ours to create
+    file = Path(path)
+    if not file.parent.exists() or file.parent.resolve() == (ROOT / "var").resolve():
+        private_dir(file.parent)
+    # Only a file that does not exist yet is opened here: closing a descriptor of a database this process
+    # already has open would drop SQLite's POSIX locks on it (fcntl locks belong to the process).
+    try:
+        os.close(os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        if os.path.exists(name) and (os.stat(name).st_mode & 0o777) != 0o600:
+            os.chmod(name, 0o600)
+
+
 def make_database(settings: Settings, *, bulk_writes: bool = True) -> Database:
     """Build the engines for `settings.database_url`.
 
@@ -258,11 +292,8 @@ def make_database(settings: Settings, *, bulk_writes: bool = True) -> Database:
     """
     url = settings.database_url
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if "///" in url:
+            secure_sqlite_file(url.split("///", 1)[-1])
         return Database(
             url=url,
             write_engine=_sqlite_engine(url, immediate=True, mmap_bytes=(256 if bulk_writes else 64) * MIB),

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from shared.config import Settings
+from shared.db import secure_sqlite_file
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -18,10 +19,8 @@ def alembic_config(settings: Settings) -> Config:
     url = settings.database_url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite") and "///" in url:
+        secure_sqlite_file(url.split("///", 1)[-1])  # created 0600 before Alembic's engine opens it
     cfg.set_main_option("sqlalchemy.url", url)
     return cfg
 

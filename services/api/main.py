@@ -22,6 +22,7 @@ from services.api.routes import (
     health,
     logistics,
     people,
+    privacy,
     reference,
     renstra,
     shelters,
@@ -81,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=web.WEB), name="static")
-    for module in (auth, users, reference, events, shelters, people, logistics, sync, status, event_reports, renstra):
+    for module in (auth, users, reference, events, shelters, people, logistics, sync, status, event_reports, renstra,
+                   privacy):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(live_router, prefix=API_PREFIX)
     docs_csp = install_docs(app)

@@ -30,7 +30,8 @@ class AuditLog(SQLModel, table=True):
     """Who did what to which object, when (UU 27/2022 PDP Pasal 31: processing must be recorded)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"), Index("ix_audit_log_action", "action"),
+                      Index("ix_audit_log_at", "at"))
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = created_at()
     actor_id: int | None = Field(default=None, index=True)
@@ -39,13 +40,18 @@ class AuditLog(SQLModel, table=True):
     object_type: str = Field(max_length=30)
     object_id: str = Field(max_length=64)
     event_id: str | None = Field(default=None, max_length=36, index=True)
+    # What kind of read or query it was (e.g. "search=nik", "filter=shelter_id"): never the searched
+    # value itself, which may be a NIK.
+    detail: str | None = Field(default=None, max_length=200)
+    row_count: int | None = None  # how many rows a list or export answered
 
 
 class ClientOperation(SQLModel, table=True):
     """A client-keyed operation (a create, a check-in/out): its id, what was sent, and what it made.
 
-    The primary key makes "nothing is ever created twice" a database guarantee; `payload` holds
-    the normalised request so a replay with other content can be told apart (409).
+    The primary key makes "nothing is ever created twice" a database guarantee; `payload` holds a
+    fingerprint (hashes) of the normalised request so a replay with other content can be told apart
+    (409) without keeping a second copy of names and NIKs (shared/services/idempotency.py).
     """
 
     __tablename__ = "client_operations"

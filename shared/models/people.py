@@ -71,6 +71,8 @@ class Person(SQLModel, table=True):
     version: int = 1
     created_by: int | None = None
     created_at: datetime = created_at()
+    # Set when the person was anonymised (on request or by retention): see shared/services/privacy.py.
+    anonymised_at: datetime | None = instant(nullable=True)
 
 
 class Stay(SQLModel, table=True):

@@ -45,9 +45,12 @@ def audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def audit_row(actor: Any, action: str, object_type: str, object_id: str, event_id: str | None,
-              at: datetime | None = None) -> dict[str, Any]:
-    return {"at": at or utcnow(), "actor_id": actor.id, "actor_username": actor.username, "action": action,
-            "object_type": object_type, "object_id": object_id, "event_id": event_id}
+              at: datetime | None = None, *, detail: str | None = None, row_count: int | None = None) -> dict[str, Any]:
+    """One audit row; `actor` None is the system itself (e.g. `posko purge`)."""
+    return {"at": at or utcnow(), "actor_id": actor.id if actor is not None else None,
+            "actor_username": actor.username if actor is not None else "system", "action": action,
+            "object_type": object_type, "object_id": object_id, "event_id": event_id, "detail": detail,
+            "row_count": row_count}
 
 
 def outbox_row(event_id: str, data_seq: int, action: str, object_type: str, object_id: str) -> dict[str, Any]:
@@ -87,12 +90,26 @@ def count_pending_outbox(session: Session, event_id: str | None = None) -> int:
 
 
 def list_audit(session: Session, *, event_id: str | None, object_id: str | None, limit: int,
-               offset: int) -> tuple[list[AuditLog], int]:
+               offset: int, action_prefix: str | None = None, actor_id: int | None = None,
+               object_type: str | None = None, since: datetime | None = None,
+               until: datetime | None = None) -> tuple[list[AuditLog], int]:
+    """Audit rows matching every filter given, oldest first; `action_prefix` "user." matches "user.create"."""
     q = select(AuditLog)
     if event_id:
         q = q.where(AuditLog.event_id == event_id)
     if object_id:
         q = q.where(col(AuditLog.object_id) == object_id)
+    if action_prefix:
+        escaped = action_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        q = q.where(col(AuditLog.action).like(escaped + "%", escape="\\"))
+    if actor_id is not None:
+        q = q.where(AuditLog.actor_id == actor_id)
+    if object_type:
+        q = q.where(AuditLog.object_type == object_type)
+    if since is not None:
+        q = q.where(col(AuditLog.at) >= since)
+    if until is not None:
+        q = q.where(col(AuditLog.at) < until)
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     rows = session.exec(q.order_by(col(AuditLog.id)).limit(limit).offset(offset)).all()
     return list(rows), total

@@ -24,7 +24,11 @@ def record_event_write(uow: UnitOfWork, event: Event, actor: Actor, action: str,
     return event.data_seq
 
 
-def record_audit(uow: UnitOfWork, actor: Actor, action: str, object_type: str, object_id: str,
-                 event_id: str | None = None) -> None:
-    """An audit row for something that is not a field write (reads of personal data, accounts)."""
-    bookkeeping.audit(uow.session, [bookkeeping.audit_row(actor, action, object_type, object_id, event_id)])
+def record_audit(uow: UnitOfWork, actor: Actor | None, action: str, object_type: str, object_id: str,
+                 event_id: str | None = None, *, detail: str | None = None, row_count: int | None = None) -> None:
+    """An audit row for something that is not a field write (reads of personal data, accounts).
+
+    `detail` names the kind of query (never a searched value: it may be a NIK); `row_count` how many
+    rows a list answered; `actor` None is the system (retention purge)."""
+    bookkeeping.audit(uow.session, [bookkeeping.audit_row(actor, action, object_type, object_id, event_id,
+                                                          detail=detail, row_count=row_count)])

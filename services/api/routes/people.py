@@ -13,6 +13,7 @@ from services.api.writing import apply_command, set_data_seq
 from shared.db import Database, read_unit, write_unit
 from shared.domain.access import Actor, masks_nik_in_lists
 from shared.domain.identity import mask_nik
+from shared.domain.privacy import query_kind
 from shared.errors import NotFound
 from shared.repositories import people as people_repo
 from shared.schemas.common import Page
@@ -37,6 +38,15 @@ router = APIRouter(tags=["people"])
 
 def _tz(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.settings.tz
+
+
+def _audit_list(db: Database, actor: Actor, action: str, event_id: str, q: str | None, rows: int,
+                **filters: str | None) -> None:
+    """Record that a list of personal data was read: who, what kind of query (a NIK search is recorded as
+    `search=nik`, never the NIK), how many rows it answered (UU 27/2022; docs/personal-data.md)."""
+    parts = [query_kind(q, "kk" if action.startswith("household") else "nik") or "search=none", *(name for name, value in filters.items() if value)]
+    with write_unit(db) as uow:
+        record_audit(uow, actor, action, "event", event_id, event_id, detail=",".join(parts), row_count=rows)
 
 
 def _household_public(session, household, *, mask: bool) -> HouseholdPublic:  # type: ignore[no-untyped-def]
@@ -74,7 +84,8 @@ def list_households(event_id: str, actor: CurrentActor, db: DbDep, page: PagePar
             if mask:
                 item.kk_number = mask_nik(item.kk_number)
             items.append(item)
-        return Page(items=items, total=total, limit=page[0], offset=page[1])
+    _audit_list(db, actor, "household.list", event_id, q, len(items))
+    return Page(items=items, total=total, limit=page[0], offset=page[1])
 
 
 @router.get("/events/{event_id}/households/{household_id}", response_model=HouseholdPublic, summary="Satu keluarga")
@@ -126,7 +137,11 @@ def list_persons(event_id: str, actor: CurrentActor, db: DbDep, request: Request
         rows, total = people_repo.list_person_rows(session, event_id, q=q, shelter_id=shelter_id,
                                                    household_id=household_id, condition=condition,
                                                    limit=page[0], offset=page[1])
-        return Page(items=[person_public(*r, tz, mask=mask) for r in rows], total=total, limit=page[0], offset=page[1])
+        answer: Page[PersonPublic] = Page(items=[person_public(*r, tz, mask=mask) for r in rows], total=total, limit=page[0],
+                      offset=page[1])
+    _audit_list(db, actor, "person.list", event_id, q, len(answer.items),
+                shelter_id=shelter_id, household_id=household_id, condition=condition)
+    return answer
 
 
 @router.get("/persons/{person_id}", response_model=PersonPublic, summary="Data lengkap satu orang (tercatat di audit)")

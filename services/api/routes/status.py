@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session, col, select
 
 from services.api.deps import CurrentActor, DbDep, PageParams
-from shared.db import read_unit, utcnow
+from shared.db import read_unit, utcnow, write_unit
 from shared.domain.access import Actor
 from shared.models import Event, Person
 from shared.repositories import status as status_repo
 from shared.services import status as status_service
+from shared.services.bookkeeping import record_audit
 from shared.services.events import visible_event
 from shared.services.people import require_names
 
@@ -56,4 +57,6 @@ def list_unmet(event_id: str, actor: CurrentActor, db: DbDep, page: PageParams, 
         names = dict(session.execute(select(col(Person.id), col(Person.full_name)).where(col(Person.id).in_(ids)))
                      .all()) if ids else {}
         items = [{"person_id": u["person_id"], "name": names.get(u["person_id"]), "missing": u["missing"]} for u in part]
-        return {"items": items, "total": len(unmet), "limit": limit, "offset": offset, "seq": seq}
+    with write_unit(db) as uow:  # a list of names is personal data: its reading is recorded (UU 27/2022)
+        record_audit(uow, actor, "unmet.list", "event", event_id, event_id, row_count=len(items))
+    return {"items": items, "total": len(unmet), "limit": limit, "offset": offset, "seq": seq}

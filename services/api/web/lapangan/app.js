@@ -355,13 +355,29 @@ function topBar(withEvent) {
         h("button", { type: "button", class: "link", id: "logout", onclick: logout }, t("logout")))));
 }
 
+/**
+ * Logging out deletes the personal data on this phone. Records not sent yet are kept only when the user
+ * confirms a warning that they stay here (with names and NIKs) until the next login; declining asks
+ * whether to delete them, and declining that too cancels the logout.
+ */
 async function logout() {
   const pending = counts().pending;
-  if (pending > 0 && !confirm(t("logout_pending", { n: pending }))) return;
+  let keepPending = false;
+  if (pending > 0) {
+    keepPending = confirm(t("logout_keep_pending", { n: pending }));
+    if (!keepPending && !confirm(t("logout_delete_pending", { n: pending }))) return;
+  }
+  try {
+    await store.clearPersonalData({ keepPending });
+    if (self.caches) await caches.delete("posko-lapangan-api-v1");
+  } catch (err) {
+    alert(t("logout_clear_failed", { error: String(err && err.message || err) }));
+    return;
+  }
   api.clearSession();
-  state.user = null;
-  state.screen = "login";
-  render();
+  localStorage.removeItem(EVENT_KEY);
+  // A fresh page: nothing of this session (search results, drafts) stays in memory either.
+  location.reload();
 }
 
 function mainScreen() {

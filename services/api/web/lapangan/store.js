@@ -214,6 +214,29 @@ export async function clearAccepted() {
   return done(t);
 }
 
+// ---- logout ----
+
+/**
+ * At logout, delete the personal data this phone holds (UU 27/2022): records, persons, households and the
+ * cached lists of this user. With `keepPending`, records not yet sent stay, with the persons and households
+ * they create, so they can still be sent after the next login; the user confirmed a warning first.
+ */
+export async function clearPersonalData({ keepPending = false } = {}) {
+  const t = await tx(["records", "persons", "households", "kv"], "readwrite");
+  const records = t.objectStore("records");
+  const keep = new Set();
+  for (const r of await req(records.getAll())) {
+    if (keepPending && r.status === "pending") keep.add(r.id);
+    else records.delete(r.seq);
+  }
+  for (const name of ["persons", "households"]) {
+    const store = t.objectStore(name);
+    for (const key of await req(store.getAllKeys())) if (!keep.has(key)) store.delete(key);
+  }
+  t.objectStore("kv").clear();
+  return done(t);
+}
+
 // ---- locally known persons and households ----
 
 export async function putPersons(persons) {
