@@ -19,7 +19,6 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,6 +56,12 @@ class _Current:
 
     worker_name: str | None = None
     phase: str = "starting"
+
+
+def alive_seconds(settings: Settings) -> int:
+    """Expiry of a worker's `alive` key: the abandoned-job delay, and never less than three heartbeats
+    (a worker beating slowly must not look dead between two beats)."""
+    return max(1, int(settings.abandoned_job_seconds), int(3 * settings.worker_heartbeat_seconds))
 
 
 def make_worker_queue(settings: Settings, connection: redis.Redis) -> Queue:
@@ -169,7 +174,7 @@ def _heartbeat_loop(settings: Settings, db: Database, current: _Current, owner: 
     name = heartbeat_name()
     keys = Keys(settings.redis_key_prefix)
     connection = connect(settings, timeout=2.0)
-    ttl = max(1, int(settings.abandoned_job_seconds))
+    ttl = alive_seconds(settings)
     last_forget = 0.0
     while owner.is_alive() and not stop.is_set():
         try:
@@ -201,8 +206,7 @@ def _install_stop_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def supervise(settings: Settings, stop: threading.Event, current: _Current, *, burst: bool = False,
-              on_worker: Callable[[PoskoWorker], None] | None = None) -> None:
+def supervise(settings: Settings, stop: threading.Event, current: _Current, *, burst: bool = False) -> None:
     """Run RQ workers one after another until a stop is requested: a Redis outage ends one (RQ gives
     up), the next starts once Redis answers, after a pause that doubles up to MAX_BACKOFF_SECONDS."""
     backoff = FIRST_BACKOFF_SECONDS
@@ -222,9 +226,7 @@ def supervise(settings: Settings, stop: threading.Event, current: _Current, *, b
                                  serializer=JSONSerializer, stop=stop)
             current.worker_name, current.phase = worker.name, "consuming"
             connection.set(Keys(settings.redis_key_prefix).worker_alive(worker.name), heartbeat_name(),
-                           ex=max(1, int(settings.abandoned_job_seconds)))
-            if on_worker is not None:
-                on_worker(worker)
+                           ex=alive_seconds(settings))
             started = time.monotonic()
             worker.work(burst=burst, with_scheduler=False)
             if burst or stop.is_set():
