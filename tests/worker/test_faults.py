@@ -146,10 +146,31 @@ def test_worker_survives_redis_killed_during_writes_and_a_recompute(
         last = write()
     took = wait_until(lambda: stored_data_seq(app.db, sc.eid) >= last, 30, f"snapshot at data_seq {last}")
     assert worker.poll() is None and worker.pid == pid, "the same worker process must still run"
+    log = workers.log(worker)
+    assert "redis unreachable" in log or "worker lost redis" in log or "without a stop request" in log, log[-3000:]
     with read_unit(app.db) as session:
         row = status_repo.latest(session, sc.eid)
         assert row is not None and row.body["people"]["registered"] == 20_000 + 14
     print(f"caught up {took:.1f} s after Redis returned")
+
+
+@pytest.mark.slow
+def test_sigterm_still_stops_the_worker_while_it_waits_for_redis(tmp_path: Path, killable_redis: KillableRedis,
+                                                                 workers: Workers) -> None:
+    """Never exiting on a Redis outage must not make the worker unstoppable: SIGTERM ends it, idle or
+    waiting for Redis, with exit status 0."""
+    s = own_settings(f"sqlite:///{tmp_path / 'posko.db'}", killable_redis.url)
+    idle = workers.start(s)
+    waiting = workers.start(s)
+    wait_until(lambda: "Listening on" in workers.log(idle) and "Listening on" in workers.log(waiting), 30,
+               "both workers consuming")
+    idle.send_signal(signal.SIGTERM)
+    assert idle.wait(timeout=15) == 0
+    killable_redis.kill()
+    time.sleep(3)
+    assert waiting.poll() is None
+    waiting.send_signal(signal.SIGTERM)
+    assert waiting.wait(timeout=15) == 0, workers.log(waiting)[-3000:]
 
 
 # ---- 20. concurrent jobs are safe ----
