@@ -238,6 +238,8 @@ def supervise(settings: Settings, stop: threading.Event, current: _Current, *, b
             return
         except (redis.RedisError, OSError) as exc:
             log.warning("worker lost redis (%s); reconnecting in %.1f s", exc.__class__.__name__, backoff)
+        except Exception:  # anything else RQ raises: logged, and the loop goes on (it must never exit)
+            log.exception("the RQ worker failed; starting a new one in %.1f s", backoff)
         finally:
             _install_stop_handlers(stop)  # RQ's handlers belong to the worker that just ended
             try:
