@@ -2,6 +2,7 @@
 
     posko run                 migrations, first admin, Redis (private if none answers), worker and API
     posko api | worker        one process of the stack
+    posko worker --check      0 if this host's worker is healthy (the compose health check)
     posko db upgrade          schema migrations and reference data
     posko user add NAME --role ROLE --password-stdin
     posko demo                a realistic Binjai flood to look at
@@ -100,9 +101,11 @@ def cmd_api(settings: Settings) -> int:
     return 0
 
 
-def cmd_worker(settings: Settings) -> int:
-    from services.worker.main import run_worker
+def cmd_worker(settings: Settings, check: bool = False) -> int:
+    from services.worker.main import check_worker, run_worker
 
+    if check:  # the compose health check: the signals /readyz reads, for this host's worker
+        return check_worker(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_worker(settings)
     return 0
@@ -303,7 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="the whole stack on this machine")
     sub.add_parser("api", help="the HTTP API (and web pages)")
-    sub.add_parser("worker", help="an RQ worker with the outbox relay")
+    worker = sub.add_parser("worker", help="an RQ worker with the outbox relay")
+    worker.add_argument("--check", action="store_true",
+                        help="exit 0 if this host's worker is healthy (heartbeat, outbox lag, scheduler), else 1")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
     user = sub.add_parser("user", help="accounts")
@@ -345,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "api":
         return cmd_api(settings)
     if args.command == "worker":
-        return cmd_worker(settings)
+        return cmd_worker(settings, args.check)
     if args.command == "db":
         return cmd_db_upgrade(settings)
     if args.command == "user":

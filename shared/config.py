@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=1)
     replay_days: int = Field(default=30, ge=1)
     redis_key_prefix: str = "posko"
+    # Health of the pipeline (docs/operations.md): /readyz and `posko worker --check` fail past these.
+    ready_outbox_lag_seconds: float = 120.0  # oldest write not yet in a stored snapshot
+    ready_heartbeat_seconds: float = 60.0  # newest worker heartbeat
+    ready_scheduler_seconds: float = 120.0  # the scheduler's last tick
+    worker_heartbeat_seconds: float = 10.0  # how often a worker beats (and the scheduler ticks)
+    abandoned_job_seconds: float = 30.0  # a started job whose worker has been silent this long is re-queued
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

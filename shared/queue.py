@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 import redis
-from rq import Queue
+from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
 from shared.config import Settings
@@ -19,8 +19,12 @@ from shared.redis import Breaker, Keys, connect
 
 log = logging.getLogger(__name__)
 
+# The names of the worker's jobs (the worker maps each to its function in services.worker.jobs.JOBS and
+# refuses any other name). Written once here because the API enqueues without importing the worker.
 RECOMPUTE_JOB = "services.worker.jobs.recompute"
 CLOSE_DAY_JOB = "services.worker.jobs.close_day"
+JOB_NAMES = frozenset({RECOMPUTE_JOB, CLOSE_DAY_JOB})
+JOB_RETRIES = Retry(max=3)  # a job abandoned by a killed worker is re-queued (services/worker/main.py)
 PENDING_TTL_SECONDS = 300  # a lost job (worker killed) frees the slot after this; the relay covers it sooner
 
 
@@ -49,7 +53,7 @@ class Dispatcher:
         try:
             if self.redis.set(self.keys.pending_job(event_id), "1", nx=not force, ex=PENDING_TTL_SECONDS):
                 self.queue.enqueue(RECOMPUTE_JOB, event_id, job_id=f"recompute-{event_id}-{_token()}",
-                                   result_ttl=60, failure_ttl=3600)
+                                   result_ttl=60, failure_ttl=3600, retry=JOB_RETRIES)
             return True
         except redis.RedisError as exc:
             log.warning("redis unavailable, event %s stays in the outbox: %s", event_id, exc.__class__.__name__)
@@ -60,7 +64,7 @@ class Dispatcher:
         """Queue the end-of-day snapshot of a finished local day."""
         try:
             self.queue.enqueue(CLOSE_DAY_JOB, event_id, local_date, job_id=f"closeday-{event_id}-{local_date}-{_token()}",
-                               result_ttl=60, failure_ttl=3600)
+                               result_ttl=60, failure_ttl=3600, retry=JOB_RETRIES)
             return True
         except redis.RedisError:
             self.breaker.trip()

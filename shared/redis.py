@@ -41,6 +41,14 @@ class Keys:
     def login_attempts(self, who: str) -> str:
         return f"{self.prefix}:login:{who}"
 
+    def worker_alive(self, worker_name: str) -> str:
+        """Set by a live worker with a short expiry; a started job whose worker's key is gone was abandoned."""
+        return f"{self.prefix}:alive:{worker_name}"
+
+    def scheduler_lock(self) -> str:
+        """Held (SET NX PX, renewed) by the one worker whose scheduler fires meal-time/midnight boundaries."""
+        return f"{self.prefix}:scheduler-lock"
+
 
 class Breaker:
     """Skips Redis calls for a moment after one failed, so a Redis outage costs one timeout, not one per write."""

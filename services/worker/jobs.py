@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import redis
+from rq.job import Job
 
 from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
 from shared.memory import no_cyclic_gc
-from shared.queue import Dispatcher
+from shared.queue import CLOSE_DAY_JOB, JOB_NAMES, RECOMPUTE_JOB, Dispatcher
 from shared.redis import Keys, connect
 from shared.repositories import bookkeeping, delivery_totals
 from shared.repositories import events as event_repo
@@ -52,13 +54,35 @@ def context() -> WorkerContext:
     return _context or configure(get_settings())
 
 
-def publish(ctx: WorkerContext, event_id: str, seq: int, body: dict[str, Any]) -> None:
-    """Announce a stored snapshot: pub/sub for connected clients, a short stream for late joiners."""
+def publish(ctx: WorkerContext, event_id: str, seq: int, body: dict[str, Any]) -> bool:
+    """Announce a stored snapshot: pub/sub for connected clients, a short stream for late joiners.
+
+    Best effort: the snapshot is stored already (clients that reconnect read it), so a Redis outage
+    here is logged, never raised — a raise would fail a job whose work is done.
+    """
     message = json.dumps({"type": "status", "event_id": event_id, "seq": seq, "data": body}, separators=(",", ":"))
-    pipe = ctx.redis.pipeline(transaction=False)
-    pipe.publish(ctx.keys.event_channel(event_id), message)
-    pipe.xadd(ctx.keys.event_stream(event_id), {"msg": message}, maxlen=STREAM_LENGTH, approximate=True)
-    pipe.execute()
+    try:
+        pipe = ctx.redis.pipeline(transaction=False)
+        pipe.publish(ctx.keys.event_channel(event_id), message)
+        pipe.xadd(ctx.keys.event_stream(event_id), {"msg": message}, maxlen=STREAM_LENGTH, approximate=True)
+        pipe.execute()
+        return True
+    except redis.RedisError as exc:
+        log.warning("snapshot %s of event %s stored but not published (redis: %s)", seq, event_id,
+                    exc.__class__.__name__)
+        return False
+
+
+def _clear_pending(ctx: WorkerContext, event_id: str) -> None:
+    """Free the event's pending mark so a write committed from now on queues one more recompute.
+
+    Best effort: if Redis is unreachable the mark expires on its own (PENDING_TTL_SECONDS) and the
+    relay re-enqueues whatever the outbox still holds; the recompute itself needs no Redis.
+    """
+    try:
+        ctx.redis.delete(ctx.keys.pending_job(event_id))
+    except redis.RedisError as exc:
+        log.warning("pending mark of event %s not cleared (redis: %s)", event_id, exc.__class__.__name__)
 
 
 def recompute(event_id: str) -> dict[str, int]:
@@ -68,7 +92,7 @@ def recompute(event_id: str) -> dict[str, int]:
     more recompute. Running it twice stores a second, equal-or-newer snapshot: harmless.
     """
     ctx = context()
-    ctx.redis.delete(ctx.keys.pending_job(event_id))
+    _clear_pending(ctx, event_id)
     tz = ctx.settings.tz
     # One pause of the cyclic collector for the whole job: load, engine and store each pause it too, but
     # re-enabling it in between would let the next allocation trigger a collection that walks every
@@ -136,3 +160,44 @@ def relay_outbox(dispatcher: Dispatcher | None = None, *, stale_after: timedelta
         if owned:
             dispatcher.close()
     return len(pending)
+
+
+# ---- the allow-list: the only functions a job on the Posko queue may name ----
+
+JOBS: dict[str, Callable[..., Any]] = {RECOMPUTE_JOB: recompute, CLOSE_DAY_JOB: close_day}
+"""Job name (what shared.queue enqueues) → the function it runs. Nothing else is ever imported or called."""
+
+assert set(JOBS) == JOB_NAMES and all(f"{f.__module__}.{f.__name__}" == name for name, f in JOBS.items()), \
+    "shared.queue job names and services.worker.jobs.JOBS disagree"
+
+
+class RefusedJob(Exception):
+    """A job on the Posko queue that names a function outside the allow-list (or carries callbacks)."""
+
+
+def refusal(job: Job) -> str | None:
+    """Why the worker must not run `job`, or None when it is one of Posko's own.
+
+    Anyone who can write to Redis can push a job naming any importable function (`os.system`) onto
+    the queue; RQ would import and call it. Posko's jobs name an allowed function, no instance, and
+    no callbacks or webhooks (those are imported and called too).
+    """
+    if job.func_name not in JOBS:
+        return f"function {job.func_name!r} is not a Posko job"
+    if job.instance is not None:
+        return "a job on an object instance is not a Posko job"
+    callbacks = [getattr(job, f"_{kind}_callback_name", None) for kind in ("success", "failure", "stopped")]
+    if any(callbacks) or getattr(job, "webhooks", None):
+        return "callbacks or webhooks are not allowed on a Posko job"
+    return None
+
+
+class PoskoJob(Job):
+    """An RQ job that resolves its function through the allow-list, never by importing its name."""
+
+    @property
+    def func(self) -> Callable[..., Any]:
+        reason = refusal(self)
+        if reason is not None:
+            raise RefusedJob(reason)
+        return JOBS[str(self.func_name)]

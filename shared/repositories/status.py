@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from shared.db import utcnow
 from shared.models import DailySnapshot, EventStatus
+from shared.repositories.upsert import insert_or_update
 
 
 def latest(session: Session, event_id: str, *, for_update: bool = False) -> EventStatus | None:
@@ -19,27 +20,37 @@ def latest(session: Session, event_id: str, *, for_update: bool = False) -> Even
 
 
 def save_latest(session: Session, current: EventStatus | None, event_id: str, seq: int, data_seq: int,
-                as_of: datetime, body: dict[str, Any], unmet: list[dict[str, Any]]) -> None:
+                as_of: datetime, body: dict[str, Any], unmet: list[dict[str, Any]]) -> bool:
+    """Store the event's newest snapshot over `current` (locked by the caller); False when `current` was
+    None but another job stored the event's first snapshot meanwhile: the caller reads it and decides again.
+
+    The first snapshot is INSERT … ON CONFLICT DO NOTHING, because there is no row to lock before it:
+    two recomputes of a new event both found none, and the second insert failed on the primary key.
+    """
     if current is None:
-        session.add(EventStatus(event_id=event_id, seq=seq, data_seq=data_seq, as_of=as_of, body=body, unmet=unmet))
-    else:
-        current.seq, current.data_seq, current.as_of = seq, data_seq, as_of
-        current.body, current.unmet, current.computed_at = body, unmet, utcnow()
-        session.add(current)
+        return insert_or_update(session, EventStatus, dict(event_id=event_id, seq=seq, data_seq=data_seq, as_of=as_of,
+                                                           body=body, unmet=unmet, computed_at=utcnow()),
+                                ["event_id"]) == 1
+    current.seq, current.data_seq, current.as_of = seq, data_seq, as_of
+    current.body, current.unmet, current.computed_at = body, unmet, utcnow()
+    session.add(current)
     session.flush()
+    return True
 
 
 def save_daily(session: Session, event_id: str, local_date: date, seq: int, data_seq: int, as_of: datetime,
                body: dict[str, Any]) -> None:
-    """Keep the latest snapshot of a local day (a later as_of of the same day replaces it)."""
-    row = session.get(DailySnapshot, (event_id, local_date))
-    if row is None:
-        session.add(DailySnapshot(event_id=event_id, local_date=local_date, seq=seq, data_seq=data_seq, as_of=as_of,
-                                  body=body))
-    elif as_of >= row.as_of:
-        row.seq, row.data_seq, row.as_of, row.body, row.computed_at = seq, data_seq, as_of, body, utcnow()
-        session.add(row)
-    session.flush()
+    """Keep the latest snapshot of a local day (a later as_of of the same day replaces it).
+
+    One upsert rather than read-then-insert: two `close_day` jobs (or a recompute and a `close_day`)
+    for the same event and day may run at once, and the slower insert must become an update.
+    """
+    table = DailySnapshot.__table__  # type: ignore[attr-defined]
+    insert_or_update(session, DailySnapshot,
+                     dict(event_id=event_id, local_date=local_date, seq=seq, data_seq=data_seq, as_of=as_of, body=body,
+                          computed_at=utcnow()),
+                     ["event_id", "local_date"], update=["seq", "data_seq", "as_of", "body", "computed_at"],
+                     where=lambda new: new.as_of >= table.c.as_of)
 
 
 def daily(session: Session, event_id: str) -> list[DailySnapshot]:

@@ -66,7 +66,8 @@ def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: date
     seq = (current.seq if current else 0) + 1
     unmet = snapshot.get("unmet", [])
     body = public(snapshot, seq)
-    status_repo.save_latest(s, current, event_id, seq, data_seq, as_of, body, unmet)
+    if not status_repo.save_latest(s, current, event_id, seq, data_seq, as_of, body, unmet):
+        return _store(uow, event_id, snapshot, as_of, tz)  # another job stored the first snapshot meanwhile
     status_repo.save_daily(s, event_id, as_of.astimezone(tz).date(), seq, data_seq, as_of, body)
     bookkeeping.mark_outbox_processed(s, event_id, data_seq)
     return seq

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+
+from shared.db import read_unit, utcnow
+from shared.services import health
 
 router = APIRouter(tags=["health"])
 
@@ -14,9 +19,13 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Basis data dan Redis terjangkau (database and Redis reachable)")
+@router.get("/readyz", summary="Basis data, Redis, outbox, worker dan penjadwal sehat "
+                                "(database and Redis reachable, outbox drained, worker and scheduler alive)")
 def readyz(request: Request) -> JSONResponse:
+    """503 naming what failed: an unreachable database or Redis, or a pipeline signal past its threshold
+    (outbox lag, worker heartbeat, scheduler tick: shared/services/health.py)."""
     checks: dict[str, str] = {}
+    ages: dict[str, Any] = {}
     try:
         with request.app.state.db.read_engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -28,9 +37,25 @@ def readyz(request: Request) -> JSONResponse:
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"down: {exc.__class__.__name__}"
-    ok = all(v == "ok" for v in checks.values())
-    down = [k for k, v in checks.items() if v != "ok"]
-    body = {"status": "ok" if ok else "unavailable", "checks": checks}
-    if down:
-        body["detail"] = "tidak tersedia: " + ", ".join(down) + " (not reachable: " + ", ".join(down) + ")"
+    unreachable = [k for k, v in checks.items() if v != "ok"]
+    stale: list[str] = []
+    if checks["database"] == "ok":
+        try:
+            with read_unit(request.app.state.db) as session:
+                signals = health.pipeline(session, request.app.state.settings, utcnow())
+            checks.update(signals.checks)
+            ages = signals.ages
+            stale = signals.failed
+        except Exception as exc:  # a database that answers SELECT 1 but not the tables (not migrated)
+            checks["pipeline"] = f"down: {exc.__class__.__name__}"
+            unreachable.append("pipeline")
+    ok = not unreachable and not stale
+    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks, "signals": ages}
+    if not ok:
+        parts = []
+        if unreachable:
+            parts.append("tidak tersedia: " + ", ".join(unreachable) + " (not reachable: " + ", ".join(unreachable) + ")")
+        if stale:
+            parts.append(health.describe(stale))
+        body["detail"] = "; ".join(parts)
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -1,0 +1,24 @@
+"""What the background processes last did, kept where the API can read it even when Redis is down."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from shared.models.base import instant
+
+
+class WorkerState(SQLModel, table=True):
+    """One row per worker process (`worker:<host>:<pid>`: its heartbeat) and one for the scheduler
+    (`scheduler`: its last tick and the last meal-time/midnight boundary it fired).
+
+    /readyz and `posko worker --check` read the heartbeats and the tick; the scheduler reads the last
+    boundary at start, so a boundary missed while no worker ran is fired late instead of never.
+    """
+
+    __tablename__ = "worker_state"
+    name: str = Field(primary_key=True, max_length=120)
+    beat_at: datetime = instant()
+    boundary_at: datetime | None = instant(nullable=True)
+    detail: str = Field(default="", max_length=200)
