@@ -137,23 +137,21 @@ def is_loopback(host: str) -> bool:
 def listen_refusal(settings: Settings) -> str | None:
     """Why the API may not listen on POSKO_HOST with this secret (None: it may).
 
-    A development secret is one anybody can know: the old built-in default or a value shipped as an
-    example (shared/config.PUBLIC_SECRETS). Settings refuse those everywhere already; this check
-    stays as the last gate before a socket opens to the network. The secret generated in
-    var/secret_key is private to this install and may listen anywhere in development; production
-    requires POSKO_SECRET_KEY (Settings refuse to start without it).
+    A development secret is one anybody can know: the old built-in default, a value shipped as an
+    example (shared/config.PUBLIC_SECRETS) or one shorter than 32 bytes. Settings refuse those in every
+    environment already; this is the last gate before a socket opens to the network, for settings
+    built in-process. The secret generated in var/secret_key is private to this install and may
+    listen anywhere; production requires POSKO_SECRET_KEY (Settings refuse to start without it).
     """
     from shared.config import secret_problem
 
-    if is_loopback(settings.host):
+    if is_loopback(settings.host) or settings.secret_key is None:
         return None
-    if settings.secret_key is not None and secret_problem(settings.secret_key):
-        return (f"menolak mendengarkan di {settings.host} dengan rahasia pengembangan: "
-                f"{secret_problem(settings.secret_key)} (refusing a non-loopback address with a development secret)")
-    if settings.secret_key is None and settings.is_production:
-        return (f"menolak mendengarkan di {settings.host}: POSKO_ENV=production memerlukan POSKO_SECRET_KEY "
-                "(production needs an explicit secret)")
-    return None
+    problem = secret_problem(settings.secret_key)
+    if problem is None:
+        return None
+    return (f"menolak mendengarkan di {settings.host} dengan rahasia pengembangan: {problem} "
+            "(refusing a non-loopback address with a development secret)")
 
 
 def cmd_api(settings: Settings) -> int:

@@ -22,7 +22,6 @@ from sqlmodel import select
 from services.api.main import create_app
 from shared.config import DEFAULT_SECRET, Settings
 from shared.db import Database, read_unit
-from shared.domain.passwords import common_passwords
 from shared.models import AuditLog
 from tests.conftest import PASSWORD, Api, add_member, create_user_row, event_body, login, make_settings
 
@@ -260,6 +259,8 @@ def test_password_equal_to_the_username_is_refused(admin: Api) -> None:
 
 
 def test_the_shipped_list_is_a_real_list() -> None:
+    from shared.domain.passwords import common_passwords
+
     words = common_passwords()
     assert 300 <= len(words) <= 10_000
     for w in ("indonesia123", "bismillah", "sayangku", "posko12345", "password", "123456789"):
