@@ -248,8 +248,13 @@ def cmd_run(settings: Settings) -> int:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from services.demo import run_demo
+    from shared.errors import Invalid
 
-    return run_demo(settings, persons=args.persons, seed=args.seed)
+    try:
+        return run_demo(settings, persons=args.persons, seed=args.seed)
+    except Invalid as err:  # the first admin's password breaks the password rule
+        print(f"{'.'.join(map(str, err.loc[1:]))}: {err.message}", file=sys.stderr)
+        return 2
 
 
 class ProgressBar:
