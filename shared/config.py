@@ -28,7 +28,7 @@ MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
-    """Runtime configuration; production refuses the development secret."""
+    """Runtime configuration; a bad value stops the process at start-up (docs/accounts-and-tokens.md for secrets)."""
 
     model_config = SettingsConfigDict(env_prefix="POSKO_", extra="ignore")
 
@@ -96,11 +96,6 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
-
-    @property
-    def secret_is_generated(self) -> bool:
-        """True when tokens are signed with the secret generated in `secret_file` (no POSKO_SECRET_KEY)."""
-        return self.secret_key is None
 
     def signing_key(self) -> str:
         """The key that signs and verifies tokens: POSKO_SECRET_KEY, else the install's generated one."""

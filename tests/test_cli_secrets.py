@@ -113,3 +113,44 @@ def test_first_admin_password_obeys_the_rule(tmp_path: Path) -> None:
     assert gen.returncode == 0, gen.stderr
     shown = [line.split("password:", 1)[1].strip() for line in gen.stdout.splitlines() if "password:" in line]
     assert len(shown) == 1 and len(shown[0]) >= 16 and password_problem(shown[0], "admin") is None
+
+
+def test_posko_api_without_a_secret_generates_one_and_signs_with_it(settings: Settings, database: Database,
+                                                                    tmp_path: Path) -> None:
+    """`make run` never sets a secret: the API creates var/secret_key (0600) at start-up and its tokens
+    verify with that file's value, not with the public default."""
+    import httpx
+    import jwt
+
+    from tests.api.live_server import free_port
+
+    _, username = create_user_row(database, "posko")
+    port = free_port()
+    key_file = tmp_path / "var" / "secret_key"
+    env = server_env(settings)
+    env.pop("POSKO_SECRET_KEY")
+    env.update(POSKO_HOST="127.0.0.1", POSKO_PORT=str(port), POSKO_SECRET_FILE=str(key_file))
+    log = (tmp_path / "api.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "api"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    log.close()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp_path / "api.log").read_text(errors="replace")
+            try:
+                if httpx.get(base + "/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert key_file.stat().st_mode & 0o777 == 0o600  # made at start-up, before any login
+        r = httpx.post(base + "/api/v1/auth/token", data={"username": username, "password": PASSWORD}, timeout=10)
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+        jwt.decode(token, key_file.read_text().strip(), algorithms=["HS256"])  # signed with the file's secret
+        with pytest.raises(jwt.InvalidSignatureError):
+            jwt.decode(token, DEFAULT_SECRET, algorithms=["HS256"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
