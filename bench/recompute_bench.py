@@ -786,7 +786,7 @@ def bench_settings(url: str, redis_url: str) -> Any:
 
     suffix = uuid.uuid4().hex[:8]
     prefix = queue = f"posko-bench-{suffix}"
-    return Settings(env="production", database_url=url, redis_url=redis_url, secret_key="bench-" + suffix,
+    return Settings(env="production", database_url=url, redis_url=redis_url, secret_key="bench-" + uuid.uuid4().hex,
                     redis_key_prefix=prefix, queue_name=queue, timezone=TIMEZONE)
 
 

@@ -5,6 +5,7 @@
     posko worker --check      0 if this host's worker is healthy (the compose health check)
     posko db upgrade          schema migrations and reference data
     posko user add NAME --role ROLE --password-stdin
+    posko user set-password NAME --password-stdin     reset a password (revokes the user's tokens)
     posko demo                a realistic Binjai flood to look at
     posko report event EVENT_ID --format pdf -o FILE [--as-of ISO]   laporan pasca bencana
     posko report renstra --year Y --format xlsx -o FILE              the Renstra indicator report
@@ -36,9 +37,13 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
     upgrade(settings)
     print("database siap (schema at head, reference data seeded):", _safe_url(settings.database_url))
+    from shared.errors import Invalid
+
     db = make_database(settings)
     try:
         generated = ensure_admin(db, settings.admin_password)
+    except Invalid as err:
+        raise SystemExit(f"POSKO_ADMIN_PASSWORD: {err.message}") from None
     finally:
         db.dispose()
     if generated:
@@ -75,7 +80,7 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
         data = UserCreate(username=args.username, password=password, role=args.role, full_name=args.full_name or "")
     except ValidationError as err:
         for e in err.errors(include_input=False):
-            print(f"{'.'.join(map(str, e['loc']))}: {e['msg']}", file=sys.stderr)
+            print(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}", file=sys.stderr)
         return 2
     db = make_database(settings)
     try:
@@ -90,15 +95,91 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_set_password(settings: Settings, args: argparse.Namespace) -> int:
+    """Reset a password (a lost admin password can be recovered by whoever runs the server)."""
+    from shared.db import make_database, write_unit
+    from shared.domain.access import SYSTEM
+    from shared.errors import DomainError, Invalid
+    from shared.services.accounts import set_password
+
+    if not args.password_stdin:
+        print("gunakan --password-stdin (pass the password on standard input)", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+    db = make_database(settings)
+    try:
+        with write_unit(db) as uow:
+            user = set_password(uow, SYSTEM, args.username, password)
+    except Invalid as err:
+        print(f"password: {err.message}", file=sys.stderr)
+        return 2
+    except DomainError as err:
+        print(err.message, file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"kata sandi {user.username} diganti; token lama tidak berlaku lagi "
+          "(password reset; earlier tokens revoked)")
+    return 0
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, "localhost")."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name or 0.0.0.0-like wildcard may be reached from the network
+
+
+def listen_refusal(settings: Settings) -> str | None:
+    """Why the API may not listen on POSKO_HOST with this secret (None: it may).
+
+    A development secret is one anybody can know: the old built-in default, a value shipped as an
+    example (shared/config.PUBLIC_SECRETS) or one shorter than 32 bytes. Settings refuse those in every
+    environment already; this is the last gate before a socket opens to the network, for settings
+    built in-process. The secret generated in var/secret_key is private to this install and may
+    listen anywhere; production requires POSKO_SECRET_KEY (Settings refuse to start without it).
+    """
+    from shared.config import secret_problem
+
+    if is_loopback(settings.host) or settings.secret_key is None:
+        return None
+    problem = secret_problem(settings.secret_key)
+    if problem is None:
+        return None
+    return (f"menolak mendengarkan di {settings.host} dengan rahasia pengembangan: {problem} "
+            "(refusing a non-loopback address with a development secret)")
+
+
 def cmd_api(settings: Settings) -> int:
     import uvicorn
 
+    from services.api import live
     from services.api.middleware import install_log_redaction
 
+    refusal = listen_refusal(settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    settings.signing_key()  # create var/secret_key now (0600), not at the first login
+
+    class Server(uvicorn.Server):
+        """uvicorn, but websockets hear "going away" (1001, with a reason) before connections close."""
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            await live.close_all()
+            await super().shutdown(sockets)
+
     install_log_redaction()
-    uvicorn.run("services.api.main:create_app", factory=True, host=settings.host, port=settings.port,
-                log_level="info", access_log=settings.access_log, proxy_headers=False)
-    return 0
+    config = uvicorn.Config("services.api.main:create_app", factory=True, host=settings.host, port=settings.port,
+                            log_level="info", access_log=settings.access_log, proxy_headers=False)
+    server = Server(config)
+    server.run()
+    return 0 if server.started else 3
 
 
 def cmd_worker(settings: Settings, check: bool = False) -> int:
@@ -145,6 +226,11 @@ def _start_private_redis(settings: Settings) -> subprocess.Popen[bytes]:
 
 def cmd_run(settings: Settings) -> int:
     """The whole stack on one machine; Ctrl-C stops every part."""
+    refusal = listen_refusal(settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    settings.signing_key()  # the API and the worker are separate processes: one file, made before both
     cmd_db_upgrade(settings)
     children: list[subprocess.Popen[bytes]] = []
     if not _redis_answers(settings):
@@ -166,8 +252,13 @@ def cmd_run(settings: Settings) -> int:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from services.demo import run_demo
+    from shared.errors import Invalid
 
-    return run_demo(settings, persons=args.persons, seed=args.seed)
+    try:
+        return run_demo(settings, persons=args.persons, seed=args.seed)
+    except Invalid as err:  # the first admin's password breaks the password rule
+        print(f"{'.'.join(map(str, err.loc[1:]))}: {err.message}", file=sys.stderr)
+        return 2
 
 
 class ProgressBar:
@@ -318,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["admin", "posko", "relawan", "pengamat"])
     add.add_argument("--full-name", default="")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    reset = user_sub.add_parser("set-password", help="reset a user's password (revokes their tokens)")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     demo = sub.add_parser("demo", help="load a realistic Binjai flood")
     demo.add_argument("--persons", type=int, default=500)
     demo.add_argument("--seed", type=int, default=2026)
@@ -340,8 +434,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     args = build_parser().parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as err:  # a bad POSKO_* value: say which and why, without a traceback
+        for e in err.errors(include_url=False, include_input=False):
+            where = ".".join(map(str, e["loc"]))
+            print(f"pengaturan tidak sah{' ' + where if where else ''}: {e['msg'].removeprefix('Value error, ')} "
+                  "(invalid setting)", file=sys.stderr)
+        return 2
     if args.command == "report":
         args.output = os.path.abspath(args.output)  # relative to where the command was given
     os.chdir(Path(ROOT))
@@ -354,6 +457,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         return cmd_db_upgrade(settings)
     if args.command == "user":
+        if args.action == "set-password":
+            return cmd_user_set_password(settings, args)
         return cmd_user_add(settings, args)
     if args.command == "demo":
         return cmd_demo(settings, args)

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import threading
+import uuid
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# The value every install used before secrets were generated: public, so a token signed with it is forgeable.
 DEFAULT_SECRET = "posko-development-secret-change-me"
+# Secrets that are public because they were shipped (the old default, examples in the docs and the
+# compose file): refused in every environment, whatever their length.
+PUBLIC_SECRETS = frozenset({
+    DEFAULT_SECRET,
+    "change-me", "changeme", "secret", "posko", "set POSKO_SECRET_KEY to a long random value",
+    "ganti-dengan-nilai-acak-yang-panjang-minimal-32-byte",
+    "replace-with-a-long-random-value-at-least-32-bytes",
+})
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
-    """Runtime configuration; production refuses the development secret."""
+    """Runtime configuration; a bad value stops the process at start-up (docs/accounts-and-tokens.md for secrets)."""
 
     model_config = SettingsConfigDict(env_prefix="POSKO_", extra="ignore")
 
     env: str = "development"  # development | test | production
     database_url: str = f"sqlite:///{ROOT / 'var' / 'posko.db'}"
     redis_url: str = "redis://127.0.0.1:6379/0"
-    secret_key: str = DEFAULT_SECRET
+    # None: a random secret is generated on first use and kept in `secret_file` (shared by every
+    # process of this install). Production must set POSKO_SECRET_KEY explicitly.
+    secret_key: str | None = None
+    secret_file: Path = ROOT / "var" / "secret_key"
     timezone: str = "Asia/Jakarta"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -33,6 +50,12 @@ class Settings(BaseSettings):
     max_sync_records: int = 1000
     login_attempts_per_window: int = 10
     login_window_seconds: int = 300
+    # After login_attempts_per_window failures a username waits 1, 2, 4 … seconds, at most this long.
+    login_backoff_max_seconds: int = 60
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); empty: none.
+    trusted_proxies: str = ""
+    # An open websocket re-checks its token, account and membership this often (seconds).
+    live_recheck_seconds: float = 2.0
     clock_skew_seconds: int = 300
     queue_name: str = "posko"
     # Personal data (docs/personal-data.md): `posko purge` anonymises the persons of events that ended
@@ -47,12 +70,48 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = 10.0  # how often a worker beats (and the scheduler ticks)
     abandoned_job_seconds: float = 30.0  # a started job whose worker has been silent this long is re-queued
 
+    @field_validator("env")
+    @classmethod
+    def _normalise_env(cls, value: str) -> str:
+        # "Production" or " PRODUCTION" is production: a typo in case must never relax a rule.
+        return value.strip().lower()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"POSKO_TRUSTED_PROXIES: {part.strip()!r} bukan alamat atau CIDR "
+                                     "(not an address or CIDR)") from exc
+        return value
+
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.env == "production" and self.secret_key == DEFAULT_SECRET:
-            raise ValueError("POSKO_SECRET_KEY must be set to a private value when POSKO_ENV=production")
+    def _check_secret(self) -> Settings:
+        if self.secret_key is not None:
+            problem = secret_problem(self.secret_key)
+            if problem:
+                raise ValueError(problem)
+        elif self.is_production:
+            raise ValueError("POSKO_SECRET_KEY wajib diisi bila POSKO_ENV=production; buat dengan "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+                             "(production needs an explicitly configured secret)")
         ZoneInfo(self.timezone)  # fail at start-up, not at the first request
         return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def signing_key(self) -> str:
+        """The key that signs and verifies tokens: POSKO_SECRET_KEY, else the install's generated one."""
+        if self.secret_key is not None:
+            return self.secret_key
+        return load_or_create_secret(self.secret_file)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -61,6 +120,57 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why `secret` may not sign tokens (Indonesian, with an English gloss), or None."""
+    if secret.strip() in PUBLIC_SECRETS or secret.strip().lower() in PUBLIC_SECRETS:
+        return ("POSKO_SECRET_KEY memakai nilai contoh yang diketahui umum; token dapat dipalsukan. Hapus "
+                "pengaturan itu (rahasia acak dibuat otomatis di var/secret_key) atau isi nilai acak sendiri "
+                "(the secret is a publicly known example value)")
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        return (f"POSKO_SECRET_KEY terlalu pendek: minimal {MIN_SECRET_BYTES} byte, mis. hasil "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+                f"(the secret must be at least {MIN_SECRET_BYTES} bytes)")
+    return None
+
+
+_secrets: dict[Path, str] = {}
+_secrets_lock = threading.Lock()
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The secret kept in `path`, created there (0600, atomically) by the first process that needs it.
+
+    The API and the worker of one install are separate processes: whichever comes first writes a
+    complete file under a temporary name and hard-links it into place, which fails if another process
+    won the race; everybody then reads the one file that exists.
+    """
+    with _secrets_lock:
+        cached = _secrets.get(path)
+        if cached is not None:
+            return cached
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, (secrets.token_urlsafe(48) + "\n").encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            finally:
+                tmp.unlink()
+        value = path.read_text(encoding="utf-8").strip()
+        problem = secret_problem(value)
+        if problem:
+            raise RuntimeError(f"{path}: {problem}")
+        _secrets[path] = value
+        return value
 
 
 @lru_cache

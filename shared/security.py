@@ -28,17 +28,23 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def create_access_token(settings: Settings, *, user_id: int, role: str) -> tuple[str, int]:
-    """A signed token and its lifetime in seconds."""
+def create_access_token(settings: Settings, *, user_id: int, role: str, token_version: int = 0) -> tuple[str, int]:
+    """A signed token and its lifetime in seconds.
+
+    `ver` is the user's token version when the token was issued: a password, role or active-flag
+    change bumps the version, and every token carrying an older one stops working at once.
+    """
     lifetime = settings.access_token_minutes * 60
     now = utcnow()
-    claims = {"sub": str(user_id), "role": role, "iat": now, "exp": now + timedelta(seconds=lifetime)}
-    return jwt.encode(claims, settings.secret_key, algorithm="HS256"), lifetime
+    claims = {"sub": str(user_id), "role": role, "ver": token_version, "iat": now,
+              "exp": now + timedelta(seconds=lifetime)}
+    return jwt.encode(claims, settings.signing_key(), algorithm="HS256"), lifetime
 
 
 def decode_access_token(settings: Settings, token: str) -> dict[str, Any] | None:
-    """The token's claims, or None when it is malformed, forged or expired."""
+    """The token's claims, or None when it is malformed, forged or expired (or predates token versions)."""
     try:
-        return jwt.decode(token, settings.secret_key, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+        return jwt.decode(token, settings.signing_key(), algorithms=["HS256"],
+                          options={"require": ["exp", "sub", "ver"]})
     except jwt.PyJWTError:
         return None

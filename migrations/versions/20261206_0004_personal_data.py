@@ -1,7 +1,7 @@
 """personal data: audit detail and row counts; replay copies become fingerprints
 
 Revision ID: 20261206_0004
-Revises: 20261129_0004
+Revises: 20261206_0003
 Create Date: 2026-12-06 21:00:00
 
 `client_operations.payload` held the normalised request (names, NIKs, notes) to tell a replay
@@ -20,7 +20,7 @@ from pydantic_core import to_json
 import shared.db
 
 revision = '20261206_0004'
-down_revision = '20261129_0004'
+down_revision = '20261206_0003'
 branch_labels = None
 depends_on = None
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from shared.config import Settings
-from shared.db import Database, read_unit
+from shared.db import Database
 from shared.domain.access import Actor
 from shared.errors import DomainError
 from shared.queue import Dispatcher
-from shared.repositories.users import get_user
 from shared.security import decode_access_token
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -42,31 +41,28 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbDep = Annotated[Database, Depends(get_db)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 
-# A token names a user; the user's role and active flag are re-read at most this often per process,
-# so deactivating an account takes effect within seconds without a query on every request.
-_ACTOR_TTL_SECONDS = 10.0
-_actors: dict[tuple[int, int], tuple[float, Actor | None]] = {}
-_actors_lock = threading.Lock()
+# A token names a user and the user's token version. Both are checked against the database on every
+# request (one primary-key read, no cache): a password, role or active-flag change bumps the version,
+# so a token issued before it stops working at once in every API process. The read goes straight to
+# the driver (no ORM, no explicit transaction): ~40 µs on SQLite against ~700 µs through a Session.
+_ACTOR_SQL = "SELECT id, username, role, is_active, token_version FROM users WHERE id = "
 
 
-def _load_actor(db: Database, user_id: int) -> Actor | None:
-    key = (id(db), user_id)
-    now = time.monotonic()
-    hit = _actors.get(key)
-    if hit is not None and now - hit[0] < _ACTOR_TTL_SECONDS:
-        return hit[1]
-    with read_unit(db) as session:
-        user = get_user(session, user_id)
-        actor = Actor(id=user.id, username=user.username, role=user.role) if user and user.is_active else None
-    with _actors_lock:
-        _actors[key] = (now, actor)
-    return actor
-
-
-def forget_actor(user_id: int) -> None:
-    with _actors_lock:
-        for key in [k for k in _actors if k[1] == user_id]:
-            _actors.pop(key, None)
+def _load_actor(db: Database, user_id: int, token_version: int) -> Actor | None:
+    """The active user behind a token of this version, or None."""
+    conn = db.read_engine.raw_connection()
+    try:
+        cur = conn.cursor()
+        try:
+            cur.execute(_ACTOR_SQL + ("?" if db.is_sqlite else "%s"), (user_id,))
+            row = cur.fetchone()
+        finally:
+            cur.close()
+    finally:
+        conn.close()  # back to the pool, which ends any implicit transaction
+    if row is None or not row[3] or int(row[4]) != token_version:
+        return None
+    return Actor(id=int(row[0]), username=str(row[1]), role=str(row[2]))
 
 
 _CLAIMS_CACHE_SIZE = 4096
@@ -75,7 +71,7 @@ _claims: dict[tuple[str, str], dict[str, Any]] = {}
 
 def _decode(settings: Settings, token: str) -> dict[str, Any] | None:
     """Verified claims of a token; a verified token is remembered (its expiry is still checked)."""
-    key = (settings.secret_key, token)
+    key = (settings.signing_key(), token)
     claims = _claims.get(key)
     if claims is not None:
         return claims if claims["exp"] > time.time() else None
@@ -87,19 +83,40 @@ def _decode(settings: Settings, token: str) -> dict[str, Any] | None:
     return claims
 
 
-async def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
+def token_refusal(db: Database, settings: Settings, token: str | None) -> tuple[Actor | None, str | None, float]:
+    """(actor, None, expiry as a Unix time) for a usable token, else (None, why not, 0). Blocking."""
     if not token:
-        raise Unauthenticated("perlu masuk: kirim header Authorization: Bearer <token> (authentication required)")
-    claims = _decode(request.app.state.settings, token)
+        return None, "perlu masuk: kirim header Authorization: Bearer <token> (authentication required)", 0.0
+    claims = _decode(settings, token)
     if claims is None:
-        raise Unauthenticated("token tidak sah atau kedaluwarsa (invalid or expired token)")
+        return None, "token tidak sah atau kedaluwarsa (invalid or expired token)", 0.0
     try:
         user_id = int(claims["sub"])
-    except (KeyError, ValueError) as exc:
-        raise Unauthenticated("token tidak sah (invalid token)") from exc
-    actor = _load_actor(request.app.state.db, user_id)
+        version = int(claims["ver"])
+        expires = float(claims["exp"])
+    except (KeyError, ValueError, TypeError):
+        return None, "token tidak sah (invalid token)", 0.0
+    actor = _load_actor(db, user_id, version)
     if actor is None:
-        raise Unauthenticated("akun tidak aktif (account inactive or removed)")
+        return None, ("akun tidak aktif atau token sudah dicabut; silakan masuk lagi "
+                      "(account inactive, or the token was revoked)"), 0.0
+    return actor, None, expires
+
+
+async def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
+    """The caller (401 otherwise).
+
+    On SQLite the lookup (a local file read of tens of microseconds) runs on the event loop: a thread
+    pool round trip would cost more than the read. A PostgreSQL read is a network round trip, which
+    must not stall the loop that serves every other request and websocket: it runs in a thread."""
+    db: Database = request.app.state.db
+    settings: Settings = request.app.state.settings
+    if db.is_sqlite:
+        actor, refusal, _ = token_refusal(db, settings, token)
+    else:
+        actor, refusal, _ = await anyio.to_thread.run_sync(token_refusal, db, settings, token)
+    if actor is None:
+        raise Unauthenticated(refusal or "token tidak sah (invalid token)")
     return actor
 
 

@@ -19,7 +19,9 @@ import asyncio
 import json
 import logging
 import random
+import time
 import uuid
+import weakref
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -105,6 +107,25 @@ class LiveClient:
                 return snapshot
 
 
+_hubs: weakref.WeakSet[LiveHub] = weakref.WeakSet()
+
+
+async def close_all(timeout: float = 3.0) -> None:
+    """Close every websocket of this process with 1001 and a reason, waiting at most `timeout` s.
+
+    Called by `posko api` when it is told to stop, BEFORE uvicorn closes connections itself (uvicorn
+    would send 1012 without a reason, and only then run the app's shutdown): clients learn that the
+    server is going away and reconnect, with their last_seq, to another process or after the restart.
+    """
+    loop = asyncio.get_running_loop()
+    hubs = [hub for hub in list(_hubs) if hub._loop is loop]
+    for hub in hubs:
+        await hub.close()
+    deadline = loop.time() + timeout
+    while any(hub.sockets > 0 for hub in hubs) and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+
+
 class LiveHub:
     """One Redis pub/sub connection per API process, fanned out to the websocket clients.
 
@@ -134,7 +155,9 @@ class LiveHub:
         self._dirty = asyncio.Event()
         self.connected = False
         self.connections = 0  # successful connections so far (more than one: it has reconnected)
+        self.sockets = 0  # open websockets of this hub (the route counts them)
         self._new_connection_state()
+        _hubs.add(self)
 
     def _new_connection_state(self) -> None:
         self._subscribed: set[str] = set()  # channels SUBSCRIBEd on the current connection
@@ -369,26 +392,20 @@ def _first_error(exc: BaseException) -> str:
 
 # ---- the websocket route ----
 
-def _refusal(db: Database, settings: Settings, token: str | None, event_id: str) -> str | None:
-    """Why this token may not watch this event (None: it may). The rules of deps.current_actor."""
-    if not token:
-        return "perlu token (token required)"
-    claims = deps._decode(settings, token)
-    if claims is None:
-        return "token tidak sah atau kedaluwarsa (invalid or expired token)"
-    try:
-        user_id = int(claims["sub"])
-    except (KeyError, ValueError):
-        return "token tidak sah (invalid token)"
-    actor = deps._load_actor(db, user_id)
+def _refusal(db: Database, settings: Settings, token: str | None, event_id: str) -> tuple[str | None, float]:
+    """(why this token may not watch this event, or None; the token's expiry as a Unix time).
+
+    The rules of deps.current_actor plus the event's visibility (a relawan must be a member); run
+    when the socket opens and again every `live_recheck_seconds` while it is open."""
+    actor, refusal, expires = deps.token_refusal(db, settings, token)
     if actor is None:
-        return "akun tidak aktif (account inactive or removed)"
+        return refusal or "token tidak sah (invalid token)", 0.0
     with read_unit(db) as session:
         try:
             visible_event(session, actor, event_id)
         except NotFound:
-            return "kejadian tidak ditemukan (event not found)"
-    return None
+            return "kejadian tidak ditemukan (event not found)", 0.0
+    return None, expires
 
 
 def _current(db: Database, settings: Settings, event_id: str) -> Snapshot | None:
@@ -425,28 +442,78 @@ async def live_status(websocket: WebSocket, event_id: str) -> None:
     except ValueError:
         await websocket.close(POLICY_VIOLATION, "last_seq harus bilangan bulat (last_seq must be an integer)")
         return
-    refusal = await anyio.to_thread.run_sync(_refusal, db, settings, _token(websocket), event_id)
+    token = _token(websocket)
+    refusal, expires = await anyio.to_thread.run_sync(_refusal, db, settings, token, event_id)
     if refusal is not None:
         await websocket.close(POLICY_VIOLATION, refusal)
         return
-    async with hub.subscription(event_id, last_seq) as client:
-        try:
-            current = await anyio.to_thread.run_sync(_current, db, settings, event_id)
-        except Exception:
-            log.exception("live: the current snapshot of event %s could not be read", event_id)
-            await websocket.close(INTERNAL_ERROR, "status belum tersedia (status unavailable)")
-            return
-        if current is not None:
-            client.offer(current)
-        await _pump(websocket, client)
-    if client.closed and websocket.client_state == WebSocketState.CONNECTED:
-        with suppress(Exception):
-            await websocket.close(GOING_AWAY, "server berhenti (server shutting down)")
+    hub.sockets += 1
+    try:
+        async with hub.subscription(event_id, last_seq) as client:
+            try:
+                current = await anyio.to_thread.run_sync(_current, db, settings, event_id)
+            except Exception:
+                log.exception("live: the current snapshot of event %s could not be read", event_id)
+                await websocket.close(INTERNAL_ERROR, "status belum tersedia (status unavailable)")
+                return
+            if current is not None:
+                client.offer(current)
+            revoked = await _pump(websocket, client, _Guard(db, settings, token, event_id, expires))
+        if websocket.client_state == WebSocketState.CONNECTED:
+            if revoked is not None:
+                with suppress(Exception):
+                    await websocket.close(POLICY_VIOLATION, revoked)
+            elif client.closed:
+                with suppress(Exception):
+                    await websocket.close(GOING_AWAY, "server berhenti (server shutting down)")
+    finally:
+        hub.sockets -= 1
 
 
-async def _pump(websocket: WebSocket, client: LiveClient) -> None:
-    """Receive and send in one task group: the client leaving, or the hub closing, stops both."""
+@dataclass
+class _Guard:
+    """What an open socket re-checks: its token's expiry, its account and token version, its event."""
+
+    db: Database
+    settings: Settings
+    token: str | None
+    event_id: str
+    expires: float
+
+    async def watch(self) -> str:
+        """Return (why the socket must close) once the token expires or stops being honoured.
+
+        Sleeps until the next re-check or the token's exact expiry, whichever is sooner: revocation
+        (a password, role or active-flag change, a removed membership) is seen within
+        `live_recheck_seconds`, expiry on the second."""
+        while True:
+            left = self.expires - time.time()
+            if left <= 0:
+                return "token kedaluwarsa; silakan masuk lagi (token expired)"
+            await anyio.sleep(min(self.settings.live_recheck_seconds, left))
+            if time.time() >= self.expires:
+                return "token kedaluwarsa; silakan masuk lagi (token expired)"
+            try:
+                refusal, _ = await anyio.to_thread.run_sync(_refusal, self.db, self.settings, self.token,
+                                                            self.event_id)
+            except Exception:  # a database hiccup is not a revocation: try again at the next check
+                log.warning("live: could not re-check a websocket's token for event %s", self.event_id,
+                            exc_info=True)
+                continue
+            if refusal is not None:
+                return refusal
+
+
+async def _pump(websocket: WebSocket, client: LiveClient, guard: _Guard) -> str | None:
+    """Receive, send and guard in one task group: the client leaving, the hub closing or the guard
+    refusing stops all three. Returns the guard's reason when it was the guard."""
+    revoked: str | None = None
     async with anyio.create_task_group() as tg:
+
+        async def watch() -> None:
+            nonlocal revoked
+            revoked = await guard.watch()
+            tg.cancel_scope.cancel()
 
         async def receive() -> None:  # what the client sends is not used; this notices it leaving
             try:
@@ -468,3 +535,5 @@ async def _pump(websocket: WebSocket, client: LiveClient) -> None:
 
         tg.start_soon(receive)
         tg.start_soon(send)
+        tg.start_soon(watch)
+    return revoked

@@ -19,6 +19,9 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     password_hash: str = Field(max_length=300)
     is_active: bool = True
+    # Bumped by a password, role or active-flag change: tokens carry the version they were issued
+    # under, and a token with an older one is refused at once by every API process.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at()
 
 

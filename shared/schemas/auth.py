@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from shared.domain.passwords import MAX_LENGTH, password_problem
 from shared.domain.vocabulary import Role
 from shared.schemas.common import Input, Output, UTCInstantOut
 
@@ -12,18 +13,35 @@ class UserCreate(Input):
     """POST /users (admin)."""
 
     username: str = Field(pattern=r"^[a-z0-9_.-]{3,64}$", description="lower-case letters, digits, _ . -")
-    password: str = Field(min_length=8, max_length=200)
+    password: str = Field(max_length=MAX_LENGTH, description="at least 10 characters, not a common password")
     role: Role
     full_name: str = Field(default="", max_length=200)
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str, info: ValidationInfo) -> str:
+        problem = password_problem(value, info.data.get("username"))
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class UserUpdate(Input):
     """PATCH /users/{id} (admin): change role, name, password or deactivate."""
 
-    password: str | None = Field(default=None, min_length=8, max_length=200)
+    password: str | None = Field(default=None, max_length=MAX_LENGTH,
+                                 description="at least 10 characters, not a common password")
     role: Role | None = None
     full_name: str | None = Field(default=None, max_length=200)
     is_active: bool | None = None
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str | None) -> str | None:
+        problem = None if value is None else password_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class UserPublic(Output):

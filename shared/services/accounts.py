@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from shared.db import Database, UnitOfWork, write_unit
 from shared.domain.access import Actor, can_manage_users
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.domain.passwords import password_problem
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.models import User
 from shared.repositories import users as user_repo
 from shared.schemas.auth import UserCreate, UserUpdate
@@ -40,12 +41,46 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: UserUpdate) -
     if user is None:
         raise NotFound("pengguna tidak ditemukan (user not found)")
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    actions: list[str] = []
     if "password" in changes:
-        user.password_hash = hash_password(changes.pop("password"))
+        password = changes.pop("password")
+        problem = password_problem(password, user.username)
+        if problem:
+            raise Invalid("password", problem)
+        user.password_hash = hash_password(password)
+        actions.append("user.password_change")
+    if "role" in changes and changes["role"] != user.role:
+        actions.append("user.role_change")
+    if "is_active" in changes and changes["is_active"] != user.is_active:
+        actions.append("user.disable" if not changes["is_active"] else "user.enable")
     for name, value in changes.items():
         setattr(user, name, value)
+    if set(actions) & {"user.password_change", "user.role_change", "user.disable"}:
+        revoke_tokens(user)
     uow.session.add(user)
     record_audit(uow, actor, "user.update", "user", str(user.id))
+    for action in actions:
+        record_audit(uow, actor, action, "user", str(user.id))
+    return user
+
+
+def revoke_tokens(user: User) -> None:
+    """Every token issued to `user` so far stops working at the next request (any API process)."""
+    user.token_version = (user.token_version or 0) + 1
+
+
+def set_password(uow: UnitOfWork, actor: Actor, username: str, password: str) -> User:
+    """Reset a password from the command line (a lost admin password); revokes the user's tokens."""
+    user = user_repo.get_by_username(uow.session, username)
+    if user is None:
+        raise NotFound(f"pengguna {username} tidak ditemukan (user not found)")
+    problem = password_problem(password, user.username)
+    if problem:
+        raise Invalid("password", problem)
+    user.password_hash = hash_password(password)
+    revoke_tokens(user)
+    uow.session.add(user)
+    record_audit(uow, actor, "user.password_reset", "user", str(user.id))
     return user
 
 
@@ -65,7 +100,10 @@ def ensure_admin(db: Database, password: str | None) -> str | None:
             return None
         generated = None
         if not password:
-            generated = password = secrets.token_urlsafe(12)
+            generated = password = secrets.token_urlsafe(15)  # 20 characters, ~120 bits
+        problem = password_problem(password, "admin")
+        if problem:
+            raise Invalid("POSKO_ADMIN_PASSWORD", problem)
         user_repo.add_user(uow.session, User(username="admin", full_name="Administrator", role="admin",
                                              password_hash=hash_password(password)))
         return generated

@@ -9,11 +9,14 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from services.api.deps import CurrentActor, DbDep, SettingsDep
 from shared.db import read_unit
-from shared.errors import DomainError
+from shared.errors import DomainError, Invalid
 from shared.repositories.users import get_user
 from shared.schemas.auth import Token, UserPublic
 from shared.security import create_access_token
 from shared.services.accounts import authenticate
+from shared.services.ratelimit import client_address
+
+MAX_USERNAME = 64  # the column's length: anything longer names no account
 
 router = APIRouter(tags=["auth"])
 
@@ -25,15 +28,21 @@ class BadCredentials(DomainError):
 @router.post("/auth/token", response_model=Token, summary="Masuk dan terima token akses (log in)")
 def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbDep,
           settings: SettingsDep) -> Token:
+    if len(form.username) > MAX_USERNAME:
+        raise Invalid("username", f"nama pengguna maksimal {MAX_USERNAME} karakter "
+                                  f"(username must be at most {MAX_USERNAME} characters)")
     throttle = request.app.state.login_throttle
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.get("x-forwarded-for"), throttle.trusted_proxies)
     throttle.check(form.username, address)
     with read_unit(db) as session:
         user = authenticate(session, form.username, form.password)
     if user is None:
         throttle.failed(form.username, address)
         raise BadCredentials("nama pengguna atau kata sandi salah (wrong username or password)")
-    token, lifetime = create_access_token(settings, user_id=user.id, role=user.role)  # type: ignore[arg-type]
+    throttle.succeeded(form.username, address)
+    token, lifetime = create_access_token(settings, user_id=user.id, role=user.role,  # type: ignore[arg-type]
+                                          token_version=user.token_version)
     return Token(access_token=token, role=user.role, expires_in=lifetime)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CurrentActor, DbDep, PageParams, forget_actor
+from services.api.deps import CurrentActor, DbDep, PageParams
 from shared.db import read_unit, write_unit
 from shared.domain.access import can_list_users
 from shared.errors import Forbidden, NotFound
@@ -48,6 +48,5 @@ def get_user(user_id: int, actor: CurrentActor, db: DbDep) -> UserPublic:
 @router.patch("/users/{user_id}", response_model=UserPublic, summary="Ubah pengguna (admin)")
 def update_user(user_id: int, body: UserUpdate, actor: CurrentActor, db: DbDep) -> UserPublic:
     with write_unit(db) as uow:
-        user = accounts.update_user(uow, actor, user_id, body)
-    forget_actor(user_id)
+        user = accounts.update_user(uow, actor, user_id, body)  # revokes tokens where needed
     return UserPublic.model_validate(user)
