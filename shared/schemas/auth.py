@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
 from shared.domain.vocabulary import Role
-from shared.schemas.common import Input, Output, UTCInstantOut
+from shared.schemas.common import Input, Output, UTCInstantOut, one_line
 
 
 class UserCreate(Input):
@@ -14,7 +16,7 @@ class UserCreate(Input):
     username: str = Field(pattern=r"^[a-z0-9_.-]{3,64}$", description="lower-case letters, digits, _ . -")
     password: str = Field(min_length=8, max_length=200)
     role: Role
-    full_name: str = Field(default="", max_length=200)
+    full_name: Annotated[str, one_line] = Field(default="", max_length=200)
 
 
 class UserUpdate(Input):
@@ -22,7 +24,7 @@ class UserUpdate(Input):
 
     password: str | None = Field(default=None, min_length=8, max_length=200)
     role: Role | None = None
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: Annotated[str, one_line] | None = Field(default=None, max_length=200)
     is_active: bool | None = None
 
 
