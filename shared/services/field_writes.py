@@ -283,7 +283,11 @@ class FieldWriter:
         table = CREATED_TABLE.get(cmd.type)
         if table is not None and (table, client_id) in self.taken:
             raise Conflict(ID_TAKEN)
-        if cmd.type == "person" and cmd.data.shelter_id and ("stays", first_stay_id(client_id)) in self.taken:
+        # Two kinds of record insert stays: a check-in under its own id, a registration with a shelter
+        # under an id derived from the person's. Either may meet the other, stored or earlier in this batch.
+        stay_id = client_id if cmd.type == "check_in" else (
+            first_stay_id(client_id) if cmd.type == "person" and cmd.data.shelter_id else None)
+        if stay_id is not None and (("stays", stay_id) in self.taken or stay_id in self.pending.stays):
             raise Conflict(ID_TAKEN)
 
     def _record(self, state: _EventState, cmd_type: str, client_id: str | None, payload: dict[str, Any],

@@ -31,6 +31,7 @@ from tests.conftest import (
     now_wib,
     person_body,
     shelter_body,
+    utc,
 )
 
 EDGE_INSTANTS = ["0001-01-01T00:00:00+07:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59+00:00",
@@ -352,3 +353,22 @@ def test_control_characters_in_a_standard_profile_are_422(admin: Api) -> None:
     bad_extra = {**body, "items": [{**body["items"][0], "catatan": "a\x00"}, *body["items"][1:]]}
     assert_names(admin.post("/standards", json=bad_extra), "body", "items")
     assert admin.get("/standards/spm_binjai").json()[-1]["version"] == profile["version"]
+
+
+def test_a_check_in_reusing_the_stay_id_of_a_registration_in_the_same_batch_is_a_conflict(
+        scene: Scene, admin: Api, database: Database) -> None:
+    """Within one batch too: a transfer may not take the id of the stay the registration before it opened
+    (it overwrote that stay: the registration's check-in was lost without a word)."""
+    other = admin.post(f"/events/{scene.eid}/shelters", json=shelter_body(name="Masjid Al-Ikhlas"))
+    assert other.status_code == 201, other.text
+    person = person_body(shelter_id=scene.shelter["id"], registered_at=hours_ago(30))
+    stay_id = first_stay_id(person["id"])
+    records = [{"type": "person", "event_id": scene.eid, "data": person},
+               {"type": "check_in", "event_id": scene.eid,
+                "data": {"id": stay_id, "person_id": person["id"], "shelter_id": other.json()["id"],
+                         "at": hours_ago(2)}}]
+    results = admin.post("/sync", json={"records": records}).json()["results"]
+    assert [x["status"] for x in results] == ["created", "conflict"], results
+    stays = admin.get(f"/persons/{person['id']}/stays").json()
+    assert [s["id"] for s in stays] == [stay_id]
+    assert utc(stays[0]["check_in"]) == utc(person["registered_at"])

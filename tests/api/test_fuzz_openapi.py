@@ -3,7 +3,8 @@
 Schemathesis turns `app.openapi()` into Hypothesis strategies for every operation, both requests that
 follow the schema ("positive") and requests that break it ("negative"). On top of what it generates,
 each example may be mutated with the inputs that were 500s before (issue 9, item 9): real ids of a
-prepared event in the path and in the body (so fuzzed bodies reach the write path, not only 404s),
+prepared event in the path and in the body, and real item and kelurahan codes (so fuzzed bodies
+reach the write path, not only 404s and 422s),
 NUL and other control characters in every text, instants at the edges of the calendar in every
 timestamp field, integers past 64 bits, a 5,000-digit If-Match, and a create id that is taken
 without a replay record.
@@ -45,20 +46,17 @@ from shared.config import Settings
 from shared.db import Database, make_database, write_unit
 from shared.migrate import upgrade
 from tests.conftest import (
-    Api as ApiClient,
-)
-from tests.conftest import (
+    KELURAHAN,
+    Api,
     _swap_db,
     add_member,
     build_scene,
     create_user_row,
     iso,
     login,
+    make_settings,
     now_wib,
     postgres_admin_url,
-)
-from tests.conftest import (
-    make_settings as base_settings,
 )
 
 EXAMPLES = int(os.environ.get("POSKO_FUZZ_EXAMPLES", "10"))
@@ -121,7 +119,7 @@ def target(backend: str, tmp_path_factory: pytest.TempPathFactory, redis_client:
     whose replay record is gone (its id is "taken")."""
     urls = _database_url(backend, tmp_path_factory)
     url = next(urls)
-    settings_: Settings = base_settings(url)
+    settings_: Settings = make_settings(url)
     upgrade(settings_)
     app = create_app(settings_)
     errors: list[str] = []
@@ -131,7 +129,7 @@ def target(backend: str, tmp_path_factory: pytest.TempPathFactory, redis_client:
         admin_id, admin_name = create_user_row(database, "admin")
         relawan_id, relawan_name = create_user_row(database, "relawan")
         spare_id, _ = create_user_row(database, "relawan")
-        admin = ApiClient(client=client, token=login(client, admin_name), user_id=admin_id, username=admin_name,
+        admin = Api(client=client, token=login(client, admin_name), user_id=admin_id, username=admin_name,
                           role="admin")
         scene = build_scene(admin)
         spare_event = build_scene(admin)
@@ -147,6 +145,7 @@ def target(backend: str, tmp_path_factory: pytest.TempPathFactory, redis_client:
             "event_id": [scene.eid, spare_event.eid], "person_id": [person["id"], taken["id"]],
             "shelter_id": [scene.shelter["id"]], "household_id": [scene.household["id"]],
             "distribution_id": [dist["id"]], "user_id": [spare_id], "code": ["spm_binjai"],
+            "item_code": ["beras", "paket_sandang", "uang_tunai"], "kelurahan_code": [KELURAHAN],
         }
         yield Target(client=client, database=database, ids=ids, taken_id=taken["id"], errors=errors,
                      tokens={"admin": admin.token or "", "relawan": login(client, relawan_name)})
@@ -177,9 +176,11 @@ def _mutate(kwargs: dict[str, Any], path_params: dict[str, Any], method: str, pa
             if name in t.ids:
                 path_params[name] = data.draw(st.sampled_from(t.ids[name]))
         if isinstance(body, dict):
-            for name in ("person_id", "shelter_id", "household_id", "event_id"):
+            for name in ("person_id", "shelter_id", "household_id", "event_id", "item_code", "kelurahan_code"):
                 if name in body:
                     body[name] = data.draw(st.sampled_from(t.ids[name]))
+            if "kelurahan_codes" in body:
+                body["kelurahan_codes"] = t.ids["kelurahan_code"]
     if "control" in mutations:
         ch = data.draw(st.sampled_from(CONTROL))
         body = _strings_with(body, ch)
