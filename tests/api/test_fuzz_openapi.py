@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -142,7 +143,7 @@ def target(backend: str, tmp_path_factory: pytest.TempPathFactory, redis_client:
             "item_code": "beras", "quantity": 5, "shelter_id": scene.shelter["id"]}).json()
         admin.post(f"/events/{scene.eid}/services", json={"person_id": person["id"], "kind": "psikososial"})
         ids: dict[str, list[Any]] = {
-            "event_id": [scene.eid, spare_event.eid], "person_id": [person["id"], taken["id"]],
+            "event_id": [scene.eid], "spare_event_id": [spare_event.eid], "person_id": [person["id"], taken["id"]],
             "shelter_id": [scene.shelter["id"]], "household_id": [scene.household["id"]],
             "distribution_id": [dist["id"]], "user_id": [spare_id], "code": ["spm_binjai"],
             "item_code": ["beras", "paket_sandang", "uang_tunai"], "kelurahan_code": [KELURAHAN],
@@ -166,6 +167,16 @@ def _strings_with(value: Any, ch: str) -> Any:
     return value
 
 
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cs")) or "x"
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 def _mutate(kwargs: dict[str, Any], path_params: dict[str, Any], method: str, path: str, mutations: set[str],
             data: st.DataObject, t: Target) -> None:
     body = kwargs.get("json")
@@ -175,12 +186,18 @@ def _mutate(kwargs: dict[str, Any], path_params: dict[str, Any], method: str, pa
         for name in path_params:
             if name in t.ids:
                 path_params[name] = data.draw(st.sampled_from(t.ids[name]))
+        body = _scrubbed(body)  # generated text is full of control characters: leave some bodies without
         if isinstance(body, dict):
             for name in ("person_id", "shelter_id", "household_id", "event_id", "item_code", "kelurahan_code"):
                 if name in body:
                     body[name] = data.draw(st.sampled_from(t.ids[name]))
             if "kelurahan_codes" in body:
                 body["kelurahan_codes"] = t.ids["kelurahan_code"]
+            if "id" in body:  # a generated 36-character string is hardly ever a UUID
+                body["id"] = str(data.draw(st.uuids()))
+            for name in TIME_FIELDS:  # a generated instant is hardly ever inside the event
+                if name in body and data.draw(st.booleans()):
+                    body[name] = iso(now_wib() - timedelta(minutes=data.draw(st.integers(0, 60 * 48))))
     if "control" in mutations:
         ch = data.draw(st.sampled_from(CONTROL))
         body = _strings_with(body, ch)
@@ -222,7 +239,7 @@ def _forbidden_target(method: str, path: str, path_params: dict[str, Any], t: Ta
     if "user_id" in path_params and method in ("patch", "delete"):
         path_params["user_id"] = t.ids["user_id"][0]
     if method == "patch" and path == "/api/v1/events/{event_id}":
-        path_params["event_id"] = t.ids["event_id"][1]
+        path_params["event_id"] = t.ids["spare_event_id"][0]
 
 
 def _send(t: Target, role: str, op: Any, case: Any, mutations: set[str], data: st.DataObject) -> tuple[int, str]:
