@@ -6,14 +6,16 @@ import time
 from typing import Annotated, Any
 
 import anyio
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from shared.config import Settings
 from shared.db import Database
 from shared.domain.access import Actor
-from shared.errors import DomainError
+from shared.domain.text import control_character_problem
+from shared.errors import DomainError, Invalid
 from shared.queue import Dispatcher
+from shared.schemas.common import MAX_DB_ID, MAX_LIMIT, MAX_OFFSET
 from shared.security import decode_access_token
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -124,11 +126,42 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 def page_params(
-    limit: Annotated[int, Query(ge=1, le=500, description="at most 500")] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most 500")] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="at most 1,000,000,000")] = 0,
 ) -> tuple[int, int]:
     return limit, offset
 
 
 PageParams = Annotated[tuple[int, int], Depends(page_params)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="version number, bare or quoted")]
+# A version is a small integer: a longer header is refused (422 naming If-Match) before anything parses it.
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64, description="version number, bare or quoted")]
+# A user id in a path: a PostgreSQL `integer`, so larger values are 422 instead of a database error.
+UserIdPath = Annotated[int, Path(ge=1, le=MAX_DB_ID)]
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def clean_text_params(request: Request) -> None:
+    """Refuse control characters in every path segment, query value and form field (422 naming it).
+
+    Request bodies are checked by their schemas (shared/schemas/common.py); these are the texts that
+    arrive outside a body model. One dependency on every API router instead of a type on each of the
+    dozens of `event_id: str` parameters: a route added later is covered without anyone remembering.
+    """
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            _refuse_control(("path", name), value)
+    for name, value in request.query_params.multi_items():
+        _refuse_control(("query", name), value)
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        form = await request.form()  # parsed once: Starlette keeps it for the route's own Form fields
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                _refuse_control(("body", name), value)
+
+
+def _refuse_control(loc: tuple[str, str], value: str) -> None:
+    problem = control_character_problem(value)
+    if problem:
+        raise Invalid(loc, problem, "control_character")

@@ -6,10 +6,11 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.api import errors
+from services.api.deps import clean_text_params
 from services.api.docs import DOCS_URL, install_docs
 from services.api.group_writer import GroupWriter
 from services.api.live import LiveHub
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=web.WEB), name="static")
     for module in (auth, users, reference, events, shelters, people, logistics, sync, status, event_reports, renstra,
                    privacy):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(live_router, prefix=API_PREFIX)
     docs_csp = install_docs(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -28,7 +28,7 @@ from shared.domain.access import Actor, can_manage_reference
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.models import RenstraManualValue, RenstraTarget
 from shared.reports.renstra import indicator, is_computed, number
-from shared.schemas.common import Input
+from shared.schemas.common import Code, Input
 from shared.services.bookkeeping import record_audit
 
 Year = Annotated[int, Field(ge=2000, le=2100, description="tahun Renstra")]
@@ -39,7 +39,7 @@ class TargetIn(Input):
     """PUT /reports/renstra/targets: a field not sent keeps its stored value; null clears it."""
 
     year: Year
-    indicator_code: str = Field(min_length=1, max_length=60)
+    indicator_code: Code
     target: Figure | None = None
     pagu: Figure | None = Field(default=None, description="Rupiah")
 
@@ -48,7 +48,7 @@ class ManualIn(Input):
     """PUT /reports/renstra/manual: value null removes the manual value."""
 
     year: Year
-    indicator_code: str = Field(min_length=1, max_length=60)
+    indicator_code: Code
     value: Figure | None = Field(description="the realisation; null removes the manual value")
 
 

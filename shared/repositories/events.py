@@ -37,6 +37,7 @@ class EventRow:
     standard_code: str
     standard_version: int
     started_at: datetime
+    ended_at: datetime | None
 
 
 def lock_event_rows(session: Session, event_ids: Iterable[str]) -> dict[str, EventRow]:
@@ -45,7 +46,7 @@ def lock_event_rows(session: Session, event_ids: Iterable[str]) -> dict[str, Eve
     if not ids:
         return {}
     cols = [col(Event.id), col(Event.status), col(Event.data_seq), col(Event.standard_code),
-            col(Event.standard_version), col(Event.started_at)]
+            col(Event.standard_version), col(Event.started_at), col(Event.ended_at)]
     q = sa_select(*cols).where(col(Event.id).in_(ids)).order_by(col(Event.id)).with_for_update()
     return {r[0]: EventRow(*r) for r in session.execute(q).all()}
 

@@ -33,6 +33,16 @@ def person_events(session: Session, ids: Iterable[str]) -> dict[str, str]:
     return dict(select_in(session, "SELECT id, event_id FROM persons WHERE id {values}", ids))  # type: ignore[arg-type]
 
 
+# Tables a client-keyed create inserts into, for `existing_ids` (a fixed list: never a name from input).
+CREATED_TABLES = ("households", "shelters", "persons", "stays", "distributions", "services")
+
+
+def existing_ids(session: Session, table: str, ids: Iterable[str]) -> set[str]:
+    """The ids among `ids` that already exist in `table`, whatever event they belong to."""
+    assert table in CREATED_TABLES
+    return {row[0] for row in select_in(session, f"SELECT id FROM {table} WHERE id {{values}}", ids)}
+
+
 def open_stays(session: Session, person_ids: Iterable[str], at: datetime) -> dict[str, tuple[str, str, datetime]]:
     """person_id -> (stay_id, shelter_id, check_in) of the stay open at `at`."""
     rows = select_in(session, "SELECT person_id, id, shelter_id, check_in FROM stays "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from shared.domain.passwords import MAX_LENGTH, password_problem
 from shared.domain.vocabulary import Role
-from shared.schemas.common import Input, Output, UTCInstantOut
+from shared.schemas.common import Input, Output, UTCInstantOut, one_line
 
 
 class UserCreate(Input):
@@ -15,7 +17,7 @@ class UserCreate(Input):
     username: str = Field(pattern=r"^[a-z0-9_.-]{3,64}$", description="lower-case letters, digits, _ . -")
     password: str = Field(max_length=MAX_LENGTH, description="at least 10 characters, not a common password")
     role: Role
-    full_name: str = Field(default="", max_length=200)
+    full_name: Annotated[str, one_line] = Field(default="", max_length=200)
 
     @field_validator("password")
     @classmethod
@@ -32,7 +34,7 @@ class UserUpdate(Input):
     password: str | None = Field(default=None, max_length=MAX_LENGTH,
                                  description="at least 10 characters, not a common password")
     role: Role | None = None
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: Annotated[str, one_line] | None = Field(default=None, max_length=200)
     is_active: bool | None = None
 
     @field_validator("password")

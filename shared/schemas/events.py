@@ -8,7 +8,9 @@ from pydantic import Field, field_validator
 
 from shared.domain.vocabulary import EventKind, EventStatus
 from shared.schemas.common import (
+    MAX_DB_ID,
     ClientId,
+    Code,
     Input,
     Instant,
     KelurahanCode,
@@ -30,7 +32,7 @@ class EventCreate(Input):
     started_at: PastInstant
     kelurahan_codes: list[KelurahanCode] = Field(min_length=1, max_length=100)
     status: EventStatus = "tanggap_darurat"
-    standard_code: str | None = Field(default=None, max_length=60)
+    standard_code: Code | None = None
 
     @field_validator("status")
     @classmethod
@@ -52,7 +54,7 @@ class EventUpdate(Input):
     status: EventStatus | None = None
     kelurahan_codes: list[KelurahanCode] | None = Field(default=None, min_length=1, max_length=100)
     ended_at: Instant | None = None
-    standard_code: str | None = Field(default=None, max_length=60)
+    standard_code: Code | None = None
 
 
 class EventPublic(Output):
@@ -74,7 +76,7 @@ class EventPublic(Output):
 
 
 class MemberAdd(Input):
-    user_id: int = Field(ge=1)
+    user_id: int = Field(ge=1, le=MAX_DB_ID)
 
 
 class MemberPublic(Output):

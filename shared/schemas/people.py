@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import Field, ValidationInfo, field_validator
+from pydantic.json_schema import JsonDict
 
 from shared.domain.identity import kk_problem, nik_problem
+from shared.domain.plausibility import MAX_AGE_YEARS, age_years_problem
 from shared.domain.vocabulary import Condition, Sex, ShelterKind, Vulnerability
 from shared.domain.vulnerability import explicit_only
 from shared.schemas.common import (
     ClientId,
+    Code,
     Input,
     KelurahanCode,
     Name,
@@ -35,9 +38,18 @@ def _check_nik(v: str | None) -> str | None:
 
 def _only_one_age(v: int | None, info: ValidationInfo) -> int | None:
     """Checked on age_years (declared after birth_date) so the 422 names a field."""
-    if v is not None and info.data.get("birth_date") is not None:
+    if v is None:
+        return v
+    problem = age_years_problem(v)
+    if problem:
+        raise ValueError(problem)
+    if info.data.get("birth_date") is not None:
         raise ValueError("isi salah satu: birth_date atau age_years (give birth_date or age_years, not both)")
     return v
+
+
+# 0–120, checked by `_only_one_age` with an Indonesian message; the bounds are shown in the schema.
+AGE_YEARS: JsonDict = {"minimum": 0, "maximum": MAX_AGE_YEARS}
 
 
 def _check_kk(v: str | None) -> str | None:
@@ -123,7 +135,7 @@ class _PersonFields(Input):
     full_name: Name
     sex: Sex
     birth_date: PastDate | None = None
-    age_years: int | None = Field(default=None, ge=0, le=130)
+    age_years: int | None = Field(default=None, json_schema_extra=AGE_YEARS)
     nik: str | None = Field(default=None, max_length=16)
     household_id: ObjectId | None = None
     vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=5)
@@ -154,7 +166,7 @@ class PersonUpdate(Input):
     full_name: Name | None = None
     sex: Sex | None = None
     birth_date: PastDate | None = None
-    age_years: int | None = Field(default=None, ge=0, le=130)
+    age_years: int | None = Field(default=None, json_schema_extra=AGE_YEARS)
     nik: str | None = Field(default=None, max_length=16)
     household_id: ObjectId | None = None
     vulnerabilities: list[Vulnerability] | None = Field(default=None, max_length=5)
@@ -219,7 +231,7 @@ class DistributionCreate(Input):
     """POST /events/{id}/distributions; a per_person_day item needs shelter_id."""
 
     id: ClientId | None = None
-    item_code: str = Field(min_length=1, max_length=60)
+    item_code: Code
     quantity: float = Field(gt=0, le=1_000_000_000)
     delivered_at: PastInstant | None = None
     shelter_id: ObjectId | None = None

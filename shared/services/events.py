@@ -25,6 +25,7 @@ from shared.repositories import users as user_repo
 from shared.schemas.events import EventCreate, EventUpdate
 from shared.schemas.people import ShelterUpdate
 from shared.services.bookkeeping import record_event_write
+from shared.services.field_writes import ID_TAKEN
 from shared.services.idempotency import fingerprint, same_content
 
 Notify = Callable[[str], object] | None
@@ -58,8 +59,8 @@ def check_version(current: int, if_match: str | None) -> None:
     if if_match is None or if_match.strip() in ("", "*"):
         return
     raw = if_match.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise Invalid(("header", "if-match"), "If-Match harus nomor versi (If-Match must be a version number)")
+    if not raw.isdigit() or len(raw) > 18:  # a version fits in 64 bits; int() of 5,000 digits raises
+        raise Invalid(("header", "If-Match"), "If-Match harus nomor versi (If-Match must be a version number)")
     if int(raw) != current:
         raise StaleVersion(f"versi {raw} sudah usang; versi sekarang {current} (stale version: current is {current})")
 
@@ -85,10 +86,10 @@ def create_event(uow: UnitOfWork, actor: Actor, data: EventCreate) -> tuple[Even
         op = bookkeeping.operations_by_key(s, [("event", data.id)]).get(("event", data.id))
         if existing is not None and op is not None:
             if not same_content(op["payload"], payload, ()):
-                raise Conflict(f"id {data.id} sudah dipakai untuk data lain (id already used with other content)")
+                raise Conflict(ID_TAKEN)
             return existing, False
         if existing is not None:
-            raise Conflict(f"id {data.id} sudah dipakai (id already used)")
+            raise Conflict(ID_TAKEN)
     _check_kelurahan(uow, data.kelurahan_codes, "kelurahan_codes")
     profile = ref_repo.latest_profile(s, data.standard_code) if data.standard_code else ref_repo.default_profile(s)
     if profile is None:

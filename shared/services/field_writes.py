@@ -7,8 +7,10 @@ stored with set-based inserts in one transaction: that is what makes 1,000-recor
 
 Per record, the checks run in this order, and nothing is changed until all of them passed:
 the caller may write the event (else forbidden) → a known client id is a replay (same content:
-duplicate; other content: conflict) → the event is not `selesai` (else conflict) → references
-point into the same event and the record's own rules hold (else invalid / conflict) → apply.
+duplicate; other content: conflict) → an id that is taken without a replay record (a row the demo
+or an import wrote, or one in another event) is a conflict naming `id` → the event is not
+`selesai` (else conflict) → references point into the same event and the record's own rules hold,
+dates included (shared/domain/plausibility.py; else invalid / conflict) → apply.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlmodel import Session
 
 from shared.db import UnitOfWork, utcnow
 from shared.domain.access import Actor, can_see_event, can_write_event
+from shared.domain.plausibility import birth_date_event_problem, delivered_at_problem
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from shared.models import (
     ClientOperation,
@@ -116,6 +119,16 @@ class _Pending:
     audit: list[dict[str, Any]] = field(default_factory=list)
 
 
+# The table each kind of create inserts its row into (check_out inserts none).
+CREATED_TABLE = {"household": "households", "shelter": "shelters", "person": "persons", "check_in": "stays",
+                 "distribution": "distributions", "service": "services"}
+
+# One answer whenever a create's id is taken and the create is not a replay of the same content:
+# by another record of this event, or of another event, with or without a replay record. The caller
+# learns nothing about events they may not see (ids are client-made UUIDs: a clash is a client's
+# bug or a probe), and the field app knows to give the record a new id.
+ID_TAKEN = "id: sudah dipakai untuk data lain; buat id baru (id already used for other data: make a new one)"
+
 OP_OBJECT_TYPE = {
     "household": "household", "person": "person", "shelter": "shelter", "check_in": "stay",
     "check_out": "stay", "distribution": "distribution", "service": "service",
@@ -139,6 +152,7 @@ class FieldWriter:
         self.persons: dict[str, str] = {}
         self.open_stays: dict[str, _OpenStay | None] = {}
         self.niks: dict[tuple[str, str], str] = {}
+        self.taken: set[tuple[str, str]] = set()  # (table, id) rows that existed before this batch
 
     # ---- public ----
 
@@ -202,10 +216,18 @@ class FieldWriter:
         sh: set[str] = set()
         pp: set[str] = set()
         niks: set[str] = set()
+        new_rows: dict[str, set[str]] = {"stays": set(), "distributions": set(), "services": set()}
+        # the ids of the rows creates would insert; households, shelters, persons ride on the reference lookups
+        created_ids = {"households": hh, "shelters": sh, "persons": pp, **new_rows}
         for c in commands:
             d = c.data.__dict__  # the validated fields (getattr of an absent field goes through pydantic's slow path)
-            if d.get("id"):
-                keys.append((c.type, d["id"]))
+            client_id = d.get("id")
+            if client_id:
+                keys.append((c.type, client_id))
+                if c.type in CREATED_TABLE:
+                    created_ids[CREATED_TABLE[c.type]].add(client_id)
+                if c.type == "person" and d["shelter_id"]:
+                    new_rows["stays"].add(first_stay_id(client_id))
             for bucket, ref in ((hh, d.get("household_id")), (sh, d.get("shelter_id")), (pp, d.get("person_id")),
                                 (pp, c.person_id)):
                 if ref:
@@ -219,6 +241,11 @@ class FieldWriter:
         stays = people_repo.open_stays(s, pp, self.now)
         self.open_stays = {pid: _OpenStay(*row) for pid, row in stays.items()}
         self.niks = people_repo.persons_by_nik(s, event_ids, niks) if niks else {}
+        self.taken = {("households", i) for i in self.households} | {("shelters", i) for i in self.shelters} | {
+            ("persons", i) for i in self.persons}
+        for table, ids in new_rows.items():
+            if ids:
+                self.taken.update((table, i) for i in people_repo.existing_ids(s, table, ids))
 
     # ---- one record ----
 
@@ -237,6 +264,7 @@ class FieldWriter:
             replay = self._replay(cmd, client_id, payload)
             if replay is not None:
                 return replay
+            self._id_free(cmd, client_id)
         if state.event.status == "selesai":
             raise Conflict("kejadian sudah selesai dan tidak menerima data baru (the event is closed: selesai)")
         handler = getattr(self, f"_{cmd.type}")
@@ -247,8 +275,20 @@ class FieldWriter:
         if op is None:
             return None
         if op["event_id"] != cmd.event_id or not same_content(op["payload"], payload, TIME_DEFAULTS):
-            raise Conflict(f"id {client_id} sudah dipakai untuk data lain (id already used with other content)")
+            raise Conflict(ID_TAKEN)
         return Outcome(status="duplicate", object_type=OP_OBJECT_TYPE[cmd.type], object_id=op["object_id"])
+
+    def _id_free(self, cmd: Command, client_id: str) -> None:
+        """A create whose id is taken by a row without a replay record: 409, never the database's key error."""
+        table = CREATED_TABLE.get(cmd.type)
+        if table is not None and (table, client_id) in self.taken:
+            raise Conflict(ID_TAKEN)
+        # Two kinds of record insert stays: a check-in under its own id, a registration with a shelter
+        # under an id derived from the person's. Either may meet the other, stored or earlier in this batch.
+        stay_id = client_id if cmd.type == "check_in" else (
+            first_stay_id(client_id) if cmd.type == "person" and cmd.data.shelter_id else None)
+        if stay_id is not None and (("stays", stay_id) in self.taken or stay_id in self.pending.stays):
+            raise Conflict(ID_TAKEN)
 
     def _record(self, state: _EventState, cmd_type: str, client_id: str | None, payload: dict[str, Any],
                 object_id: str, action: str, *, status: Status = "created", bump: bool = True,
@@ -305,6 +345,17 @@ class FieldWriter:
             self.pending.stay_closes[stay.stay_id] = at
         self.open_stays[person_id] = None
 
+    def _local_date(self, at: datetime) -> date:
+        return at.astimezone(self.uow.tz).date()
+
+    def _delivered_at(self, state: _EventState, sent: datetime | None) -> datetime:
+        """When a distribution or service happened (now unless sent), if plausible for its event."""
+        at = sent or self.now
+        problem = delivered_at_problem(at, state.event.started_at, state.event.ended_at)
+        if problem:
+            raise Invalid("delivered_at", problem)
+        return at
+
     # ---- handlers (checks first, then staging) ----
 
     def _household(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
@@ -329,6 +380,12 @@ class FieldWriter:
 
     def _person(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         at = d.registered_at or self.now
+        if d.birth_date is not None:
+            ended = state.event.ended_at
+            problem = birth_date_event_problem(d.birth_date, self._local_date(state.event.started_at),
+                                               self._local_date(at), self._local_date(ended) if ended else None)
+            if problem:
+                raise Invalid("birth_date", problem)
         self._household_in(state, d.household_id)
         self._shelter_open(state, d.shelter_id, at)
         if d.nik and (state.event.id, d.nik) in self.niks:
@@ -384,6 +441,7 @@ class FieldWriter:
         return self._record(state, cmd.type, client_id, payload, current.stay_id, "stay.check_out", row=row)
 
     def _distribution(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        delivered_at = self._delivered_at(state, d.delivered_at)
         if d.item_code not in ref_repo.item_units(self.session):
             raise Invalid("item_code", f"item {d.item_code} tidak ada di katalog (unknown item code)")
         rule = state.profile_items.get(d.item_code)
@@ -398,16 +456,17 @@ class FieldWriter:
         self._household_in(state, d.household_id)
         did = client_id or str(uuid.uuid4())
         row = {"id": did, "event_id": state.event.id, "item_code": d.item_code, "quantity": d.quantity,
-               "delivered_at": d.delivered_at or self.now, "shelter_id": d.shelter_id, "person_id": d.person_id,
+               "delivered_at": delivered_at, "shelter_id": d.shelter_id, "person_id": d.person_id,
                "household_id": d.household_id, "notes": d.notes, "created_by": self.actor.id, "created_at": self.now}
         self.pending.distributions.append(row)
         return self._record(state, cmd.type, client_id, payload, did, "distribution.create", row=row)
 
     def _service(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        delivered_at = self._delivered_at(state, d.delivered_at)
         self._person_in(state, d.person_id)
         sid = client_id or str(uuid.uuid4())
         row = {"id": sid, "event_id": state.event.id, "person_id": d.person_id, "kind": d.kind,
-               "delivered_at": d.delivered_at or self.now, "notes": d.notes, "created_by": self.actor.id,
+               "delivered_at": delivered_at, "notes": d.notes, "created_by": self.actor.id,
                "created_at": self.now}
         self.pending.services.append(row)
         return self._record(state, cmd.type, client_id, payload, sid, "service.create", row=row)

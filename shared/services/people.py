@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from shared.db import UnitOfWork
 from shared.domain.access import Actor, can_see_names
+from shared.domain.plausibility import birth_date_event_problem
 from shared.domain.vulnerability import explicit_only
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.models import Person
@@ -64,6 +65,12 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
         clash = people_repo.persons_by_nik(uow.session, [event.id], [changes["nik"]]).get((event.id, changes["nik"]))
         if clash is not None and clash != person.id:
             raise Conflict(f"NIK sudah terdaftar di kejadian ini: orang {clash} (NIK already registered in this event)")
+    if changes.get("birth_date") is not None:
+        local = lambda at: at.astimezone(uow.tz).date()  # noqa: E731
+        problem = birth_date_event_problem(changes["birth_date"], local(event.started_at), local(person.registered_at),
+                                           local(event.ended_at) if event.ended_at else None)
+        if problem:
+            raise Invalid("birth_date", problem)
     if "birth_date" in changes and changes["birth_date"] is not None:
         person.age_years = None
     if "age_years" in changes and changes["age_years"] is not None:

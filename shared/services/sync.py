@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from shared.db import UnitOfWork
 from shared.domain.access import Actor
+from shared.domain.text import control_character_problem
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StaleVersion
 from shared.schemas.sync import SYNC_SCHEMAS, SyncRecord
 from shared.services.field_writes import TIME_DEFAULTS, Command, FieldWriter
@@ -53,6 +54,9 @@ def _envelope_problem(record: SyncRecord) -> str | None:
         return f"type: jenis tidak dikenal {shown!r} (unknown record type; one of {', '.join(SYNC_SCHEMAS)})"
     if not isinstance(record.event_id, str) or not 1 <= len(record.event_id) <= 36:
         return "event_id: wajib, teks sampai 36 karakter (event_id is required, a string of at most 36 characters)"
+    problem = control_character_problem(record.event_id)
+    if problem:
+        return f"event_id: {problem}"
     if not isinstance(record.data, dict):
         return "data: harus berupa objek (data must be an object)"
     return None

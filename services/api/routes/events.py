@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from services.api.deps import CurrentActor, DbDep, DispatcherDep, IfMatch, PageParams
+from services.api.deps import CurrentActor, DbDep, DispatcherDep, IfMatch, PageParams, UserIdPath
 from services.api.writing import in_write_unit, set_data_seq
 from shared.db import read_unit, write_unit
 from shared.domain.access import can_manage_events, can_manage_reference
@@ -82,7 +82,7 @@ def list_members(event_id: str, actor: CurrentActor, db: DbDep, page: PageParams
 
 
 @router.delete("/events/{event_id}/members/{user_id}", status_code=204, summary="Lepas relawan dari kejadian")
-def remove_member(event_id: str, user_id: int, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep) -> Response:
+def remove_member(event_id: str, user_id: UserIdPath, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep) -> Response:
     with write_unit(db) as uow:
         data_seq = event_service.remove_member(uow, actor, event_id, user_id, dispatcher.event_changed)
     return Response(status_code=204, headers={"X-Data-Seq": str(data_seq)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CurrentActor, DbDep, PageParams
+from services.api.deps import CurrentActor, DbDep, PageParams, UserIdPath
 from shared.db import read_unit, write_unit
 from shared.domain.access import can_list_users
 from shared.errors import Forbidden, NotFound
@@ -35,7 +35,7 @@ def list_users(actor: CurrentActor, db: DbDep, page: PageParams,
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, summary="Satu pengguna (admin, posko)")
-def get_user(user_id: int, actor: CurrentActor, db: DbDep) -> UserPublic:
+def get_user(user_id: UserIdPath, actor: CurrentActor, db: DbDep) -> UserPublic:
     if not can_list_users(actor):
         raise Forbidden("tidak berhak melihat pengguna (you may not see users)")
     with read_unit(db) as session:
@@ -46,7 +46,7 @@ def get_user(user_id: int, actor: CurrentActor, db: DbDep) -> UserPublic:
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, summary="Ubah pengguna (admin)")
-def update_user(user_id: int, body: UserUpdate, actor: CurrentActor, db: DbDep) -> UserPublic:
+def update_user(user_id: UserIdPath, body: UserUpdate, actor: CurrentActor, db: DbDep) -> UserPublic:
     with write_unit(db) as uow:
         user = accounts.update_user(uow, actor, user_id, body)  # revokes tokens where needed
     return UserPublic.model_validate(user)
