@@ -75,17 +75,26 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'posko-test.db'}"
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def own_database(backend: str, directory: Path, tag: str) -> Iterator[str]:
+    """A database of its own for a test or module: a SQLite file in `directory`, or a PostgreSQL
+    database created for it and dropped afterwards (skips, saying why, when no server was found)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / f'{tag}.db'}"
+        return
     admin = postgres_admin_url()
     if admin is None:
         pytest.skip("no PostgreSQL server could be started (scripts/test-services.sh): PostgreSQL tests skipped")
-    name = f"posko_test_{uuid.uuid4().hex[:10]}"
+    name = f"posko_{tag}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield _swap_db(admin, name)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from own_database("postgres", tmp_path_factory.getbasetemp(), "test")
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -43,8 +42,8 @@ from tests.conftest import (
     make_settings,
     new_id,
     now_wib,
+    own_database,
     person_body,
-    postgres_admin_url,
 )
 
 
@@ -61,18 +60,7 @@ class Fresh:
 
 
 def _fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'purge.db'}"
-        return
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip("no PostgreSQL server could be started (scripts/test-services.sh): PostgreSQL tests skipped")
-    name = f"posko_purge_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield admin.rpartition("/")[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from own_database(backend, tmp_path, "purge")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -24,7 +24,6 @@ import os
 import time
 import traceback
 import unicodedata
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
-import psycopg
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -49,7 +47,6 @@ from shared.migrate import upgrade
 from tests.conftest import (
     KELURAHAN,
     Api,
-    _swap_db,
     add_member,
     build_scene,
     create_user_row,
@@ -57,7 +54,7 @@ from tests.conftest import (
     login,
     make_settings,
     now_wib,
-    postgres_admin_url,
+    own_database,
 )
 
 EXAMPLES = int(os.environ.get("POSKO_FUZZ_EXAMPLES", "10"))
@@ -99,18 +96,7 @@ class Target:
 
 
 def _database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
-        return
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip("no PostgreSQL server could be started (scripts/test-services.sh): PostgreSQL fuzzing skipped")
-    name = f"posko_fuzz_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield _swap_db(admin, name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from own_database(backend, tmp_path_factory.mktemp("fuzz"), "fuzz")
 
 
 @pytest.fixture

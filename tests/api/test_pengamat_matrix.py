@@ -107,7 +107,9 @@ def _answers(app: Any, seeded: dict[str, Any], api: Api, reads_only: bool) -> di
     for method, path, params in _calls(app, seeded, api, reads_only):
         r = api.client.request(method.upper(), path, params=params, headers={"Authorization": f"Bearer {api.token}"},
                                json=None if method == "get" else {})
-        assert r.status_code < 500, (method, path, params, r.status_code, r.text)
+        # /readyz answers 503 when the pipeline lags (no worker runs beside the shared test database): a
+        # health verdict without personal data, not a server error
+        assert r.status_code < 500 or path == "/readyz", (method, path, params, r.status_code, r.text)
         answers[f"{method.upper()} {path} {params}"] = (r.status_code, as_text(r) if r.status_code == 200 else r.text)
     return answers
 

@@ -11,12 +11,10 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -26,7 +24,7 @@ from shared.config import Settings
 from shared.db import Database, make_database, read_unit
 from shared.migrate import upgrade
 from shared.repositories import status as status_repo
-from tests.conftest import ROOT, Api, create_user_row, login, make_settings, postgres_admin_url
+from tests.conftest import ROOT, Api, create_user_row, login, make_settings, own_database
 from tests.worker.test_pipeline import PrivateRedis
 
 
@@ -51,19 +49,7 @@ def killable_redis(tmp_path: Path) -> Iterator[KillableRedis]:
 @pytest.fixture(params=["sqlite", "postgres"])
 def own_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database for this test alone."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'posko.db'}"
-        return
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip("no PostgreSQL server could be started (scripts/test-services.sh): PostgreSQL tests skipped")
-    name = f"posko_fault_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = admin.rpartition("/")
-    yield f"{base}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from own_database(request.param, tmp_path, "fault")
 
 
 def own_settings(database_url: str, redis_url: str, **overrides: Any) -> Settings:
