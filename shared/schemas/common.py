@@ -86,7 +86,3 @@ class Page(BaseModel, Generic[T]):
     limit: int
     offset: int
 
-
-MAX_LIMIT = 500
-Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Field(ge=0)]
