@@ -5,7 +5,7 @@ request field and response field, so a reader with only a clone sees the whole H
     .venv/bin/python scripts/gen_api_docs.py --check    # exit 1 if the committed file is out of date
 
 The conventions every endpoint keeps (idempotent creates, If-Match, X-Data-Seq, /sync, errors, roles)
-are written by hand in docs/api.md; tests/test_api_docs.py fails when this file lags behind the app.
+are written by hand in docs/api.md; tests/docs/test_api_reference.py fails when this file lags behind the app.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 HEADER = """# HTTP API reference (generated)
 
 Generated from the app's OpenAPI document by `scripts/gen_api_docs.py`; do not edit by hand
-(`tests/test_api_docs.py` fails when it is out of date: run the script and commit the result).
+(`tests/docs/test_api_reference.py` fails when it is out of date: run the script and commit the result).
 The rules every endpoint keeps — idempotent creates, `If-Match`, `X-Data-Seq`, `/sync`, errors,
 roles, the websocket — are in [api.md](api.md). Paths under `/api/v1` need
 `Authorization: Bearer <token>` from `POST /api/v1/auth/token`.
