@@ -32,7 +32,7 @@ KELURAHAN = "12.75.04.1004"  # Binjai Timur, from shared/data/wilayah_binjai.jso
 ADMIN_PASSWORD = "bench-" + uuid.uuid4().hex
 HOST = "127.0.0.1"
 
-# Goals from DESIGN.md "Performance targets".
+# Goals from bench/README.md, "Targets".
 GOAL_PERSON_RATIO = 0.25
 GOAL_PERSON_P99_MS = 100.0
 GOAL_SYNC_RPS = 20_000.0

@@ -51,7 +51,7 @@ import common  # noqa: E402  (also puts the repository root on sys.path)
 ROOT = common.ROOT
 HOST = common.HOST
 
-# Goals from DESIGN.md "Performance targets".
+# Goals from bench/README.md, "Targets".
 GOAL_P50_MS = 100.0
 GOAL_P99_MS = 300.0
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time and memory of one full recompute of a large event, against the floor of counting its rows.
 
-The event (default: DESIGN.md "Performance targets", Recompute row): 50,000 persons in households
+The event (default: bench/README.md, "Targets", Recompute row): 50,000 persons in households
 of about four (realistic ages, so balita and lansia, plus ibu hamil/menyusui, disabilitas and
 psychosocial flags, a few injured, missing and dead), 200 shelters, 30 days of stays (most families
 arrive in the first two days; transfers, families going home and some coming back: ~60,000 stays),
@@ -56,7 +56,7 @@ TIMEZONE = "Asia/Jakarta"
 MEAL_HOURS = (7, 12, 18)
 CHUNK = 20_000  # rows per insert transaction
 
-# Goals from DESIGN.md "Performance targets".
+# Goals from bench/README.md, "Targets".
 GOAL_SECONDS = 1.0
 GOAL_MB = 500.0
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time of the reports, in every format, for one large event (DESIGN.md "Performance targets", Reports row:
+"""Time of the reports, in every format, for one large event (bench/README.md, "Targets", Reports row:
 the recompute event — 50,000 persons, 200 shelters, 30 days, 300,000 distributions — each ≤ 5 s).
 
 The event is written by `bench/recompute_bench.py`'s generator (`generate`, the same seed gives the same

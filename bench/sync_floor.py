@@ -14,7 +14,7 @@ checkpoint thread running, the rows a 1,000-person registration batch stores:
 Each variant starts from an empty database and writes `--batches` batches (default 120: the
 ~120,000 persons the sync phase of `write_bench.py --seconds 10` writes). Per range of database size
 it prints the median time to insert and to commit one batch and the records/s that allows, beside the
-target (DESIGN.md: 20,000 records/s). Every random key (UUIDs, NIKs) lands on its own index page once
+target (bench/README.md: 20,000 records/s). Every random key (UUIDs, NIKs) lands on its own index page once
 an index is larger than a batch, and SQLite's WAL writes every page a transaction dirtied at commit:
 the commit grows with the number of indexes on random keys, not with the bytes of the rows.
 
