@@ -46,12 +46,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import write_bench as wb  # noqa: E402  (also puts the repository root on sys.path)
+import common  # noqa: E402  (also puts the repository root on sys.path)
 
-ROOT = wb.ROOT
-HOST = wb.HOST
+ROOT = common.ROOT
+HOST = common.HOST
 
-# Goals from DESIGN.md "Performance targets".
+# Goals from bench/README.md, "Targets".
 GOAL_P50_MS = 100.0
 GOAL_P99_MS = 300.0
 
@@ -205,7 +205,7 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
 
     async def one(raw: RawHttp | None, k: int, sent: float) -> None:
         if k % 2 == 0:
-            body: dict[str, Any] = {"id": str(uuid.uuid4()), **wb.person_fields(spec["k0"] + k),
+            body: dict[str, Any] = {"id": str(uuid.uuid4()), **common.person_fields(spec["k0"] + k),
                                     "shelter_id": shelters[k % len(shelters)]}
             body.pop("nik", None)  # demo NIKs are random: avoid any chance of a duplicate (409)
             path, kind = path0 + "/persons", "person"
@@ -266,7 +266,7 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- helpers in the main process
 
-class Worker(wb.PoskoProcess):
+class Worker(common.PoskoProcess):
     """ONE worker process (`posko worker`), logging to a file."""
 
     def __init__(self, python: str, env: dict[str, str], log_path: Path) -> None:
@@ -290,11 +290,11 @@ def children_cpu() -> float:
 
 
 def machine_busy() -> float:
-    return wb.CpuSample.take(None).machine_busy
+    return common.CpuSample.take(None).machine_busy
 
 
 def pct(values: list[float], p: float) -> float:
-    return wb.percentile(values, p)
+    return common.percentile(values, p)
 
 
 def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.1) -> Any:
@@ -425,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     suffix = uuid.uuid4().hex[:8]
     redis_url = os.environ.get("POSKO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     prefix, queue = f"posko-bench-{suffix}", f"posko-bench-{suffix}"
-    port = wb.free_port()
+    port = common.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSKO_")}
     env.update(POSKO_ENV="production", POSKO_DATABASE_URL=f"sqlite:///{db_path}", POSKO_REDIS_URL=redis_url,
                POSKO_SECRET_KEY="bench-" + uuid.uuid4().hex, POSKO_REDIS_KEY_PREFIX=prefix,
@@ -433,14 +433,14 @@ def main(argv: list[str] | None = None) -> int:
                POSKO_ACCESS_LOG="true" if args.access_log else "false")
 
     redis_proc: subprocess.Popen[bytes] | None = None
-    server: wb.Server | None = None
+    server: common.Server | None = None
     worker: Worker | None = None
     listener: subprocess.Popen[bytes] | None = None
-    api: wb.Api | None = None
+    api: common.Api | None = None
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops everything
     try:
-        if not wb.redis_answers(redis_url):
-            redis_proc, redis_url = wb.private_redis(workdir)
+        if not common.redis_answers(redis_url):
+            redis_proc, redis_url = common.private_redis(workdir)
             print(f"no Redis at {env['POSKO_REDIS_URL']}: started a private redis-server at {redis_url}")
             env["POSKO_REDIS_URL"] = redis_url
 
@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
                             secret_key=env["POSKO_SECRET_KEY"], redis_key_prefix=prefix, queue_name=queue)
 
         # ---- setup: database, admin, the demo event; then the API and the worker
-        username = wb.prepare_database(settings)
+        username = common.prepare_database(settings)
         from services.demo import run_demo
 
         t0 = time.perf_counter()
@@ -463,13 +463,13 @@ def main(argv: list[str] | None = None) -> int:
         with sqlite3.connect(db_path) as conn:
             event_id = conn.execute("SELECT id FROM events ORDER BY created_at LIMIT 1").fetchone()[0]
             demo_persons = conn.execute("SELECT count(*) FROM persons WHERE event_id = ?", (event_id,)).fetchone()[0]
-        server = wb.Server(python, env, port, workdir / "api.log")
+        server = common.Server(python, env, port, workdir / "api.log")
         worker = Worker(python, env, workdir / "worker.log")
         print(f"api: {shlex.join(server.cmd)} (pid {server.pid}, port {port}); worker: {shlex.join(worker.cmd)} "
               f"(pid {worker.pid}); SQLite {db_path}; Redis {redis_url} prefix {prefix}", flush=True)
         server.wait_ready()
-        api = wb.Api(port)
-        token = api.login(username, wb.ADMIN_PASSWORD)
+        api = common.Api(port)
+        token = api.login(username, common.ADMIN_PASSWORD)
         shelters = [s["id"] for s in api.get(f"/events/{event_id}/shelters?limit=500")["items"]
                     if s.get("closed_at") is None]
         if not shelters:
@@ -587,9 +587,9 @@ def main(argv: list[str] | None = None) -> int:
         print("-" * width)
         print("Goals (DESIGN.md, Performance targets; per client, every (write, client) pair):")
         p50, p99 = pct(a.pairs, 50) * 1000, pct(a.pairs, 99) * 1000
-        print(f"  {wb.mark(bool(a.pairs) and p50 <= GOAL_P50_MS)} freshness p50 = {p50:.1f} ms   goal ≤ 100 ms"
+        print(f"  {common.mark(bool(a.pairs) and p50 <= GOAL_P50_MS)} freshness p50 = {p50:.1f} ms   goal ≤ 100 ms"
               f"   (fastest client: {pct(a.fastest, 50) * 1000:.1f} ms)")
-        print(f"  {wb.mark(bool(a.pairs) and p99 <= GOAL_P99_MS)} freshness p99 = {p99:.1f} ms   goal ≤ 300 ms"
+        print(f"  {common.mark(bool(a.pairs) and p99 <= GOAL_P99_MS)} freshness p99 = {p99:.1f} ms   goal ≤ 300 ms"
               f"   (fastest client: {pct(a.fastest, 99) * 1000:.1f} ms)")
         no_loss = a.lost_writes == 0 and a.missing_pairs == 0 and a.writes_failed == 0
         print(f"  {'OK  ' if no_loss else 'FAIL'} no write lost: {a.lost_writes} writes never seen by any client, "
@@ -632,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.stop()
         signal.signal(signal.SIGTERM, previous_sigterm)
-        wb.release_run(redis_proc, workdir, args.keep, shared_redis=(redis_url, prefix, queue))
+        common.release_run(redis_proc, workdir, args.keep, shared_redis=(redis_url, prefix, queue))
 
 
 if __name__ == "__main__":

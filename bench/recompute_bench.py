@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time and memory of one full recompute of a large event, against the floor of counting its rows.
 
-The event (default: DESIGN.md "Performance targets", Recompute row): 50,000 persons in households
+The event (default: bench/README.md, "Targets", Recompute row): 50,000 persons in households
 of about four (realistic ages, so balita and lansia, plus ibu hamil/menyusui, disabilitas and
 psychosocial flags, a few injured, missing and dead), 200 shelters, 30 days of stays (most families
 arrive in the first two days; transfers, families going home and some coming back: ~60,000 stays),
@@ -49,14 +49,14 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import write_bench as wb  # noqa: E402  (also puts the repository root on sys.path)
+import common  # noqa: E402  (also puts the repository root on sys.path)
 
-ROOT = wb.ROOT
+ROOT = common.ROOT
 TIMEZONE = "Asia/Jakarta"
 MEAL_HOURS = (7, 12, 18)
 CHUNK = 20_000  # rows per insert transaction
 
-# Goals from DESIGN.md "Performance targets".
+# Goals from bench/README.md, "Targets".
 GOAL_SECONDS = 1.0
 GOAL_MB = 500.0
 
@@ -199,7 +199,7 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
         p_psy: list[bool] = []
         p_gone: list[bool] = []
         p_household: list[int] = []
-        families = list(wb.FAMILY)
+        families = list(common.FAMILY)
         serial = 0
 
         def person(hh: int, role: str, family: str, registered: datetime) -> int:
@@ -240,7 +240,7 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
             psy = rng.random() < 0.06
             c = rng.random()
             condition = "meninggal" if c < 0.002 else "hilang" if c < 0.005 else "luka" if c < 0.035 else "selamat"
-            first = rng.choice(wb.FEMALE if female else wb.MALE)
+            first = rng.choice(common.FEMALE if female else common.MALE)
             serial += 1
             nik = _nik(rng, birth, female, serial) if age >= 17 and rng.random() < 0.7 else None
             idx = len(p_ids)
@@ -279,7 +279,7 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
             hid = _uid(rng)
             hh_ids.append(hid)
             households.append((arrival, displaced))
-            head_first = rng.choice(wb.MALE)
+            head_first = rng.choice(common.MALE)
             hh_ins.add({"id": hid, "event_id": event_id, "head_name": f"{head_first} {family}",
                         "kk_number": f"1275{rng.randint(10**11, 10**12 - 1)}" if rng.random() < 0.8 else None,
                         "kelurahan_code": rng.choice(kelurahan),
@@ -635,7 +635,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"rss_start_mb": maxrss_mb()}
     ctx = jobs.configure(settings)
     tz = settings.tz
-    cpu0 = wb.CpuSample.take(None)
+    cpu0 = common.CpuSample.take(None)
 
     # (a) the floor: counting the rows the recompute reads (index-only on every table)
     tables = ("persons", "stays", "distributions", "services")
@@ -702,8 +702,8 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     out["stages"] = stages
     out["loaded"] = sizes
     out["rss_after_mb"] = maxrss_mb()
-    cpu1 = wb.CpuSample.take(None)
-    use = wb.CpuUse.between(cpu0, cpu1, generator_in_process=True)
+    cpu1 = common.CpuSample.take(None)
+    use = common.CpuUse.between(cpu0, cpu1, generator_in_process=True)
     out["cores"] = {"bench": use.generator, "other": use.other, "wall_s": cpu1.wall - cpu0.wall}
     out["checks"] = check_snapshot(ctx.db, eid, snapshot, tz)
     public = status_service.public(snapshot, 0)
@@ -822,7 +822,7 @@ def run_backend(name: str, url: str, args: argparse.Namespace, redis_url: str, w
                        check=True, cwd=ROOT, timeout=3600)
         return BackendResult(name, gen, json.loads(out_path.read_text()), analyze_s)
     finally:
-        wb.cleanup_redis(redis_url, prefix, queue)
+        common.cleanup_redis(redis_url, prefix, queue)
 
 
 # ---------------------------------------------------------------- report
@@ -906,9 +906,9 @@ def report(results: list[BackendResult], args: argparse.Namespace, load_before: 
         floor = statistics.median(m["floor"]["total"])
         ratio = f" = {med / floor:,.0f}× the floor" if floor > 0 else ""
         if r.name == "SQLite":
-            print(f"  {wb.mark(med <= GOAL_SECONDS)} SQLite recompute median {med:.3f} s (min {min(m['full']):.3f} s)"
+            print(f"  {common.mark(med <= GOAL_SECONDS)} SQLite recompute median {med:.3f} s (min {min(m['full']):.3f} s)"
                   f"   goal ≤ 1.0 s   (floor {floor * 1000:.1f} ms{ratio})")
-            print(f"  {wb.mark(m['rss_after_mb'] <= GOAL_MB)} SQLite peak memory {m['rss_after_mb']:.0f} MB peak RSS "
+            print(f"  {common.mark(m['rss_after_mb'] <= GOAL_MB)} SQLite peak memory {m['rss_after_mb']:.0f} MB peak RSS "
                   f"(tracemalloc peak {m['tracemalloc_peak_mb']:.0f} MB)   goal ≤ 500 MB")
         else:
             print(f"  info PostgreSQL recompute median {med:.3f} s (min {min(m['full']):.3f} s), peak memory "
@@ -962,8 +962,8 @@ def main(argv: list[str] | None = None) -> int:
     pg_created = False
     results: list[BackendResult] = []
     try:
-        if not wb.redis_answers(redis_url):
-            redis_proc, redis_url = wb.private_redis(workdir)
+        if not common.redis_answers(redis_url):
+            redis_proc, redis_url = common.private_redis(workdir)
             print(f"no Redis answering: started a private redis-server at {redis_url}")
         if not args.skip_sqlite:
             results.append(run_backend("SQLite", f"sqlite:///{workdir / 'recompute.db'}", args, redis_url, workdir,
@@ -1001,7 +1001,7 @@ def clean_up(args: argparse.Namespace, pg_name: str | None, redis_proc: Any, wor
                 pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
             except Exception as exc:
                 print(f"(could not drop database {pg_name}: {exc})", file=sys.stderr)
-    wb.release_run(redis_proc, workdir, args.keep)
+    common.release_run(redis_proc, workdir, args.keep)
 
 
 if __name__ == "__main__":

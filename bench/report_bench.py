@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time of the reports, in every format, for one large event (DESIGN.md "Performance targets", Reports row:
+"""Time of the reports, in every format, for one large event (bench/README.md, "Targets", Reports row:
 the recompute event — 50,000 persons, 200 shelters, 30 days, 300,000 distributions — each ≤ 5 s).
 
 The event is written by `bench/recompute_bench.py`'s generator (`generate`, the same seed gives the same
@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import recompute_bench as rb  # noqa: E402  (imports write_bench, which puts the repository root on sys.path)
-import write_bench as wb  # noqa: E402
+import common  # noqa: E402  (also puts the repository root on sys.path)
+import recompute_bench as rb  # noqa: E402  (the 50,000-person event it generates)
 
 GOAL_SECONDS = 5.0
 FORMATS = ("json", "csv", "xlsx", "pdf")
@@ -255,7 +255,7 @@ def run_backend(name: str, url: str, args: argparse.Namespace, redis_url: str) -
             db.dispose()
         return results, ctx.notes
     finally:
-        wb.cleanup_redis(redis_url, settings.redis_key_prefix, settings.queue_name)
+        common.cleanup_redis(redis_url, settings.redis_key_prefix, settings.queue_name)
 
 
 def print_table(rows: list[tuple[str, Result]], args: argparse.Namespace) -> bool:
@@ -320,8 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, Result]] = []
     notes: list[str] = []
     try:
-        if not wb.redis_answers(redis_url):
-            redis_proc, redis_url = wb.private_redis(workdir)
+        if not common.redis_answers(redis_url):
+            redis_proc, redis_url = common.private_redis(workdir)
             print(f"no Redis answering: started a private redis-server at {redis_url}")
         for backend in args.backends:
             if backend == "sqlite":

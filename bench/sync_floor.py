@@ -14,7 +14,7 @@ checkpoint thread running, the rows a 1,000-person registration batch stores:
 Each variant starts from an empty database and writes `--batches` batches (default 120: the
 ~120,000 persons the sync phase of `write_bench.py --seconds 10` writes). Per range of database size
 it prints the median time to insert and to commit one batch and the records/s that allows, beside the
-target (DESIGN.md: 20,000 records/s). Every random key (UUIDs, NIKs) lands on its own index page once
+target (bench/README.md: 20,000 records/s). Every random key (UUIDs, NIKs) lands on its own index page once
 an index is larger than a batch, and SQLite's WAL writes every page a transaction dirtied at commit:
 the commit grows with the number of indexes on random keys, not with the bytes of the rows.
 
@@ -39,9 +39,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import write_bench as wb  # noqa: E402  (person bodies and the admin row, as the API benchmark builds them)
+import common  # noqa: E402  (person bodies and the admin row, as the API benchmark builds them)
 
-GOAL_RPS = wb.GOAL_SYNC_RPS
+GOAL_RPS = common.GOAL_SYNC_RPS
 BATCH = 1000
 RANGE = 40  # batches per printed row
 
@@ -68,7 +68,7 @@ def make_rows(k0: int, event_id: str, shelter_ids: list[str], now: str) -> dict[
     registered = stored(datetime.now(UTC) - timedelta(minutes=30))
     rows: dict[str, list[tuple[Any, ...]]] = {"persons": [], "stays": [], "ops": [], "audit": []}
     for k in range(k0, k0 + BATCH):
-        body = wb.person_fields(k)
+        body = common.person_fields(k)
         pid = str(uuid.uuid4())
         shelter = shelter_ids[k % len(shelter_ids)]
         rows["persons"].append((pid, event_id, None, body["full_name"], body["sex"], body.get("birth_date"),
@@ -87,7 +87,7 @@ def setup(workdir: Path) -> tuple[Any, Any, str, list[str]]:
     from shared.db import make_database
 
     settings = Settings(database_url=f"sqlite:///{workdir / 'floor.db'}")
-    wb.prepare_database(settings)
+    common.prepare_database(settings)
     db = make_database(settings)
     conn = db.write_engine.raw_connection()  # the product's pragmas, isolation_level None
     now = stored(datetime.now(UTC))
@@ -95,13 +95,13 @@ def setup(workdir: Path) -> tuple[Any, Any, str, list[str]]:
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("INSERT INTO events (id, name, kind, category, status, started_at, kelurahan_codes, standard_code, "
                  "standard_version, data_seq, version, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                 (event_id, "Banjir (floor)", "banjir", "alam", "tanggap_darurat", now, f'["{wb.KELURAHAN}"]',
+                 (event_id, "Banjir (floor)", "banjir", "alam", "tanggap_darurat", now, f'["{common.KELURAHAN}"]',
                   "kemensos_default", 1, 0, 1, now))
     shelters = [str(uuid.uuid4()) for _ in range(4)]
     for i, sid in enumerate(shelters):
         conn.execute("INSERT INTO shelters (id, event_id, name, kind, kelurahan_code, capacity_persons, "
                      "covered_area_m2, toilets, opened_at, version, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                     (sid, event_id, f"SD Negeri 0{20 + i}", "sekolah", wb.KELURAHAN, 500, 900.0, 12, now, 1, now))
+                     (sid, event_id, f"SD Negeri 0{20 + i}", "sekolah", common.KELURAHAN, 500, 900.0, 12, now, 1, now))
     conn.execute("COMMIT")
     return db, conn, event_id, shelters
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from services.progress import ProgressBar
 from shared.config import ROOT, Settings, get_settings
 
 
@@ -259,38 +260,6 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     except Invalid as err:  # the first admin's password breaks the password rule
         print(f"{'.'.join(map(str, err.loc[1:]))}: {err.message}", file=sys.stderr)
         return 2
-
-
-class ProgressBar:
-    """A progress bar on stdout: redrawn in place on a terminal, a line per tenth otherwise."""
-
-    def __init__(self, stream: Any = None, width: int = 30) -> None:
-        self.stream = stream or sys.stdout
-        self.width = width
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.last: tuple[int, str] | None = None
-
-    def show(self, fraction: float, label: str) -> None:
-        fraction = min(1.0, max(0.0, fraction))
-        pct = int(fraction * 100)
-        if not self.tty and self.last is not None and self.last[1] == label and pct // 10 == self.last[0] // 10 \
-                and pct < 100:
-            return
-        if self.last is not None and self.last[0] == pct and self.last[1] == label:
-            return
-        self.last = (pct, label)
-        filled = int(fraction * self.width)
-        line = f"  [{'#' * filled}{' ' * (self.width - filled)}] {pct:3d}%  {label}"
-        if self.tty:
-            self.stream.write("\r" + line.ljust(78))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def _parse_as_of(text: str | None) -> datetime | None:

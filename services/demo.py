@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from services.progress import ProgressBar
 from shared.config import Settings
 from shared.db import Database, make_database, read_unit, write_unit
 from shared.domain.access import SYSTEM, Actor
@@ -769,28 +770,6 @@ def _floor_minute(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
 
 
-class _Progress:
-    """A text progress bar: redrawn in place on a terminal, a line every 10% otherwise."""
-
-    def __init__(self, total: int, out: TextIO) -> None:
-        self.total, self.out = max(1, total), out
-        self.tty = out.isatty()
-        self.last = -1
-
-    def update(self, done: int) -> None:
-        pct = done * 100 // self.total
-        if not self.tty and pct < 100 and pct // 10 == self.last // 10:
-            return
-        self.last = pct
-        bar = "#" * (pct * 30 // 100)
-        line = f"  [{bar:<30}] {pct:3d}%  {done}/{self.total} catatan"
-        if self.tty:
-            self.out.write("\r" + line + ("\n" if done >= self.total else ""))
-        else:
-            self.out.write(line + "\n")
-        self.out.flush()
-
-
 def _counts(db: Database, event_id: str) -> dict[str, int]:
     out = {}
     with read_unit(db) as s:
@@ -839,7 +818,7 @@ def load_demo(settings: Settings, *, persons: int = 500, seed: int = 2026, out: 
         commands = [cmd for _, _, cmd in flood.items]
         print(f"Kejadian {data.name} ({event_id}): {len(commands)} catatan "
               f"dalam {math.ceil(len(commands) / BATCH)} transaksi", file=out, flush=True)
-        progress = _Progress(len(commands), out)
+        progress = ProgressBar(out)
         created = duplicates = 0
         for i in range(0, len(commands), BATCH):
             batch = commands[i : i + BATCH]
@@ -853,7 +832,8 @@ def load_demo(settings: Settings, *, persons: int = 500, seed: int = 2026, out: 
                         created += 1
                     else:
                         duplicates += 1
-            progress.update(i + len(batch))
+            progress.count(i + len(batch), len(commands), "catatan")
+        progress.done()
         counts = _counts(db, event_id)
     finally:
         db.dispose()

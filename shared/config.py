@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # An open websocket re-checks its token, account and membership this often (seconds).
     live_recheck_seconds: float = 2.0
-    clock_skew_seconds: int = 300
     queue_name: str = "posko"
     # Personal data (docs/personal-data.md): `posko purge` anonymises the persons of events that ended
     # more than retention_days ago, and deletes replay records (client_operations) older than replay_days.

@@ -1,4 +1,4 @@
-"""Who may see and do what (DESIGN.md, "Who sees what"), as pure functions of role and membership."""
+"""Who may see and do what (docs/api.md, "Roles"), as pure functions of role and membership."""
 
 from __future__ import annotations
 

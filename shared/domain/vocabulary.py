@@ -1,4 +1,4 @@
-"""The official Indonesian terms of the field, as enumerations (DESIGN.md, "Vocabulary")."""
+"""The official Indonesian terms of the field, as enumerations (docs/api.md, "Vocabulary")."""
 
 from __future__ import annotations
 

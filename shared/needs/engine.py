@@ -1,5 +1,5 @@
-"""The needs engine: an event's status snapshot from plain data (DESIGN.md, "Needs and the basic-needs
-indicator" and "Snapshot"). Pure functions: no I/O, no ORM.
+"""The needs engine: an event's status snapshot from plain data (docs/rules.md, "The basic-needs
+indicator"; docs/api.md, "Status snapshot"). Pure functions: no I/O, no ORM.
 
 How it stays fast (50,000 persons, 60,000 stays, 30 days in well under half a second):
 
@@ -15,7 +15,7 @@ Arithmetic is exact: quantities and rates are taken as the decimals they were wr
 (`Decimal(repr(float))`), `rate / number_of_meal_times` stays a `Fraction`, and every figure is
 converted to float once, at the end (0.4 kg × 7,000 meal presences / 3 is exactly 2800.0).
 
-Choices where DESIGN.md is silent:
+Choices where the rules are silent (docs/rules.md lists them too):
 
 - A profile without a permakanan (or sandang) item has nothing to deliver for that service: the
   service is met for everyone it is required for (they still count as eligible for it). Likewise a
@@ -160,7 +160,7 @@ def presence_by_day(diff: list[int], slot_day: Sequence[int], n_days: int) -> li
 def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
                      stays: Sequence[StayIn], deliveries: Sequence[DeliveryIn], services: Sequence[ServiceIn],
                      as_of: datetime, tz: ZoneInfo) -> dict[str, Any]:
-    """The status snapshot of DESIGN.md (without `seq`) plus `unmet`: the eligible persons not fulfilled,
+    """The status snapshot of docs/api.md (without `seq`) plus `unmet`: the eligible persons not fulfilled,
     sorted by id, each with the services they miss in SERVICES order."""
     # The computation allocates many small containers but creates no reference cycles: the cyclic
     # collector would only re-walk the (young) input objects over and over, doubling the run time.

@@ -3,7 +3,7 @@ every local day, from inputs loaded once.
 
 Running the needs engine once per day gives the same numbers but costs a full engine run per day
 (about 0.2–0.5 s at 50,000 persons: 30 days would take far longer than the 5 s a report may take).
-This module gets all days at once from the observation that, under the engine's rules (DESIGN.md,
+This module gets all days at once from the observation that, under the engine's rules (docs/rules.md,
 "Needs and the basic-needs indicator"), every part of "fulfilled" changes at most once as the cut-off
 instant moves forward:
 

@@ -3,7 +3,7 @@
 The needs engine (shared/needs/engine.py) gives the headline figures; these helpers add what the
 engine does not keep per person or per shelter: age groups, the kelurahan of a person's household,
 where each person stands at `as_of`, and occupancy over time (peak, occupants at any instant).
-They follow the engine's rules (DESIGN.md, "Needs and the basic-needs indicator"): a stay is
+They follow the engine's rules (docs/rules.md, "Stays and presence at meal times"): a stay is
 `[check_in, check_out)`; stays that start after `as_of` are ignored; a check-out after `as_of`
 counts as still open; missing (hilang) and dead (meninggal) persons are neither displaced, returned
 nor affected.
@@ -33,7 +33,7 @@ UNKNOWN_AREA = ""  # kelurahan code of persons without a household (or a househo
 
 
 def age_group(age: int | None) -> str:
-    """0–4 balita, 5–17 anak, 18–59 dewasa, 60+ lansia (DESIGN.md "Reports")."""
+    """0–4 balita, 5–17 anak, 18–59 dewasa, 60+ lansia (docs/rules.md, "Reports")."""
     if age is None:
         return "tidak_diketahui"
     if age < 5:

@@ -5,7 +5,7 @@ JSON, CSV, XLSX or PDF bytes (shared/reports/event_render.py). The headline figu
 needs engine on the same inputs as `GET /events/{id}/status` (`shared.services.status.compute`), so
 for the same `as_of` the report and the status agree to the last digit.
 
-Sections (DESIGN.md, "Reports"):
+Sections (docs/rules.md, "Reports"):
 
 - `event`: kind, category, status, standard, start and end (UTC instants and local dates), the
   kelurahan with their names, and `status_history`: when the event was opened and changed, from the

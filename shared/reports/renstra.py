@@ -1,5 +1,5 @@
 """The Renstra indicator report: every indicator of the disaster-handling programme for a year, with
-target, realisation, achievement and pagu (DESIGN.md, "Reports").
+target, realisation, achievement and pagu (docs/rules.md, "Reports").
 
 `build_renstra_report(session, year, tz, now)` makes the report as a dict; `render_renstra_report`
 (shared/reports/renstra_render.py) turns it into JSON, CSV, XLSX or PDF.
@@ -26,7 +26,7 @@ How each computed sentence is read (a person is counted once per event; a year s
   basic-needs indicator, someone who was at no meal time had nothing due and counts as met).
 - penyediaan_sandang: persons of the event (displaced or not, any condition) who received a
   paket_sandang: person-level paket_sandang totalling at least one paket, or one of the first ⌊Q⌋
-  members of a household (registration order, then id, as in DESIGN.md's sandang rule) that got Q
+  members of a household (registration order, then id, as in docs/rules.md's sandang rule) that got Q
   paket at household level. One paket is one recipient whatever the profile's sandang rate: the
   sentence counts recipients, not persons whose sandang need is fully met.
 - penanganan_khusus_rentan: persons with an effective vulnerability (balita/lansia derived from age

@@ -82,13 +82,6 @@ def mark_outbox_processed(session: Session, event_id: str, up_to_seq: int) -> in
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def count_pending_outbox(session: Session, event_id: str | None = None) -> int:
-    q = select(func.count()).select_from(Outbox).where(col(Outbox.processed_at).is_(None))
-    if event_id:
-        q = q.where(Outbox.event_id == event_id)
-    return session.exec(q).one()
-
-
 def list_audit(session: Session, *, event_id: str | None, object_id: str | None, limit: int,
                offset: int, action_prefix: str | None = None, actor_id: int | None = None,
                object_type: str | None = None, since: datetime | None = None,

@@ -164,5 +164,3 @@ MAX_OFFSET = 1_000_000_000
 # The largest integer id a client may name (user ids are PostgreSQL `integer`): past it, 422 rather than
 # an out-of-range error from the database.
 MAX_DB_ID = 2**31 - 1
-Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]

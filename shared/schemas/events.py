@@ -20,8 +20,6 @@ from shared.schemas.common import (
     UTCInstantOut,
 )
 
-KelurahanList = list[KelurahanCode]
-
 
 class EventCreate(Input):
     """POST /events (admin, posko)."""

@@ -14,7 +14,6 @@ from shared.schemas.people import (
     ServiceCreate,
 )
 
-RecordType = Literal["household", "person", "check_in", "check_out", "distribution", "service"]
 SyncStatus = Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
 
 

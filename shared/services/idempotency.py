@@ -1,4 +1,4 @@
-"""What "same content" means for a replayed create (DESIGN.md, "Idempotent creates").
+"""What "same content" means for a replayed create (docs/api.md, "Idempotent creates").
 
 The content compared is the request as the server understood it: every field with its default
 filled in, instants in UTC, so `"2026-01-01T07:00+07:00"` and `"2026-01-01T00:00Z"` are the same.

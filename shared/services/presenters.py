@@ -35,7 +35,7 @@ def person_public(person: Person | Any, event_started_at: datetime, open_shelter
 
 def distribution_public(row: Any, *, names: bool) -> DistributionPublic:
     """A distribution answer. Without `names` (pengamat) it says what was given where and when, but
-    not to whom: `person_id`, `household_id` and the free-text `notes` are null (DESIGN.md: observers
+    not to whom: `person_id`, `household_id` and the free-text `notes` are null (docs/api.md, "Roles": observers
     see no personal data; the field names stay, so the contract does not change)."""
     out = DistributionPublic.model_validate(row)
     if names:

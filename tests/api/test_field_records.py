@@ -1,6 +1,6 @@
 """Field records over HTTP: shelters, households, persons, stays, distributions and services.
 
-Runs against the real app on SQLite and PostgreSQL (DESIGN.md "HTTP contract", "Vocabulary",
+Runs against the real app on SQLite and PostgreSQL (docs/api.md, "Resources in brief", "Vocabulary",
 "Rules every endpoint keeps"). Every rejected request is checked to have written nothing: the
 event's `data_seq` and the relevant list total are the same before and after.
 """

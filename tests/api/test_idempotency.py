@@ -1,4 +1,4 @@
-"""Idempotent creates (DESIGN.md, "Rules every endpoint keeps"): every create answers 201 once,
+"""Idempotent creates (docs/api.md, "Idempotent creates"): every create answers 201 once,
 an identical replay answers 200 with the stored resource, the same id with other content is 409,
 and nothing is ever created twice or counted twice in the event's data_seq."""
 

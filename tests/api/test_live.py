@@ -76,7 +76,7 @@ def assert_silent(ws: WebSocketTestSession, seconds: float = 0.5) -> None:
 
 
 def snapshot_body(event_id: str, seq: int, data_seq: int | None = None) -> dict[str, Any]:
-    """A stored snapshot body (shape of DESIGN.md's snapshot; values are the test's own)."""
+    """A stored snapshot body (shape of docs/api.md's snapshot; values are the test's own)."""
     return {"event_id": event_id, "seq": seq, "data_seq": seq if data_seq is None else data_seq,
             "as_of": datetime.now(UTC).isoformat(), "standard_code": "default",
             "people": {"registered": seq}, "indicator": {}, "needs": [], "shelters": []}

@@ -1,4 +1,4 @@
-"""Who sees what (DESIGN.md "Who sees what", "Rules every endpoint keeps").
+"""Who sees what (docs/api.md, "Roles", "Rules every endpoint keeps").
 
 - the role × endpoint matrix, written out below as the spec it is;
 - objects of one event are not reachable through another (404);

@@ -1,4 +1,4 @@
-"""POST /sync (DESIGN.md, "Batch sync"): the offline queue, applied in order, each record answered
+"""POST /sync (docs/api.md, "Batch sync"): the offline queue, applied in order, each record answered
 on its own (created | duplicate | conflict | invalid | forbidden), never more than 1,000 records."""
 
 from __future__ import annotations

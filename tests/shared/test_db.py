@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import random
+import sqlite3
+import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +16,6 @@ from shared.db import (
     WAL_AUTOCHECKPOINT_PAGES,
     Database,
     UTCDateTime,
-    checkpoint,
     epoch_seconds,
     instant_seconds,
     make_database,
@@ -24,8 +26,27 @@ from shared.migrate import upgrade
 from tests.conftest import make_settings
 
 
+def _rows_in_database_file(path: Path) -> int | None:
+    """Rows of `filler` in the database file itself, the WAL ignored (`immutable=1` reads only the main file,
+    takes no lock and never checkpoints): None while the table still lives only in the log."""
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM filler").fetchone()[0])
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        conn.close()
+
+
+def _checkpoint_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "wal-checkpoint"]
+
+
 def test_checkpoints_fold_the_wal_back_into_the_database(tmp_path: Path) -> None:
-    s = make_settings(f"sqlite:///{tmp_path / 'wal.db'}")
+    """The background thread of `start_checkpoints`, and nothing else, moves committed pages from the WAL into
+    the database file; once stopped, it checkpoints no more."""
+    path = tmp_path / "wal.db"
+    s = make_settings(f"sqlite:///{path}")
     upgrade(s)
     db = make_database(s)
     try:
@@ -34,13 +55,35 @@ def test_checkpoints_fold_the_wal_back_into_the_database(tmp_path: Path) -> None
         with write_unit(db) as uow:
             uow.session.execute(text("CREATE TABLE filler (x TEXT)"))
             uow.session.execute(text("INSERT INTO filler VALUES (:x)"), [{"x": "x" * 500} for _ in range(2000)])
+        assert _rows_in_database_file(path) is None  # committed, but only in the log (below the autocheckpoint)
+        assert not _checkpoint_threads()
+
         stop = start_checkpoints(db, interval=0.05)
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while _rows_in_database_file(path) != 2000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _rows_in_database_file(path) == 2000  # the thread folded the log into the file
+        [thread] = _checkpoint_threads()
+        assert thread.daemon  # never holds a process open at exit
         stop()
-        checkpoint(db)
-        with db.read_engine.connect() as conn:
-            busy, log_frames, done = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-        assert busy == 0 and log_frames == done  # every frame of the log is in the database file
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+
+        with write_unit(db) as uow:
+            uow.session.execute(text("INSERT INTO filler VALUES ('after stop')"))
+        time.sleep(0.3)  # six intervals: a thread still running would have checkpointed by now
+        assert _rows_in_database_file(path) == 2000
+    finally:
+        db.dispose()
+
+
+def test_checkpoints_do_nothing_without_sqlite(tmp_path: Path) -> None:
+    """On PostgreSQL there is no WAL of ours to fold: no thread starts, and the stop function is harmless."""
+    db = make_database(make_settings(f"sqlite:///{tmp_path / 'x.db'}"))
+    try:
+        stop = start_checkpoints(replace(db, url="postgresql://posko@localhost/posko"), interval=0.01)
+        assert not _checkpoint_threads()
+        stop()
     finally:
         db.dispose()
 

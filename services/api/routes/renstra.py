@@ -3,7 +3,7 @@
 - `GET /reports/renstra?year=Y&format=json|csv|xlsx|pdf` (default: the current local year, json):
   admin, posko and pengamat. The report is aggregate (counts and percentages, no names or NIK), but
   it is office-wide: it spans every event of the year, including events a relawan is not a member
-  of and may not see (DESIGN.md, "Who sees what"), so a relawan gets 403.
+  of and may not see (docs/api.md, "Roles"), so a relawan gets 403.
 - `PUT /reports/renstra/targets {year, indicator_code, target?, pagu?}` and
   `PUT /reports/renstra/manual {year, indicator_code, value}`: admin only (403 otherwise); see
   shared/reports/renstra_store.py for the rules (422 unknown indicator, 409 manual value for a

@@ -1,4 +1,4 @@
-"""Scale guard for the needs engine: 50,000 persons, 200 shelters, 30 days (DESIGN.md, Performance targets)."""
+"""Scale guard for the needs engine: 50,000 persons, 200 shelters, 30 days (bench/README.md, "Targets")."""
 
 from __future__ import annotations
 

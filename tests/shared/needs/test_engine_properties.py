@@ -1,6 +1,6 @@
 """Property-based tests of the needs engine on random small events (a few shelters, persons, stays,
 deliveries and services over a few days), including a comparison with a slow, literal reading of
-DESIGN.md "Needs and the basic-needs indicator" that loops over every meal time and person."""
+docs/rules.md that loops over every meal time and person."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def _pct(part: Fraction, whole: Fraction) -> float | None:
 
 
 def reference_snapshot(event, profile, persons, shelters, stays, deliveries, services, as_of, tz) -> dict:
-    """DESIGN.md read word by word: slow loops over every meal time, shelter and person."""
+    """docs/rules.md read word by word: slow loops over every meal time, shelter and person."""
     def local(dt: datetime) -> date:
         return dt.astimezone(tz).date()
 
@@ -271,7 +271,7 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
 @given(scenarios())
 def test_engine_agrees_with_a_literal_reading_of_the_rules(sc: dict[str, Any]) -> None:
     """The fast engine (bisect, difference arrays, prefix sums) gives exactly what the slow, literal
-    reading of DESIGN.md gives."""
+    reading of docs/rules.md gives."""
     assert compute_snapshot(**sc) == reference_snapshot(**sc)
 
 

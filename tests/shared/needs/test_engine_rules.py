@@ -1,4 +1,4 @@
-"""The rules of DESIGN.md "Needs and the basic-needs indicator", one by one, with hand-computed figures.
+"""The rules of docs/rules.md, one by one, with hand-computed figures.
 
 Times are local (Asia/Jakarta); the default `as_of` is 23:00 on January 1st. spm_binjai has meal times
 07:00, 12:00 and 18:00, makanan_siap_saji rate 3 (one portion per person per meal time), air_minum 2.5,
@@ -36,7 +36,7 @@ from .builders import (
 
 
 def test_snapshot_has_the_documented_shape() -> None:
-    """The snapshot carries the keys of DESIGN.md "Snapshot" (no seq) plus `unmet`; as_of is UTC ISO 8601."""
+    """The snapshot carries the keys of docs/api.md "Status snapshot" (no seq) plus `unmet`; as_of is UTC ISO 8601."""
     snap = run([person("p1", sex="P")], [stay("p1", "A", at(1, 6))], as_of=at(1, 23), target=95.0)
     assert list(snap) == ["event_id", "data_seq", "as_of", "standard_code", "people", "indicator", "needs",
                           "shelters", "unmet"]
