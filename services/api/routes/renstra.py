@@ -21,8 +21,10 @@ from services.api.deps import CurrentActor, DbDep
 from shared.db import read_unit, utcnow, write_unit
 from shared.domain.access import Actor
 from shared.errors import Forbidden
-from shared.reports.renstra import build_renstra_report, render_renstra_report
-from shared.reports.renstra_store import ManualIn, TargetIn, set_manual, set_target
+from shared.reports.render import render_renstra_report
+from shared.reports.renstra import build_renstra_report
+from shared.schemas.renstra import ManualIn, TargetIn
+from shared.services.renstra import set_manual, set_target
 
 router = APIRouter(tags=["reports"])
 
