@@ -2,9 +2,10 @@
 
 `build_event_report` returns a plain dict (the JSON answer); `render_event_report`
 (shared/reports/render/) turns it into JSON, CSV, XLSX or PDF bytes. The rows come from
-shared/repositories/reports.py and the needs loader; this module only arranges them into sections. The headline figures come from the
-needs engine on the same inputs as `GET /events/{id}/status` (`shared.services.status.compute`), so
-for the same `as_of` the report and the status agree to the last digit.
+shared/repositories/reports.py and the needs loader; this module only arranges them into sections.
+The headline figures come from the needs engine on the same inputs as `GET /events/{id}/status`
+(`shared.services.status.compute`), so for the same `as_of` the report and the status agree to the
+last digit.
 
 Sections (DESIGN.md, "Reports"):
 
