@@ -170,8 +170,7 @@ def distributions(session: Session, event_id: str, as_of: datetime) -> Iterator[
                col(Distribution.shelter_id), col(Distribution.person_id), col(Distribution.household_id))
         .where(col(Distribution.event_id) == event_id, col(Distribution.delivered_at) <= as_of)
         .order_by(col(Distribution.delivered_at), col(Distribution.id)))
-    for row in result:
-        yield DistributionRow(*row)
+    return map(DistributionRow._make, result)
 
 
 class RecipientTotal(NamedTuple):
