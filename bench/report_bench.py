@@ -95,7 +95,8 @@ def _event_report_once(ctx: Context, fmt: str, phases: dict[str, float]) -> byte
     """What GET /events/{id}/report does, with the time of each phase."""
     from shared.db import read_unit, utcnow
     from shared.domain.access import SYSTEM
-    from shared.reports.event_report import build_event_report, render_event_report, report_as_of
+    from shared.reports.event import build_event_report, report_as_of
+    from shared.reports.render import render_event_report
     from shared.services.events import visible_event
 
     t0 = time.perf_counter()
@@ -151,7 +152,7 @@ def bench_event_report(ctx: Context) -> list[Result]:
     exports."""
     from shared.db import read_unit, utcnow
     from shared.domain.access import SYSTEM
-    from shared.reports.event_report import report_as_of
+    from shared.reports.event import report_as_of
     from shared.reports.hxl import DATASETS, export_hxl
     from shared.services.events import visible_event
 
@@ -190,7 +191,8 @@ def bench_renstra_report(ctx: Context) -> list[Result]:
     """The Renstra report of the event's year in every format, as GET /reports/renstra and `posko report
     renstra` run it: every event of the year through the needs engine, the other indicators, the render."""
     from shared.db import read_unit, utcnow
-    from shared.reports.renstra import build_renstra_report, render_renstra_report
+    from shared.reports.render import render_renstra_report
+    from shared.reports.renstra import build_renstra_report
 
     results: list[Result] = []
     for fmt in FORMATS:

@@ -288,7 +288,8 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         if args.kind == "event":
             from shared.domain.access import SYSTEM, can_see_names
             from shared.errors import NotFound
-            from shared.reports.event_report import build_event_report, render_event_report, report_as_of
+            from shared.reports.event import build_event_report, report_as_of
+            from shared.reports.render import render_event_report
             from shared.services.events import visible_event
 
             stages = {"memuat data": (0.0, 0.4), "menyusun bagian": (0.4, 0.5), "menghitung seri harian": (0.5, 0.8)}
@@ -313,7 +314,8 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
             body, _, _ = render_event_report(report, args.format)
         else:
             bar.show(0, "membuka basis data")
-            from shared.reports.renstra import build_renstra_report, render_renstra_report
+            from shared.reports.render import render_renstra_report
+            from shared.reports.renstra import build_renstra_report
 
             with read_unit(db) as session:
                 bar.show(0.1, f"menghitung indikator Renstra {args.year}")

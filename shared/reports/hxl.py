@@ -23,30 +23,20 @@ NIK, person or household ids), so every role that sees the event may have them.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from shared.memory import no_cyclic_gc
-from shared.models import Distribution, Event, Item
-from shared.reports.cells import safe_row
-from shared.reports.event_data import (
-    UNKNOWN_AREA,
-    load_person_facts,
-    load_regions,
-    load_shelters,
-    load_stays,
-    occupancy,
-    standings,
-)
+from shared.models import Event
+from shared.reports.facts import UNKNOWN_AREA, load_person_facts, load_regions, occupancy, standings
+from shared.reports.render import hxl_filename
+from shared.reports.render.csv import hxl_csv
+from shared.repositories import reports as reports_repo
 
 DATASETS = ("shelters", "persons_summary", "distributions")
 
@@ -101,9 +91,9 @@ def shelters_rows(session: Session, event: Event, as_of: datetime, tz: ZoneInfo)
     start_local = event.started_at.astimezone(tz).date()
     regions = load_regions(session)
     persons = {p.id: p for p in load_person_facts(session, event.id, start_local, with_names=False)}
-    occ = occupancy(load_stays(session, event.id, as_of), as_of)
+    occ = occupancy(reports_repo.stays(session, event.id, as_of), as_of)
     rows = []
-    for sh in load_shelters(session, event.id):
+    for sh in reports_repo.shelters(session, event.id):
         area = regions.kelurahan(sh.kelurahan_code)
         o = occ.get(sh.id)
         occupants = [persons[pid] for pid in (o.occupants if o else ()) if pid in persons]
@@ -123,7 +113,7 @@ def persons_summary_rows(session: Session, event: Event, as_of: datetime, tz: Zo
     start_local = event.started_at.astimezone(tz).date()
     regions = load_regions(session)
     persons = load_person_facts(session, event.id, start_local, with_names=False)
-    where = standings(persons, load_stays(session, event.id, as_of), as_of)
+    where = standings(persons, reports_repo.stays(session, event.id, as_of), as_of)
     counts: dict[str, Counter[str]] = {code: Counter() for code in event.kelurahan_codes}
     for p in persons:
         c = counts.setdefault(p.kelurahan_code, Counter())
@@ -152,20 +142,14 @@ def persons_summary_rows(session: Session, event: Event, as_of: datetime, tz: Zo
 def distributions_rows(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Iterable[list[Any]]:
     start_local = event.started_at.astimezone(tz).date()
     regions = load_regions(session)
-    items = {code: (name, unit) for code, name, unit in session.execute(
-        select(col(Item.code), col(Item.name), col(Item.unit)))}
+    items = reports_repo.item_names(session)
     persons = load_person_facts(session, event.id, start_local, with_names=False)
     person_area = {p.id: p.kelurahan_code for p in persons}
     members = Counter(p.household_id for p in persons if p.household_id)
     household_area = {p.household_id: p.kelurahan_code for p in persons if p.household_id}
-    shelters = {s.id: s for s in load_shelters(session, event.id)}
-    occ = occupancy(load_stays(session, event.id, as_of), as_of)
-    result = session.execute(
-        select(col(Distribution.item_code), col(Distribution.quantity), col(Distribution.delivered_at),
-               col(Distribution.shelter_id), col(Distribution.person_id), col(Distribution.household_id))
-        .where(col(Distribution.event_id) == event.id, col(Distribution.delivered_at) <= as_of)
-        .order_by(col(Distribution.delivered_at), col(Distribution.id)))
-    for code, qty, at, sid, pid, hid in result:
+    shelters = {s.id: s for s in reports_repo.shelters(session, event.id)}
+    occ = occupancy(reports_repo.stays(session, event.id, as_of), as_of)
+    for code, qty, at, sid, pid, hid in reports_repo.distributions(session, event.id, as_of):
         reached: int | str
         local = at.astimezone(tz)
         sh = shelters.get(sid) if sid else None
@@ -202,11 +186,4 @@ def _export(session: Session, event: Event, dataset: str, as_of: datetime, tz: Z
         columns, rows = DISTRIBUTION_COLUMNS, distributions_rows(session, event, as_of, tz)
     else:
         raise ValueError(f"unknown dataset {dataset!r}")
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow([heading for heading, _ in columns])
-    w.writerow([tag for _, tag in columns])
-    w.writerows(safe_row(row) for row in rows)
-    slug = re.sub(r"[^a-z0-9]+", "-", event.name.lower()).strip("-")[:40] or "kejadian"
-    day = as_of.astimezone(tz).date().isoformat().replace("-", "")
-    return out.getvalue().encode("utf-8"), f"posko-{slug}-{dataset}-{day}.hxl.csv"
+    return hxl_csv(columns, rows), hxl_filename(event.name, dataset, as_of.astimezone(tz).date().isoformat())

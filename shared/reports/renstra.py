@@ -2,7 +2,8 @@
 target, realisation, achievement and pagu (docs/rules.md, "Reports").
 
 `build_renstra_report(session, year, tz, now)` makes the report as a dict; `render_renstra_report`
-(shared/reports/renstra_render.py) turns it into JSON, CSV, XLSX or PDF.
+(shared/reports/render/) turns it into JSON, CSV, XLSX or PDF. The rows come from
+shared/repositories/reports.py and shared/repositories/renstra.py.
 
 The indicators, their order and their `computed` sentences come from
 shared/data/renstra_penanganan_bencana.json. Targets and pagu come from the `renstra_targets` table
@@ -44,14 +45,14 @@ How each computed sentence is read (a person is counted once per event; a year s
 
 Indicators whose sentence is "manual" take the value an admin entered (source "manual"), or show
 nothing (source "none"). A computed indicator always has source "computed" (a count of 0 is a
-realisation); manual values for computed indicators are refused (see renstra_store.py).
+realisation); manual values for computed indicators are refused (see shared/services/renstra.py).
 `achievement_percent` = realisation / target × 100, half up to 2 decimals; null without a target
 (none or 0) or without a realisation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -60,23 +61,13 @@ from math import floor
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from shared.models import (
-    Distribution,
-    Event,
-    Household,
-    Person,
-    RenstraManualValue,
-    RenstraTarget,
-    Service,
-    Shelter,
-    Stay,
-    User,
-)
+from shared.models import Event
 from shared.needs.engine import compute_snapshot, exact, percent
 from shared.needs.model import VULNERABILITIES, seconds
+from shared.repositories import renstra as renstra_repo
+from shared.repositories import reports as reports_repo
 from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
 from shared.seed import load_json
 from shared.services.status import status_as_of
@@ -150,14 +141,8 @@ def recipient_totals(session: Session, event_id: str, as_of: datetime,
                      items: tuple[str, ...]) -> list[tuple[str, str | None, str | None, Decimal]]:
     """(item, person_id, household_id, Σ quantity) of the event's person- or household-level distributions of
     `items` delivered by `as_of` (one set-based query: the needs loader sums cash per item only)."""
-    d = Distribution
-    rows = session.execute(
-        select(col(d.item_code), col(d.person_id), col(d.household_id), func.sum(col(d.quantity)))
-        .where(col(d.event_id) == event_id, col(d.item_code).in_(items), col(d.delivered_at) <= as_of,
-               or_(col(d.person_id).is_not(None), col(d.household_id).is_not(None)))
-        .group_by(col(d.item_code), col(d.person_id), col(d.household_id))
-    ).all()
-    return [(item, pid, hid, exact(float(qty))) for item, pid, hid, qty in rows]
+    return [(t.item_code, t.person_id, t.household_id, exact(t.quantity))
+            for t in reports_repo.recipient_totals(session, event_id, as_of, items)]
 
 
 def sandang_recipients(inputs: NeedsInputs, totals: list[tuple[str, str | None, str | None, Decimal]]) -> set[str]:
@@ -232,10 +217,7 @@ def tally_event(session: Session, event: Event, now: datetime, tz: ZoneInfo, tal
         totals += recipient_totals(session, event.id, as_of, (SANDANG_ITEM,))
     tally.sandang += len(sandang_recipients(inputs, totals) & known)
     tally.cash += len(cash_recipients(inputs, totals) & known)
-    opened = session.execute(
-        select(col(Shelter.id)).where(col(Shelter.event_id) == event.id, col(Shelter.opened_at) <= as_of)
-    ).all()
-    tally.shelters += len(opened)
+    tally.shelters += reports_repo.opened_shelter_count(session, event.id, as_of)
     tally.events.append({
         "id": event.id, "name": event.name, "kind": event.kind, "status": event.status,
         "started_at": event.started_at.astimezone(UTC).isoformat(), "as_of": as_of.astimezone(UTC).isoformat(),
@@ -246,34 +228,16 @@ def tally_event(session: Session, event: Event, now: datetime, tz: ZoneInfo, tal
 def year_events(session: Session, year: int, tz: ZoneInfo) -> list[Event]:
     """Events whose start falls in `year` (local time), oldest first."""
     start, end = year_bounds(year, tz)
-    return list(session.execute(
-        select(Event).where(col(Event.started_at) >= start, col(Event.started_at) < end)
-        .order_by(col(Event.started_at), col(Event.id))
-    ).scalars())
+    return reports_repo.events_started_between(session, start, end)
 
 
 def active_volunteers(session: Session, year: int, tz: ZoneInfo) -> int:
     """Distinct active relawan accounts that recorded field data timed within `year` (local)."""
     start, end = year_bounds(year, tz)
-    recorded: Iterable[tuple[Any, Any]] = (
-        (Person.created_by, Person.registered_at),
-        (Stay.created_by, Stay.check_in),
-        (Distribution.created_by, Distribution.delivered_at),
-        (Service.created_by, Service.delivered_at),
-        (Shelter.created_by, Shelter.opened_at),
-        (Household.created_by, Household.created_at),
-    )
-    authors: set[int] = set()
-    for who, when in recorded:
-        authors.update(session.execute(
-            select(col(who)).where(col(when) >= start, col(when) < end, col(who).is_not(None)).distinct()
-        ).scalars())
+    authors = reports_repo.field_authors(session, start, end)
     if not authors:
         return 0
-    return len(session.execute(
-        select(col(User.id)).where(col(User.id).in_(sorted(authors)), col(User.role) == "relawan",
-                                   col(User.is_active).is_(True))
-    ).all())
+    return reports_repo.active_relawan_count(session, authors)
 
 
 def computed_realisations(session: Session, year: int, tz: ZoneInfo, now: datetime,
@@ -311,10 +275,8 @@ def build_renstra_report(session: Session, year: int, tz: ZoneInfo, now: datetim
     """`{year, indicators: [{code, name, unit, target, realisation, achievement_percent, pagu, source}]}`
     (plus `level`, `detail`, the program, the events counted and when it was made). `progress(done, total)`,
     if given, is called before the first event and after each one (the CLI's progress bar)."""
-    targets = {r.indicator_code: r for r in session.execute(
-        select(RenstraTarget).where(col(RenstraTarget.year) == year)).scalars()}
-    manual = {r.indicator_code: r.value for r in session.execute(
-        select(RenstraManualValue).where(col(RenstraManualValue.year) == year)).scalars()}
+    targets = renstra_repo.targets(session, year)
+    manual = renstra_repo.manual_values(session, year)
     values, tally = computed_realisations(session, year, tz, now, progress)
     rows = []
     for ind in indicators():
@@ -355,11 +317,4 @@ def build_renstra_report(session: Session, year: int, tz: ZoneInfo, now: datetim
     }
 
 
-def render_renstra_report(report: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
-    """(bytes, media type, filename) of the report in `fmt`: json, csv, xlsx or pdf."""
-    from shared.reports.renstra_render import render
-
-    return render(report, fmt)
-
-
-__all__ = ["build_renstra_report", "render_renstra_report", "achievement", "indicators", "is_computed"]
+__all__ = ["achievement", "build_renstra_report", "indicators", "is_computed"]

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Query, Request, Response
 from services.api.deps import CurrentActor, DbDep
 from shared.db import read_unit, utcnow, write_unit
 from shared.domain.access import can_see_names
-from shared.reports.event_report import build_event_report, daily_series, render_event_report, report_as_of
+from shared.reports.event import build_event_report, daily_series, report_as_of
 from shared.reports.hxl import export_hxl
+from shared.reports.render import render_event_report
 from shared.schemas.common import PastInstant
 from shared.services.bookkeeping import record_audit
 from shared.services.events import visible_event

@@ -6,7 +6,7 @@
   of and may not see (docs/api.md, "Roles"), so a relawan gets 403.
 - `PUT /reports/renstra/targets {year, indicator_code, target?, pagu?}` and
   `PUT /reports/renstra/manual {year, indicator_code, value}`: admin only (403 otherwise); see
-  shared/reports/renstra_store.py for the rules (422 unknown indicator, 409 manual value for a
+  shared/services/renstra.py for the rules (422 unknown indicator, 409 manual value for a
   computed indicator).
 """
 
@@ -21,8 +21,10 @@ from services.api.deps import CurrentActor, DbDep
 from shared.db import read_unit, utcnow, write_unit
 from shared.domain.access import Actor
 from shared.errors import Forbidden
-from shared.reports.renstra import build_renstra_report, render_renstra_report
-from shared.reports.renstra_store import ManualIn, TargetIn, set_manual, set_target
+from shared.reports.render import render_renstra_report
+from shared.reports.renstra import build_renstra_report
+from shared.schemas.renstra import ManualIn, TargetIn
+from shared.services.renstra import set_manual, set_target
 
 router = APIRouter(tags=["reports"])
 

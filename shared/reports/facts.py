@@ -1,4 +1,5 @@
-"""Facts about one event that the post-disaster report and the HXL exports share, loaded set-based.
+"""Facts about one event that the post-disaster report and the HXL exports share, from the rows of
+shared/repositories/reports.py.
 
 The needs engine (shared/needs/engine.py) gives the headline figures; these helpers add what the
 engine does not keep per person or per shelter: age groups, the kelurahan of a person's household,
@@ -12,21 +13,19 @@ nor affected.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from shared.domain.vulnerability import age_at
-from shared.models import Household, Person, Region, Shelter, Stay
 from shared.needs.model import seconds
+from shared.repositories import reports as reports_repo
+from shared.repositories.reports import PersonRow, RegionRow
 
 AGE_GROUPS = ("balita", "anak", "dewasa", "lansia", "tidak_diketahui")
-AGE_GROUP_LABELS = {"balita": "Balita (0–4)", "anak": "Anak (5–17)", "dewasa": "Dewasa (18–59)",
-                    "lansia": "Lansia (60+)", "tidak_diketahui": "Umur tidak diketahui"}
 # Where a person stands at as_of: the engine's people counts, per person.
 STANDINGS = ("displaced_now", "returned", "affected", "missing", "dead")
 UNKNOWN_AREA = ""  # kelurahan code of persons without a household (or a household without a kelurahan)
@@ -68,9 +67,12 @@ class Regions:
                 "kecamatan_name": self.name(kec), "kota_code": kota, "kota_name": self.name(kota)}
 
 
-def load_regions(session: Session) -> Regions:
-    rows = session.execute(select(col(Region.code), col(Region.name), col(Region.parent_code))).all()
+def regions_of(rows: list[RegionRow]) -> Regions:
     return Regions(names={c: n for c, n, _ in rows}, parents={c: p for c, _, p in rows})
+
+
+def load_regions(session: Session) -> Regions:
+    return regions_of(reports_repo.regions(session))
 
 
 # ---------------------------------------------------------------- persons
@@ -89,43 +91,24 @@ class PersonFacts:
     name: str | None = None
 
 
-def load_person_facts(session: Session, event_id: str, start_local: date, *, with_names: bool) -> list[PersonFacts]:
+def person_facts(rows: Iterable[PersonRow], household_area: Mapping[str, str | None],
+                 start_local: date) -> list[PersonFacts]:
     """Every person of the event, with the kelurahan of their household and their age group at the
     event's start (local date)."""
-    household_area = dict(session.execute(
-        select(col(Household.id), col(Household.kelurahan_code)).where(col(Household.event_id) == event_id)).all())
-    cols = [col(Person.id), col(Person.sex), col(Person.condition), col(Person.household_id), col(Person.birth_date),
-            col(Person.age_years), col(Person.needs_psychosocial)]
-    if with_names:
-        cols.append(col(Person.full_name))
-    facts = []
-    for row in session.execute(select(*cols).where(col(Person.event_id) == event_id)
-                               .order_by(col(Person.created_at), col(Person.id))):
-        pid, sex, condition, hid, birth, age, psy = row[:7]
-        facts.append(PersonFacts(
-            id=pid, sex=sex, condition=condition, household_id=hid,
-            kelurahan_code=(household_area.get(hid) if hid else None) or UNKNOWN_AREA,
-            age_group=age_group(age_at(birth, age, start_local)), psychosocial=bool(psy),
-            name=row[7] if with_names else None))
-    return facts
+    return [PersonFacts(
+        id=r.id, sex=r.sex, condition=r.condition, household_id=r.household_id,
+        kelurahan_code=(household_area.get(r.household_id) if r.household_id else None) or UNKNOWN_AREA,
+        age_group=age_group(age_at(r.birth_date, r.age_years, start_local)), psychosocial=bool(r.needs_psychosocial),
+        name=r.full_name) for r in rows]
+
+
+def load_person_facts(session: Session, event_id: str, start_local: date, *, with_names: bool) -> list[PersonFacts]:
+    """`person_facts` of the event's persons as stored."""
+    area = reports_repo.household_areas(session, event_id)
+    return person_facts(reports_repo.persons(session, event_id, with_names=with_names), area, start_local)
 
 
 # ---------------------------------------------------------------- stays and occupancy
-
-@dataclass(frozen=True)
-class StayRow:
-    person_id: str
-    shelter_id: str
-    check_in: datetime
-    check_out: datetime | None
-
-
-def load_stays(session: Session, event_id: str, as_of: datetime) -> list[StayRow]:
-    """The event's stays started at or before `as_of` (the loader of the needs engine keeps the same)."""
-    return [StayRow(p, s, ci, co) for p, s, ci, co in session.execute(
-        select(col(Stay.person_id), col(Stay.shelter_id), col(Stay.check_in), col(Stay.check_out))
-        .where(col(Stay.event_id) == event_id, col(Stay.check_in) <= as_of))]
-
 
 @dataclass
 class ShelterOccupancy:
@@ -226,8 +209,3 @@ def standings(persons: Iterable[PersonFacts], stays: Iterable[Any], as_of: datet
             out[p.id] = "affected"
     return out
 
-
-def load_shelters(session: Session, event_id: str) -> list[Shelter]:
-    """The event's shelters, in the snapshot's order (creation time, then id)."""
-    return list(session.execute(select(Shelter).where(col(Shelter.event_id) == event_id)
-                                .order_by(col(Shelter.created_at), col(Shelter.id))).scalars())

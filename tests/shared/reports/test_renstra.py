@@ -57,7 +57,8 @@ from sqlmodel import select
 
 from shared.db import read_unit
 from shared.models import RenstraTarget
-from shared.reports.renstra import build_renstra_report, render_renstra_report
+from shared.reports.render import render_renstra_report
+from shared.reports.renstra import build_renstra_report
 from shared.seed import load_json, seed_reference
 from tests.conftest import (
     KELURAHAN,

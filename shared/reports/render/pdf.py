@@ -1,290 +1,82 @@
-"""The post-disaster report (a dict from `event_report.build_event_report`) as JSON, CSV, XLSX or PDF.
+"""The reports as PDF (fpdf2), with one font setting: DejaVu Sans when it is installed (every
+character of a name prints), else fpdf2's core Helvetica with text folded to latin-1.
 
-- JSON: the dict itself (UTF-8).
-- CSV: one file of section blocks. A block is a row whose only cell is `section:<key>`, then a header
-  row of field names, then the data rows, then an empty row. Numbers are plain (a dot for decimals,
-  no thousands separator); instants are ISO 8601 in UTC; a list of services in one cell is
-  separated by `;`. The keys, in order: event, kelurahan, status_history, people, people_by_kelurahan,
-  shelters, needs, distributions, indicator, services, daily, and unmet (only when the report has
-  names).
-- XLSX: one sheet per section, same rows, Indonesian column headings, numbers as number cells.
-- PDF: A4, Indonesian headings, the tables above in readable form, a chart of displaced persons and
-  the percent fulfilled per day, and at most 500 persons not fulfilled (it says how many more are
-  in the XLSX/CSV).
+- Post-disaster report (`event_pdf`): A4 portrait, Indonesian headings, the tables of the report in
+  readable form, a chart of displaced persons and the percent fulfilled per day, and at most 500
+  persons not fulfilled (it says how many more are in the XLSX/CSV).
+- Renstra report (`renstra_pdf`): A4 landscape, Indonesian headings, the indicator table with wrapped
+  names, Indonesian number formatting (thousands dots, decimal comma), Rupiah pagu, grouped like the
+  plan (program outcome, then sub-kegiatan), notes on the sources and the events counted.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.needs.model import VULNERABILITIES
-from shared.reports.cells import safe_text, xlsx_row
-from shared.reports.event_data import AGE_GROUP_LABELS, AGE_GROUPS
+from shared.reports.facts import AGE_GROUPS
+from shared.reports.render.indonesian import (
+    AGE_GROUP_LABELS,
+    BASIS_LABELS,
+    CATEGORY_LABELS,
+    CONDITION_LABELS,
+    DAILY_SOURCE_LABELS,
+    PEOPLE_LABELS,
+    RENSTRA_SOURCE_LABELS,
+    SERVICE_LABELS,
+    STATUS_LABELS,
+    VULNERABILITY_LABELS,
+    as_label,
+    fmt_date,
+    fmt_instant,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_short_date,
+    id_datetime,
+    id_number,
+    in_report_zone,
+    zone_name,
+)
+from shared.reports.render.tables import OFFICE, RENSTRA_HEADINGS, renstra_groups, renstra_title
 
 PDF_UNMET_LIMIT = 500
-MEDIA_TYPES = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
 
-SERVICE_LABELS = {"permakanan": "Permakanan", "sandang": "Sandang", "tempat_penampungan": "Tempat penampungan",
-                  "penanganan_khusus": "Penanganan khusus kelompok rentan", "psikososial": "Dukungan psikososial"}
-STATUS_LABELS = {"siaga_darurat": "Siaga darurat", "tanggap_darurat": "Tanggap darurat",
-                 "transisi_darurat": "Transisi darurat ke pemulihan", "selesai": "Selesai"}
-CATEGORY_LABELS = {"alam": "Bencana alam", "non_alam": "Bencana non-alam", "sosial": "Bencana sosial"}
-CONDITION_LABELS = {"selamat": "Selamat", "luka": "Luka-luka", "hilang": "Hilang", "meninggal": "Meninggal dunia"}
-VULNERABILITY_LABELS = {"balita": "Balita", "lansia": "Lanjut usia", "ibu_hamil": "Ibu hamil",
-                        "ibu_menyusui": "Ibu menyusui", "disabilitas": "Penyandang disabilitas"}
-PEOPLE_LABELS = {"registered": "Terdaftar", "displaced_now": "Mengungsi", "returned": "Sudah kembali",
-                 "affected": "Terdampak, tidak mengungsi", "injured": "Luka-luka", "missing": "Hilang",
-                 "dead": "Meninggal dunia"}
-BASIS_LABELS = {"per_person_day": "per orang per hari", "per_person_once": "per orang",
-                "per_household_once": "per keluarga", "per_vulnerable_once": "per orang rentan"}
-SOURCE_LABELS = {"stored": "tersimpan", "computed": "dihitung"}
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember")
-
-
-def _label(value: str | None) -> str:
-    """`tanah_longsor` → `Tanah longsor`."""
-    if not value:
-        return ""
-    text = value.replace("_", " ")
-    return text[:1].upper() + text[1:]
-
-
-# ---------------------------------------------------------------- tables (CSV, XLSX, and the PDF's data)
-
-@dataclass
-class Table:
-    key: str  # CSV section key
-    title: str  # XLSX sheet title (≤ 31 characters)
-    columns: list[tuple[str, str]]  # (field, Indonesian heading)
-    rows: list[list[Any]]
-
-
-def _kv(key: str, title: str, rows: list[tuple[str, str, Any]]) -> Table:
-    return Table(key, title, [("field", "Kolom"), ("label", "Uraian"), ("value", "Nilai")],
-                 [[f, label, v] for f, label, v in rows])
-
-
-def report_tables(report: dict[str, Any]) -> list[Table]:
-    """The report's sections as flat tables, in order."""
-    ev = report["event"]
-    tables = [_kv("event", "Kejadian", [
-        ("id", "ID kejadian", ev["id"]), ("name", "Nama kejadian", ev["name"]),
-        ("kind", "Jenis bencana", ev["kind"]), ("category", "Kategori", ev["category"]),
-        ("status", "Status", ev["status"]), ("standard_code", "Standar kebutuhan", ev["standard_code"]),
-        ("standard_version", "Versi standar", ev["standard_version"]),
-        ("started_at", "Mulai (UTC)", ev["started_at"]), ("ended_at", "Selesai (UTC)", ev["ended_at"]),
-        ("start_date", "Tanggal mulai (setempat)", ev["start_date"]),
-        ("end_date", "Tanggal selesai (setempat)", ev["end_date"]), ("year", "Tahun kejadian", ev["year"]),
-        ("days", "Jumlah hari dilaporkan", ev["days"]), ("as_of", "Keadaan per (UTC)", report["as_of"]),
-        ("as_of_local", "Keadaan per (setempat)", report["as_of_local"]), ("timezone", "Zona waktu", report["timezone"]),
-        ("data_seq", "Nomor perubahan data", report["data_seq"]), ("generated_at", "Dibuat (UTC)", report["generated_at"]),
-    ])]
-    tables.append(Table("kelurahan", "Wilayah", [("code", "Kode kelurahan"), ("name", "Kelurahan"),
-                                                 ("kecamatan_code", "Kode kecamatan"), ("kecamatan_name", "Kecamatan")],
-                        [[k["code"], k["name"], k["kecamatan_code"], k["kecamatan_name"]] for k in ev["kelurahan"]]))
-    tables.append(Table("status_history", "Riwayat", [("at", "Waktu (UTC)"), ("action", "Tindakan"),
-                                                      ("label", "Keterangan")],
-                        [[h["at"], h["action"], h["label"]] for h in ev["status_history"]]))
-    pp = report["people"]
-    people_rows: list[list[Any]] = [["summary", k, PEOPLE_LABELS[k], pp[k]] for k in PEOPLE_LABELS]
-    people_rows += [["condition", k, CONDITION_LABELS[k], v] for k, v in pp["by_condition"].items()]
-    people_rows += [["sex", k, {"L": "Laki-laki", "P": "Perempuan"}[k], v] for k, v in pp["by_sex"].items()]
-    people_rows += [["age_group", k, AGE_GROUP_LABELS[k], v] for k, v in pp["by_age_group"].items()]
-    for sex, groups in pp["by_sex_age_group"].items():
-        people_rows += [[f"age_group_{sex}", k, f"{AGE_GROUP_LABELS[k]}, {sex}", v] for k, v in groups.items()]
-    people_rows += [["vulnerability", k, VULNERABILITY_LABELS[k], pp["vulnerable"].get(k, 0)] for k in VULNERABILITIES]
-    people_rows.append(["vulnerability", "needs_psychosocial", "Perlu dukungan psikososial", pp["needs_psychosocial"]])
-    tables.append(Table("people", "Korban", [("group", "Kelompok"), ("category", "Kategori"), ("label", "Uraian"),
-                                             ("value", "Jumlah")], people_rows))
-    kel_cols = [("kelurahan_code", "Kode kelurahan"), ("kelurahan_name", "Kelurahan"), ("kecamatan_name", "Kecamatan"),
-                ("registered", "Terdaftar"), ("displaced_now", "Mengungsi"), ("returned", "Sudah kembali"),
-                ("affected", "Terdampak"), ("injured", "Luka"), ("missing", "Hilang"), ("dead", "Meninggal"),
-                ("L", "Laki-laki"), ("P", "Perempuan")] + [(g, AGE_GROUP_LABELS[g]) for g in AGE_GROUPS]
-    tables.append(Table("people_by_kelurahan", "Korban per kelurahan", kel_cols,
-                        [[r[k] for k, _ in kel_cols] for r in pp["by_kelurahan"]]))
-    sh_cols = [("id", "ID"), ("name", "Nama tempat penampungan"), ("kind", "Jenis"), ("kelurahan_code", "Kode kelurahan"),
-               ("kelurahan_name", "Kelurahan"), ("opened_date", "Dibuka"), ("closed_date", "Ditutup"),
-               ("days_open", "Lama buka (hari)"), ("capacity_persons", "Kapasitas"), ("occupants", "Penghuni"),
-               ("peak_occupancy", "Penghuni terbanyak"), ("peak_date", "Tanggal penghuni terbanyak"),
-               ("persons_served", "Pernah ditampung"), ("covered_area_m2", "Luas tertutup (m2)"), ("toilets", "Jamban"),
-               ("covered_area_ok", "Luas memadai"), ("toilets_ok", "Jamban memadai"),
-               ("meals_due_today", "Makan wajib hari itu"), ("meals_delivered_today", "Makan tersalur hari itu"),
-               ("opened_at", "Dibuka (UTC)"), ("closed_at", "Ditutup (UTC)"), ("peak_at", "Penghuni terbanyak (UTC)")]
-    tables.append(Table("shelters", "Tempat penampungan", sh_cols,
-                        [[s[k] for k, _ in sh_cols] for s in report["shelters"]]))
-    need_cols = [("item_code", "Kode barang"), ("item_name", "Barang"), ("unit", "Satuan"), ("basis", "Dasar"),
-                 ("rate", "Takaran"), ("service", "Layanan SPM"), ("required", "Kebutuhan"), ("delivered", "Tersalur"),
-                 ("gap", "Kekurangan"), ("coverage_percent", "Capaian (%)")]
-    tables.append(Table("needs", "Kebutuhan", need_cols, [[n[k] for k, _ in need_cols] for n in report["needs"]]))
-    dist_cols = [("item_code", "Kode barang"), ("item_name", "Barang"), ("unit", "Satuan"), ("records", "Catatan"),
-                 ("quantity", "Jumlah")]
-    tables.append(Table("distributions", "Penyaluran", dist_cols,
-                        [[d[k] for k, _ in dist_cols] for d in report["distributions"]]))
-    ind = report["indicator"]
-    ind_rows: list[list[Any]] = [["total", "Seluruh layanan dasar (indikator)", ind["eligible"], ind["fulfilled"],
-                                  ind["percent"], ind["target_percent"]]]
-    ind_rows += [[code, SERVICE_LABELS[code], s["eligible"], s["fulfilled"], s["percent"], None]
-                 for code, s in ind["services"].items()]
-    tables.append(Table("indicator", "Indikator", [("service", "Layanan"), ("label", "Uraian"),
-                                                   ("eligible", "Wajib"), ("fulfilled", "Terpenuhi"),
-                                                   ("percent", "Persen"), ("target_percent", "Target (%)")], ind_rows))
-    tables.append(Table("services", "Layanan", [("kind", "Jenis layanan"), ("label", "Uraian"), ("records", "Catatan"),
-                                                ("persons", "Orang")],
-                        [[s["kind"], SERVICE_LABELS.get(s["kind"], _label(s["kind"])), s["records"], s["persons"]]
-                         for s in report["services"]]))
-    day_cols = [("date", "Tanggal"), ("displaced", "Mengungsi"), ("eligible", "Wajib"), ("fulfilled", "Terpenuhi"),
-                ("fulfilled_percent", "Terpenuhi (%)"), ("source", "Sumber"), ("as_of", "Keadaan per (UTC)")]
-    tables.append(Table("daily", "Harian", day_cols, [[d[k] for k, _ in day_cols] for d in report["daily"]]))
-    if "unmet" in report:
-        tables.append(Table("unmet", "Belum terpenuhi", [("person_id", "ID orang"), ("name", "Nama"),
-                                                         ("missing", "Layanan belum terpenuhi")],
-                            [[u["person_id"], u["name"], ";".join(u["missing"])] for u in report["unmet"]]))
-    return tables
-
-
-# ---------------------------------------------------------------- file names
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "kejadian"
-
-
-def filename(report: dict[str, Any], ext: str) -> str:
-    day = report["as_of_local"][:10].replace("-", "")
-    return f"laporan-pasca-bencana-{_slug(report['event']['name'])}-{day}.{ext}"
-
-
-# ---------------------------------------------------------------- JSON, CSV, XLSX
-
-def render_json(report: dict[str, Any]) -> bytes:
-    return json.dumps(report, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return safe_text(value)
-
-
-def render_csv(report: dict[str, Any]) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    for t in report_tables(report):
-        w.writerow([f"section:{t.key}"])
-        w.writerow([k for k, _ in t.columns])
-        w.writerows([_csv_value(v) for v in row] for row in t.rows)
-        w.writerow([])
-    return out.getvalue().encode("utf-8")
-
-
-def render_xlsx(report: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for t in report_tables(report):
-        ws = wb.create_sheet(t.title[:31])
-        ws.freeze_panes = "A2"
-        widths = [max(10, min(48, len(label) + 2)) for _, label in t.columns]
-        for i, (field, _) in enumerate(t.columns):
-            if field in ("name", "item_name", "label", "kelurahan_name", "value"):
-                widths[i] = 36
-            elif field in ("id", "person_id") or field.endswith("_at") or field == "as_of":
-                widths[i] = 30
-        for i, width in enumerate(widths):
-            ws.column_dimensions[_column_letter(i + 1)].width = width
-        header = []
-        for _, label in t.columns:
-            cell = WriteOnlyCell(ws, value=label)
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        for row in t.rows:
-            ws.append(xlsx_row(ws, row))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _column_letter(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(n)
-
-
-# ---------------------------------------------------------------- number and date formats (Indonesian)
-
-def fmt_int(value: Any) -> str:
-    """12345 → 12.345; None → –."""
-    if value is None:
-        return "–"
-    return f"{int(value):,}".replace(",", ".")
-
-
-def fmt_num(value: Any, places: int = 2) -> str:
-    """An amount: whole numbers without decimals, others with up to `places` (41,67; 1.234,5)."""
-    if value is None:
-        return "–"
-    if float(value).is_integer():
-        return fmt_int(value)
-    text = f"{float(value):,.{places}f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def fmt_pct(value: Any) -> str:
-    """66.67 → 66,67%; 61.2 → 61,20%; None → –."""
-    if value is None:
-        return "–"
-    return f"{float(value):,.2f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".") + "%"
-
-
-def fmt_date(iso_date: str | None) -> str:
-    """2026-01-03 → 3 Januari 2026."""
-    if not iso_date:
-        return "–"
-    y, m, d = (int(x) for x in iso_date[:10].split("-"))
-    return f"{d} {MONTHS[m - 1]} {y}"
-
-
-def fmt_instant(iso: str | None, tz: ZoneInfo) -> str:
-    """An instant in local time: 3 Januari 2026 12.00 WIB."""
-    if not iso:
-        return "–"
-    local = datetime.fromisoformat(iso).astimezone(tz)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} {local.tzname()}"
-
-
-# ---------------------------------------------------------------- PDF
+# ---------------------------------------------------------------- the font setting
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_FAMILY = "DejaVu"
+FALLBACK_FAMILY = "Helvetica"  # fpdf2's core font: latin-1 only
 _LATIN1 = str.maketrans({"–": "-", "—": "-", "…": "...", "≥": ">=", "≤": "<=", "·": "-", "’": "'", "‘": "'",
-                         "“": '"', "”": '"', "•": "-"})
+                         "“": '"', "”": '"', "•": "-", "×": "x"})
 
+
+def add_fonts(pdf: Any) -> bool:
+    """Register DejaVu Sans (regular and bold) on `pdf` when installed; whether it was."""
+    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+    if not (regular.exists() and bold.exists()):
+        return False
+    pdf.add_font(FONT_FAMILY, "", str(regular))
+    pdf.add_font(FONT_FAMILY, "B", str(bold))
+    return True
+
+
+def latin1(text: str) -> str:
+    """Text the core font can print: typographic marks folded to ASCII, anything else outside latin-1 → ?."""
+    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+
+
+# ---------------------------------------------------------------- the post-disaster report
 
 def _make_pdf(title: str, footer_note: str) -> Any:
     from fpdf import FPDF
 
     class ReportPDF(FPDF):
         unicode_font = False
-        base_font = "Helvetica"
+        base_font = FALLBACK_FAMILY
 
         def header(self) -> None:  # noqa: D401 - fpdf hook
             if self.page_no() == 1:
@@ -304,17 +96,11 @@ def _make_pdf(title: str, footer_note: str) -> Any:
 
         def t(self, text: Any) -> str:
             text = "" if text is None else str(text)
-            if self.unicode_font:
-                return text
-            return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+            return text if self.unicode_font else latin1(text)
 
     pdf = ReportPDF(orientation="P", unit="mm", format="A4")
-    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
-    if regular.exists() and bold.exists():
-        pdf.add_font("DejaVu", "", str(regular))
-        pdf.add_font("DejaVu", "B", str(bold))
-        pdf.base_font, pdf.unicode_font = "DejaVu", True
-    # else fpdf2's core font, Helvetica: latin-1 only
+    if add_fonts(pdf):
+        pdf.base_font, pdf.unicode_font = FONT_FAMILY, True
     pdf.set_margins(15, 14, 15)
     pdf.set_auto_page_break(True, margin=16)
     pdf.alias_nb_pages()
@@ -495,7 +281,7 @@ def _nice_step(peak: float) -> float:
     return 10 * mag
 
 
-def render_pdf(report: dict[str, Any]) -> bytes:
+def event_pdf(report: dict[str, Any]) -> bytes:
     tz = ZoneInfo(report["timezone"])
     ev = report["event"]
     pp = report["people"]
@@ -518,7 +304,7 @@ def render_pdf(report: dict[str, Any]) -> bytes:
     area = "; ".join(f"{k['name'] or '?'} ({k['code']}), Kec. {k['kecamatan_name'] or '?'}" for k in ev["kelurahan"])
     history = "; ".join(f"{h['label']} {fmt_instant(h['at'], tz)}" for h in ev["status_history"]) or "–"
     out.pairs([
-        ("Jenis bencana", f"{_label(ev['kind'])} ({CATEGORY_LABELS.get(ev['category'], ev['category'])})"),
+        ("Jenis bencana", f"{as_label(ev['kind'])} ({CATEGORY_LABELS.get(ev['category'], ev['category'])})"),
         ("Status saat ini", STATUS_LABELS.get(ev["status"], ev["status"])),
         ("Mulai", fmt_instant(ev["started_at"], tz)),
         ("Selesai", fmt_instant(ev["ended_at"], tz) if ev["ended_at"] else "belum selesai"),
@@ -579,9 +365,9 @@ def render_pdf(report: dict[str, Any]) -> bytes:
     out.table([("Nama", 38, "L"), ("Kelurahan", 24, "L"), ("Dibuka", 16, "C"), ("Ditutup", 16, "C"),
                ("Kapasitas", 15, "R"), ("Penghuni", 15, "R"), ("Puncak", 12, "R"), ("Tgl puncak", 18, "C"),
                ("Luas", 10, "C"), ("Jamban", 12, "C")],
-              [[s["name"], s["kelurahan_name"] or s["kelurahan_code"], _short_date(s["opened_date"]),
-                _short_date(s["closed_date"]), fmt_int(s["capacity_persons"]), fmt_int(s["occupants"]),
-                fmt_int(s["peak_occupancy"]), _short_date(s["peak_date"]), ok[s["covered_area_ok"]], ok[s["toilets_ok"]]]
+              [[s["name"], s["kelurahan_name"] or s["kelurahan_code"], fmt_short_date(s["opened_date"]),
+                fmt_short_date(s["closed_date"]), fmt_int(s["capacity_persons"]), fmt_int(s["occupants"]),
+                fmt_int(s["peak_occupancy"]), fmt_short_date(s["peak_date"]), ok[s["covered_area_ok"]], ok[s["toilets_ok"]]]
                for s in shelters], size=6.8, row_height=4.6)
 
     out.heading("6. Kebutuhan dan Penyaluran")
@@ -599,14 +385,14 @@ def render_pdf(report: dict[str, Any]) -> bytes:
 
     out.heading("7. Layanan")
     out.table([("Layanan", 90, "L"), ("Catatan layanan", 35, "R"), ("Orang dilayani", 35, "R")],
-              [[SERVICE_LABELS.get(s["kind"], _label(s["kind"])), fmt_int(s["records"]), fmt_int(s["persons"])]
+              [[SERVICE_LABELS.get(s["kind"], as_label(s["kind"])), fmt_int(s["records"]), fmt_int(s["persons"])]
                for s in report["services"]])
 
     out.heading("8. Rekap Harian")
     out.table([("Tanggal", 40, "L"), ("Mengungsi", 25, "R"), ("Wajib", 25, "R"), ("Terpenuhi", 25, "R"),
                ("Terpenuhi (%)", 25, "R"), ("Sumber", 25, "C")],
               [[fmt_date(d["date"]), fmt_int(d["displaced"]), fmt_int(d["eligible"]), fmt_int(d["fulfilled"]),
-                fmt_pct(d["fulfilled_percent"]), SOURCE_LABELS.get(d["source"], d["source"])] for d in report["daily"]],
+                fmt_pct(d["fulfilled_percent"]), DAILY_SOURCE_LABELS.get(d["source"], d["source"])] for d in report["daily"]],
               size=7)
 
     out.heading("9. Korban Belum Terpenuhi Kebutuhan Dasarnya")
@@ -634,13 +420,6 @@ def render_pdf(report: dict[str, Any]) -> bytes:
     return bytes(pdf.output())
 
 
-def _short_date(iso_date: str | None) -> str:
-    if not iso_date:
-        return "–"
-    y, m, d = iso_date.split("-")
-    return f"{d}/{m}/{y}"
-
-
 def _side_by_side(left: list[tuple[str, str]], right: list[tuple[str, str]]) -> list[list[str]]:
     n = max(len(left), len(right))
     left = left + [("", "")] * (n - len(left))
@@ -648,12 +427,108 @@ def _side_by_side(left: list[tuple[str, str]], right: list[tuple[str, str]]) -> 
     return [[a, b, c, d] for (a, b), (c, d) in zip(left, right, strict=True)]
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], bytes]] = {
-    "json": render_json, "csv": render_csv, "xlsx": render_xlsx, "pdf": render_pdf}
+# ---------------------------------------------------------------- the Renstra report
 
+def renstra_pdf(report: dict[str, Any]) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
-def render(report: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
-    """(body, media type, file name) of the report in `fmt`."""
-    if fmt not in RENDERERS:
-        raise ValueError(f"unknown format {fmt!r}")
-    return RENDERERS[fmt](report), MEDIA_TYPES[fmt], filename(report, fmt)
+    year = report["year"]
+    title = renstra_title(year)
+    generated = id_datetime(in_report_zone(report["generated_at"], report))
+    zone = zone_name(report)
+    unicode_font = False
+    family = FALLBACK_FAMILY
+
+    def safe(text: str) -> str:
+        return text if unicode_font else latin1(text)
+
+    class Doc(FPDF):
+        def footer(self) -> None:
+            self.set_y(-10)
+            self.set_font(family, "", 7)
+            self.cell(0, 5, safe(f"{title} {dash} keadaan data {generated} {zone} {dash} halaman {self.page_no()} "
+                                 f"dari {{nb}}"), align="C")
+
+    pdf = Doc(orientation="L", unit="mm", format="A4")
+    if add_fonts(pdf):
+        unicode_font, family = True, FONT_FAMILY
+    dash = "–" if unicode_font else "-"
+    pdf.set_title(title)
+    pdf.set_author(OFFICE)
+    pdf.set_margins(10, 10, 10)
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+
+    pdf.set_font(family, "B", 14)
+    pdf.multi_cell(0, 7, safe(title), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    program = (report.get("program") or "PROGRAM PENANGANAN BENCANA").upper()
+    pdf.cell(0, 6, safe(f"{program} {dash} Renstra {OFFICE} 2025{dash}2029"), align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, safe(f"Keadaan data: {generated} {zone}"), align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+    widths = (10, 110, 18, 20, 22, 24, 33, 40)  # 277 mm: the landscape page between the margins
+    aligns = ("C", "L", "C", "R", "R", "R", "R", "L")
+    pdf.set_font(family, "", 8.5)
+    heading = FontFace(emphasis="BOLD", fill_color=(217, 225, 242))
+    group = FontFace(emphasis="BOLD", fill_color=(242, 242, 242))
+    groups = renstra_groups(report["indicators"])
+    with pdf.table(col_widths=widths, text_align=aligns, headings_style=heading, line_height=4.6,
+                   padding=1.2, v_align="TOP", repeat_headings=1) as table:
+        head = table.row()
+        for text in RENSTRA_HEADINGS:
+            head.cell(text, align="C")
+        for no, row in enumerate(report["indicators"], start=1):
+            label = groups.get(no)
+            if label:
+                table.row().cell(safe(label), colspan=len(RENSTRA_HEADINGS), style=group, align="L")
+            percent_unit = row["unit"] == "persen"
+            cells = (
+                str(no),
+                safe(row["name"]),
+                safe(row["unit"]),
+                id_number(row["target"], empty=dash),
+                id_number(row["realisation"], 2 if percent_unit else None, empty=dash),
+                id_number(row["achievement_percent"], 2, empty=dash),
+                id_number(row["pagu"], 0, empty=dash),
+                RENSTRA_SOURCE_LABELS.get(row["source"], row["source"]),
+            )
+            r = table.row()
+            for text in cells:
+                r.cell(text)
+
+    pdf.ln(3)
+    pdf.set_font(family, "B", 9)
+    pdf.cell(0, 5, "Catatan", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 8)
+    events = report.get("events", [])
+    notes = [
+        f"Dihitung sistem: realisasi dari data kejadian yang mulai pada tahun {year} (waktu setempat), "
+        f"masing-masing dihitung s.d. keadaan data atau s.d. berakhirnya kejadian; {len(events)} kejadian dihitung. "
+        "Taruna Siaga Bencana: akun relawan TAGANA aktif yang mencatat data pada tahun tersebut.",
+        "Diisi manual: realisasi diisi oleh admin Dinas Sosial. Belum ada data: realisasi belum diisi.",
+        f"Capaian (%) = realisasi / target × 100; {dash} bila target atau realisasi tidak ada. "
+        "Pagu dalam Rupiah (indikatif, Renstra Tabel 4.2).",
+    ]
+    for note in notes:
+        pdf.multi_cell(0, 4.2, safe(note), new_x="LMARGIN", new_y="NEXT")
+    if events:
+        pdf.ln(1)
+        pdf.set_font(family, "B", 9)
+        pdf.cell(0, 5, "Kejadian yang dihitung", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 8)
+        shown = events[:40]
+        for k, ev in enumerate(shown, start=1):
+            pct = id_number(ev.get("percent"), 2, empty=dash)
+            pdf.multi_cell(0, 4.2, safe(
+                f"{k}. {ev['name']} ({ev['kind']}) {dash} mulai {id_datetime(in_report_zone(ev['started_at'], report))}, "
+                f"dihitung s.d. {id_datetime(in_report_zone(ev['as_of'], report))}; terpenuhi {ev['fulfilled']} dari "
+                f"{ev['eligible']} orang ({pct}%)"), new_x="LMARGIN", new_y="NEXT")
+        if len(events) > len(shown):
+            pdf.multi_cell(0, 4.2, safe(f"... dan {len(events) - len(shown)} kejadian lain (lihat JSON/XLSX)."),
+                           new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, Api, new_id
-from tests.reports.test_event_report import (
+from tests.shared.reports.test_event_report import (
     EXPECTED_DAILY,
     EXPECTED_SERVICES,
     NAMES,

@@ -1,9 +1,11 @@
 """Laporan pasca bencana: the post-disaster report of one event at an instant `as_of`.
 
-`build_event_report` returns a plain dict (the JSON answer); `render_event_report` turns it into
-JSON, CSV, XLSX or PDF bytes (shared/reports/event_render.py). The headline figures come from the
-needs engine on the same inputs as `GET /events/{id}/status` (`shared.services.status.compute`), so
-for the same `as_of` the report and the status agree to the last digit.
+`build_event_report` returns a plain dict (the JSON answer); `render_event_report`
+(shared/reports/render/) turns it into JSON, CSV, XLSX or PDF bytes. The rows come from
+shared/repositories/reports.py and the needs loader; this module only arranges them into sections.
+The headline figures come from the needs engine on the same inputs as `GET /events/{id}/status`
+(`shared.services.status.compute`), so for the same `as_of` the report and the status agree to the
+last digit.
 
 Sections (docs/rules.md, "Reports"):
 
@@ -41,31 +43,29 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from shared.memory import no_cyclic_gc
-from shared.models import AuditLog, Distribution, Event, Item, Service
+from shared.models import Event
 from shared.needs.engine import compute_snapshot, percent
-from shared.needs.model import SERVICES, VULNERABILITIES, seconds
+from shared.needs.model import SERVICES, seconds
 from shared.reports.daily import daily_counts, with_daily_sandang
-from shared.reports.event_data import (
+from shared.reports.facts import (
     AGE_GROUPS,
     STANDINGS,
     UNKNOWN_AREA,
     load_person_facts,
     load_regions,
-    load_shelters,
     occupancy,
     standings,
 )
+from shared.repositories import reports as reports_repo
 from shared.repositories import status as status_repo
 from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
 from shared.services.status import status_as_of
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (what, done, total)
-FORMATS = ("json", "csv", "xlsx", "pdf")
 STATUS_ACTIONS = {"event.create": "dicatat", "event.update": "diubah"}
 
 
@@ -149,11 +149,7 @@ def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, wit
 def _event_section(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, regions: Any) -> dict[str, Any]:
     history = [
         {"at": _iso(at), "action": action, "label": STATUS_ACTIONS.get(action, action)}
-        for at, action in session.execute(
-            select(col(AuditLog.at), col(AuditLog.action))
-            .where(col(AuditLog.event_id) == event.id, col(AuditLog.object_type) == "event",
-                   col(AuditLog.object_id) == event.id, col(AuditLog.action).in_(list(STATUS_ACTIONS)))
-            .order_by(col(AuditLog.at), col(AuditLog.id)))
+        for at, action in reports_repo.status_changes(session, event.id, STATUS_ACTIONS)
     ]
     start_local = event.started_at.astimezone(tz).date()
     last_local = as_of.astimezone(tz).date()
@@ -220,7 +216,7 @@ def _people_section(snapshot: dict[str, Any], persons: list[Any], where: dict[st
 
 def _shelter_section(session: Session, event: Event, snapshot: dict[str, Any], occ: dict[str, Any], as_of: datetime,
                      tz: ZoneInfo, regions: Any) -> list[dict[str, Any]]:
-    rows = {s.id: s for s in load_shelters(session, event.id)}
+    rows = {s.id: s for s in reports_repo.shelters(session, event.id)}
     as_of_local = as_of.astimezone(tz).date()
     out = []
     for snap in snapshot["shelters"]:
@@ -257,13 +253,8 @@ def _shelter_section(session: Session, event: Event, snapshot: dict[str, Any], o
     return out
 
 
-def _item_names(session: Session) -> dict[str, tuple[str, str]]:
-    return {code: (name, unit) for code, name, unit in session.execute(
-        select(col(Item.code), col(Item.name), col(Item.unit)))}
-
-
 def _needs_section(session: Session, snapshot: dict[str, Any], inputs: NeedsInputs) -> list[dict[str, Any]]:
-    names = _item_names(session)
+    names = reports_repo.item_names(session)
     rules = {i.code: i for i in inputs.profile.items}
     out = []
     for need in snapshot["needs"]:
@@ -277,13 +268,10 @@ def _needs_section(session: Session, snapshot: dict[str, Any], inputs: NeedsInpu
 
 
 def _distribution_section(session: Session, event_id: str, as_of: datetime) -> list[dict[str, Any]]:
-    names = _item_names(session)
-    rows = session.execute(
-        select(col(Distribution.item_code), func.count(), func.sum(Distribution.quantity))
-        .where(col(Distribution.event_id) == event_id, col(Distribution.delivered_at) <= as_of)
-        .group_by(col(Distribution.item_code)).order_by(col(Distribution.item_code))).all()
-    return [{"item_code": code, "item_name": names.get(code, ("", ""))[0], "unit": names.get(code, ("", ""))[1],
-             "records": int(n), "quantity": float(q or 0)} for code, n, q in rows]
+    names = reports_repo.item_names(session)
+    return [{"item_code": t.item_code, "item_name": names.get(t.item_code, ("", ""))[0],
+             "unit": names.get(t.item_code, ("", ""))[1], "records": t.records, "quantity": t.quantity}
+            for t in reports_repo.distribution_totals(session, event_id, as_of)]
 
 
 def _indicator_section(snapshot: dict[str, Any]) -> dict[str, Any]:
@@ -295,12 +283,10 @@ def _indicator_section(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def _service_section(session: Session, event_id: str, as_of: datetime) -> list[dict[str, Any]]:
-    found = {kind: (int(n), int(persons)) for kind, n, persons in session.execute(
-        select(col(Service.kind), func.count(), func.count(func.distinct(Service.person_id)))
-        .where(col(Service.event_id) == event_id, col(Service.delivered_at) <= as_of)
-        .group_by(col(Service.kind)))}
+    found = reports_repo.service_totals(session, event_id, as_of)
     kinds = ["penanganan_khusus", "psikososial"] + sorted(k for k in found if k not in ("penanganan_khusus", "psikososial"))
-    return [{"kind": k, "records": found.get(k, (0, 0))[0], "persons": found.get(k, (0, 0))[1]} for k in kinds]
+    return [{"kind": k, "records": found[k].records if k in found else 0,
+             "persons": found[k].persons if k in found else 0} for k in kinds]
 
 
 def _daily_section(session: Session, event: Event, inputs: NeedsInputs, snapshot: dict[str, Any], as_of: datetime,
@@ -368,12 +354,4 @@ def _engine_per_day(inputs: NeedsInputs, days: list[Any], stored: dict[Any, Any]
     return out
 
 
-def render_event_report(report: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
-    """(body, media type, file name) of the report in `fmt` (json, csv, xlsx, pdf)."""
-    from shared.reports.event_render import render
-
-    with no_cyclic_gc():
-        return render(report, fmt)
-
-
-__all__ = ["FORMATS", "VULNERABILITIES", "build_event_report", "render_event_report", "report_as_of"]
+__all__ = ["build_event_report", "daily_series", "report_as_of"]

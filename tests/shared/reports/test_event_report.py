@@ -45,8 +45,9 @@ from pypdf import PdfReader
 
 from shared.db import Database, read_unit
 from shared.models import Event
-from shared.reports.event_data import age_group
-from shared.reports.event_render import PDF_UNMET_LIMIT, fmt_num
+from shared.reports.facts import age_group
+from shared.reports.render.indonesian import fmt_num
+from shared.reports.render.pdf import PDF_UNMET_LIMIT
 from shared.repositories import status as status_repo
 from shared.services import status as status_service
 from tests.conftest import (
@@ -680,7 +681,7 @@ def test_one_pass_daily_series_equals_the_engine_at_each_day_end(seed: int) -> N
     engine run at that day's last instant (at as_of for the last day)."""
     from shared.needs.engine import compute_snapshot
     from shared.reports.daily import daily_counts
-    from shared.reports.event_report import _day_end
+    from shared.reports.event import _day_end
 
     inputs, first, as_of = _random_inputs(seed)
     counts = daily_counts(inputs, first, as_of, WIB)

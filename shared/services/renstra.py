@@ -15,41 +15,21 @@
   the report follows.
 
 Every change leaves an audit row (`renstra.target.set`, `renstra.manual.set`, `renstra.manual.clear`).
+The report itself is built by shared/reports/renstra.py; the rows live in shared/repositories/renstra.py.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Any
 
 from shared.db import UnitOfWork, utcnow
 from shared.domain.access import Actor, can_manage_reference
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.models import RenstraManualValue, RenstraTarget
 from shared.reports.renstra import indicator, is_computed, number
-from shared.schemas.common import Code, Input
+from shared.repositories import renstra as renstra_repo
+from shared.schemas.renstra import ManualIn, TargetIn
 from shared.services.bookkeeping import record_audit
-
-Year = Annotated[int, Field(ge=2000, le=2100, description="tahun Renstra")]
-Figure = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-
-
-class TargetIn(Input):
-    """PUT /reports/renstra/targets: a field not sent keeps its stored value; null clears it."""
-
-    year: Year
-    indicator_code: Code
-    target: Figure | None = None
-    pagu: Figure | None = Field(default=None, description="Rupiah")
-
-
-class ManualIn(Input):
-    """PUT /reports/renstra/manual: value null removes the manual value."""
-
-    year: Year
-    indicator_code: Code
-    value: Figure | None = Field(description="the realisation; null removes the manual value")
 
 
 def _known(code: str) -> dict[str, Any]:
@@ -74,7 +54,7 @@ def set_target(uow: UnitOfWork, actor: Actor, data: TargetIn) -> dict[str, Any]:
     _admin(actor)
     _known(data.indicator_code)
     s = uow.session
-    row = s.get(RenstraTarget, (data.year, data.indicator_code))
+    row = renstra_repo.get_target(s, data.year, data.indicator_code)
     if row is None:
         row = RenstraTarget(year=data.year, indicator_code=data.indicator_code)
     sent = data.model_fields_set
@@ -84,8 +64,7 @@ def set_target(uow: UnitOfWork, actor: Actor, data: TargetIn) -> dict[str, Any]:
         row.pagu = data.pagu
     row.updated_by = actor.id
     row.updated_at = utcnow()
-    s.add(row)
-    s.flush()
+    renstra_repo.save(s, row)
     record_audit(uow, actor, "renstra.target.set", "renstra_target", f"{data.year}:{data.indicator_code}")
     return target_public(row)
 
@@ -98,12 +77,11 @@ def set_manual(uow: UnitOfWork, actor: Actor, data: ManualIn) -> dict[str, Any]:
         raise Conflict(f"indikator {data.indicator_code} dihitung dari data kejadian ({ind['computed']}); "
                        "perbaiki datanya, bukan angkanya (computed indicators take no manual value)")
     s = uow.session
-    row = s.get(RenstraManualValue, (data.year, data.indicator_code))
+    row = renstra_repo.get_manual(s, data.year, data.indicator_code)
     key = f"{data.year}:{data.indicator_code}"
     if data.value is None:
         if row is not None:
-            s.delete(row)
-            s.flush()
+            renstra_repo.delete(s, row)
         record_audit(uow, actor, "renstra.manual.clear", "renstra_manual", key)
         return {"year": data.year, "indicator_code": data.indicator_code, "value": None, "source": "none"}
     if row is None:
@@ -111,8 +89,7 @@ def set_manual(uow: UnitOfWork, actor: Actor, data: ManualIn) -> dict[str, Any]:
     row.value = data.value
     row.updated_by = actor.id
     row.updated_at = utcnow()
-    s.add(row)
-    s.flush()
+    renstra_repo.save(s, row)
     record_audit(uow, actor, "renstra.manual.set", "renstra_manual", key)
     return {"year": row.year, "indicator_code": row.indicator_code, "value": number(row.value), "source": "manual",
             "updated_at": row.updated_at.isoformat()}

@@ -26,7 +26,7 @@ except ImportError:  # see the module docstring
 import hxl  # noqa: E402
 
 from tests.conftest import KELURAHAN, KELURAHAN_2, Api, add_member, new_id  # noqa: E402
-from tests.reports.test_event_report import NAMES, Scenario, build_two_year_scenario, wib  # noqa: E402
+from tests.shared.reports.test_event_report import NAMES, Scenario, build_two_year_scenario, wib  # noqa: E402
 
 KEC, KEC_2 = KELURAHAN.rsplit(".", 1)[0], KELURAHAN_2.rsplit(".", 1)[0]
 

@@ -21,7 +21,9 @@ import pytest
 from openpyxl import load_workbook
 
 from shared.reports.cells import FORMULA_START, safe_text
-from shared.reports.event_render import render_csv, render_xlsx, report_tables
+from shared.reports.render.csv import event_csv
+from shared.reports.render.tables import event_tables
+from shared.reports.render.xlsx import event_xlsx
 from tests.conftest import Api, build_scene, household_body, iso, now_wib, shelter_body
 
 EVIL = ['=HYPERLINK("http://x.example","klik")', "+cmd|' /C calc'!A0", "-1+1", "@SUM(A1)"]
@@ -128,12 +130,12 @@ def test_tab_and_cr_and_numbers(admin: Api, hostile: dict[str, Any]) -> None:
     for row, name in zip(report["unmet"], names, strict=True):
         row["name"] = name
     report["shelters"][0]["capacity_persons"] = -4
-    tables = {t.key: t for t in report_tables(report)}
+    tables = {t.key: t for t in event_tables(report)}
     assert [r[1] for r in tables["unmet"].rows] == names
-    fields = [f for row in csv.reader(io.StringIO(render_csv(report).decode("utf-8"), newline="")) for f in row]
+    fields = [f for row in csv.reader(io.StringIO(event_csv(report).decode("utf-8"), newline="")) for f in row]
     assert "'\t=cmd" in fields and "'\r@x" in fields and "'-1" in fields and "Budi" in fields
     assert _live(fields) == [] and "-4" in fields, "a negative number stays a plain number"
-    cells = _xlsx_cells(render_xlsx(report))
+    cells = _xlsx_cells(event_xlsx(report))
     assert not [c for c in cells if c.data_type == "f"]
     assert "'\t=cmd" in [c.value for c in cells]
     negative = [c for c in cells if c.value == -4]
