@@ -28,3 +28,7 @@ DERIVED_VULNERABILITIES = ("balita", "lansia")
 EXPLICIT_VULNERABILITIES = ("ibu_hamil", "ibu_menyusui", "disabilitas")
 VULNERABILITIES = DERIVED_VULNERABILITIES + EXPLICIT_VULNERABILITIES
 Vulnerability = Literal["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas"]
+
+# Where a person stands at an instant (docs/rules.md, "People counts"): an open stay, stays that are all
+# closed, or none. These are the keys of the snapshot's `people` counts.
+Displacement = Literal["displaced_now", "returned", "affected"]

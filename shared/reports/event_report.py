@@ -46,9 +46,10 @@ from sqlmodel import Session, col
 
 from shared.memory import no_cyclic_gc
 from shared.models import AuditLog, Distribution, Event, Item, Service
-from shared.needs.engine import compute_snapshot, percent
-from shared.needs.model import SERVICES, VULNERABILITIES, seconds
-from shared.reports.daily import daily_counts, with_daily_sandang
+from shared.needs.daily import daily_counts
+from shared.needs.engine import compute_snapshot
+from shared.needs.model import SERVICES, VULNERABILITIES, NeedsInputs, seconds
+from shared.needs.numbers import percent
 from shared.reports.event_data import (
     AGE_GROUPS,
     STANDINGS,
@@ -60,7 +61,8 @@ from shared.reports.event_data import (
     standings,
 )
 from shared.repositories import status as status_repo
-from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
+from shared.repositories.daily_series import with_daily_sandang
+from shared.repositories.needs_inputs import load_needs_inputs
 from shared.services.status import status_as_of
 
 log = logging.getLogger(__name__)

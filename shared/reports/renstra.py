@@ -75,9 +75,10 @@ from shared.models import (
     Stay,
     User,
 )
-from shared.needs.engine import compute_snapshot, exact, percent
-from shared.needs.model import VULNERABILITIES, seconds
-from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
+from shared.needs.engine import compute_snapshot
+from shared.needs.model import VULNERABILITIES, NeedsInputs, seconds
+from shared.needs.numbers import exact, percent
+from shared.repositories.needs_inputs import load_needs_inputs
 from shared.seed import load_json
 from shared.services.status import status_as_of
 
