@@ -99,6 +99,8 @@ def _stay_days(inputs: NeedsInputs, pidx: dict[str, int], n_days: int, as_of_ts:
                day_of: Callable[[float], int]) -> _Stays:
     """The stays started by `as_of` of known persons, as entry days and open-at-day-end spans."""
     out = _Stays(len(inputs.persons))
+    entry, open_days, kept = out.entry, out.open_days, out.kept
+    first_ts = inf
     for st in inputs.stays:
         ci = seconds(st.check_in)
         if ci > as_of_ts:
@@ -110,14 +112,15 @@ def _stay_days(inputs: NeedsInputs, pidx: dict[str, int], n_days: int, as_of_ts:
         if co is not None and co > as_of_ts:
             co = None
         a = day_of(ci)
-        if a < out.entry[pi]:
-            out.entry[pi] = a
+        if a < entry[pi]:
+            entry[pi] = a
         b = n_days if co is None else day_of(co)
         if b > a:
-            out.open_days[pi].append((a, b))
-        if ci < out.first_ts:
-            out.first_ts = ci
-        out.kept.append((pi, st.shelter_id, ci, co))
+            open_days[pi].append((a, b))
+        if ci < first_ts:
+            first_ts = ci
+        kept.append((pi, st.shelter_id, ci, co))
+    out.first_ts = first_ts
     return out
 
 
@@ -142,7 +145,8 @@ def _permakanan_fail_day(inputs: NeedsInputs, stays: _Stays, first_day: date, la
         if lo < hi:
             ranges.setdefault((pi, sid), []).append((lo, hi))
     merged, diff = merge_slot_ranges(ranges, n_slots)
-    per_shelter_day = delivered_per_item(inputs.deliveries, profile, slot_starts, as_of_ts).permakanan
+    meals = [dv for dv in inputs.deliveries if dv.item_code == perm_item.code and dv.shelter_id is not None]
+    per_shelter_day = delivered_per_item(meals, profile, slot_starts, as_of_ts).permakanan
     rate = exact(perm_item.rate)
     bad_slots: dict[str, list[int]] = {}
     n_slot_days = len(slot_starts)
@@ -238,12 +242,14 @@ def _per_day(inputs: NeedsInputs, pidx: dict[str, int], stays: _Stays, fail: lis
     displaced = [0] * (n_days + 1)
     eligible = [0] * (n_days + 1)
     fulfilled = [0] * (n_days + 1)
+    entry, open_days = stays.entry, stays.open_days
+    is_eligible, needs_special_handling = rules.is_eligible, rules.needs_special_handling
     for pi, p in enumerate(inputs.persons):
-        start = stays.entry[pi]
-        if pidx[p.id] != pi or not rules.is_eligible(p.condition, start != inf):
+        start = entry[pi]
+        if pidx[p.id] != pi or not is_eligible(p.condition, start != inf):
             continue
         eligible[int(start)] += 1
-        spans = sorted(stays.open_days[pi])
+        spans = sorted(open_days[pi])
         if spans:
             cur_a, cur_b = spans[0]
             for a, b in spans[1:]:
@@ -256,7 +262,7 @@ def _per_day(inputs: NeedsInputs, pidx: dict[str, int], stays: _Stays, fail: lis
             displaced[cur_a] += 1
             displaced[cur_b] -= 1
         need = [start, sandang[pi]]  # permakanan and tempat_penampungan from the entry day, sandang
-        if rules.needs_special_handling(p.vulnerabilities):
+        if needs_special_handling(p.vulnerabilities):
             need.append(special[pi])
         if p.needs_psychosocial:
             need.append(psychosocial[pi])
