@@ -30,7 +30,7 @@ merged stay range in O(1).
 
 Arithmetic is exact (shared/needs/numbers.py): quantities and rates are taken as the decimals they were
 written as, `rate / number_of_meal_times` stays a `Fraction`, and every figure is converted to float
-once, at the end (0.4 kg × 7,000 meal presences / 3 is exactly 2800.0).
+once, at the end (1.2 kg a day × 7,000 meal presences / 3 meal times is exactly 2800.0).
 
 Choices where the rules are silent (besides those of shared/needs/rules.py):
 
