@@ -31,7 +31,6 @@ from shared.needs.numbers import exact
 
 GONE = frozenset({"hilang", "meninggal"})  # conditions that end eligibility (and displacement counts)
 VULNERABLE = frozenset(VULNERABILITIES)  # any of these makes penanganan_khusus required
-ITEM_BASES = ("per_person_day", "per_person_once", "per_household_once", "per_vulnerable_once")
 _ZERO = Decimal(0)
 
 
