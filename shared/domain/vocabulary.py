@@ -28,3 +28,10 @@ DERIVED_VULNERABILITIES = ("balita", "lansia")
 EXPLICIT_VULNERABILITIES = ("ibu_hamil", "ibu_menyusui", "disabilitas")
 VULNERABILITIES = DERIVED_VULNERABILITIES + EXPLICIT_VULNERABILITIES
 Vulnerability = Literal["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas"]
+
+# Where a person stands at an instant (docs/rules.md, "People counts"; decided by
+# shared.needs.rules.displacement): an open stay, stays that are all closed, or none. These are the keys
+# of the snapshot's `people` counts; a person answer's `displacement` field spells them in Indonesian.
+Displacement = Literal["displaced_now", "returned", "affected"]
+DISPLACEMENT_LABEL: dict[Displacement, str] = {"displaced_now": "mengungsi", "returned": "kembali",
+                                              "affected": "terdampak"}

@@ -1,33 +1,44 @@
-"""The needs engine: an event's status snapshot from plain data (docs/rules.md, "The basic-needs
-indicator"; docs/api.md, "Status snapshot"). Pure functions: no I/O, no ORM.
+"""The needs engine: an event's status snapshot from plain data (docs/rules.md, "Needs and the
+basic-needs indicator" and "The basic-needs indicator"). Pure functions: no I/O, no ORM.
 
-How it stays fast (50,000 persons, 60,000 stays, 30 days in well under half a second):
+`compute_snapshot` runs the steps below in order; each is a function a reader can hold against the
+rules, and the decisions themselves (who is eligible, which services a person needs, when a
+shelter-day is covered, who takes a household's sandang places, what an item requires) are the
+functions of shared/needs/rules.py, which the daily series (shared/needs/daily.py) uses as well:
 
-- The meal times of every local day up to `as_of` are laid out once as a sorted list of instants
-  ("slots"). A stay becomes a half-open range of slot indices found by bisection.
-- Stays of one person in one shelter are merged, so `present(S, t)` counts distinct persons; the
-  merged ranges feed a per-shelter difference array whose running sum is `present(S, t)`.
-- A shelter-day is covered when the permakanan delivered there that day reaches `due(S, d)`; a
-  per-shelter prefix sum over "slot of an uncovered day" answers "was p present at a meal time of
-  an uncovered shelter-day" for each merged stay range in O(1).
+1. `index_people`: persons and shelters by index (a repeated person id counts once, at its first row).
+2. `kept_stays`: the stays started by `as_of` of known persons; who has a stay, whose stay is open.
+3. `presence`: meal-time slots, merged slot ranges per (person, shelter), `present(S, t)` per
+   shelter-day and occupants (shared/needs/presence.py).
+4. `delivered_per_item`: deliveries up to `as_of`: totals per item, permakanan per shelter-day,
+   sandang per person and per household.
+5. `permakanan_failed`: who was present at a meal time of an uncovered shelter-day.
+6. `sandang_met`: who is clothed by their own deliveries or by a household place.
+7. `services_received`: who received penanganan khusus / psikososial.
+8. `count_people`: registered, displaced now / returned / affected, injured, missing, dead, by sex,
+   vulnerable; and the displaced persons, households and vulnerability sets `required` counts.
+9. `indicator`: eligible and fulfilled persons, per service, and the unmet list.
+10. `required_per_item`: required, delivered, gap and coverage per item.
+11. `shelter_rows`: occupants, today's meals, covered area and toilets per shelter.
 
-Arithmetic is exact: quantities and rates are taken as the decimals they were written as
-(`Decimal(repr(float))`), `rate / number_of_meal_times` stays a `Fraction`, and every figure is
-converted to float once, at the end (0.4 kg × 7,000 meal presences / 3 is exactly 2800.0).
+How it stays fast (50,000 persons, 60,000 stays, 30 days in well under half a second): work is done
+per step over arrays indexed by person (bytearrays, not objects), the per-person loops are the only
+loops over 50,000 rows and call a rule function only where the rule needs one; a shelter-day is covered
+when the permakanan delivered there that day reaches `due(S, d)`, and a per-shelter prefix sum over
+"slot of an uncovered day" answers "was p present at a meal time of an uncovered shelter-day" for each
+merged stay range in O(1).
 
-Choices where the rules are silent (docs/rules.md lists them too):
+Arithmetic is exact (shared/needs/numbers.py): quantities and rates are taken as the decimals they were
+written as, `rate / number_of_meal_times` stays a `Fraction`, and every figure is converted to float
+once, at the end (1.2 kg a day × 7,000 meal presences / 3 meal times is exactly 2800.0).
 
-- A profile without a permakanan (or sandang) item has nothing to deliver for that service: the
-  service is met for everyone it is required for (they still count as eligible for it). Likewise a
-  sandang rate of 0 or less is met by everyone.
+Choices where the rules are silent (besides those of shared/needs/rules.py):
+
 - The permakanan rule uses `due(S, d)` with the permakanan item's rate whatever its basis; a profile
   without meal times has nothing due per day.
-- An item with an unknown basis has `required` 0 (tracked like a catalogue item, not computed).
 - Stays of a person not in `persons` are ignored everywhere; stays in a shelter not in `shelters`
   count for presence, `required` and permakanan (the shelter just has no row in the snapshot).
-- Household order for sandang: `registered_at` (a person without one comes after those with one),
-  then id. Household-level sandang is a delivery with `household_id` and no `person_id`; a negative
-  household total gives no places.
+- Household-level sandang is a delivery with `household_id` and no `person_id`.
 - Naive datetimes in the input are taken as UTC; instants may also come as POSIX seconds (model.py).
 - `meals_due_today` / `meals_delivered_today` are 0.0 when the profile has no permakanan item.
 - `as_of` is rendered as `isoformat()` in UTC (`...+00:00`), like the API's other instants.
@@ -38,19 +49,20 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from math import floor, inf
-from typing import Any, TypeVar
+from math import inf
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.needs import rules
 from shared.needs.model import (
     SERVICES,
     VULNERABILITIES,
     DeliveryIn,
     EventIn,
-    ItemRule,
     PersonIn,
     Profile,
     ServiceIn,
@@ -58,110 +70,17 @@ from shared.needs.model import (
     StayIn,
     seconds,
 )
+from shared.needs.numbers import exact, percent
+from shared.needs.presence import meal_slots, merge_slot_ranges, presence_by_day
 
-GONE = frozenset({"hilang", "meninggal"})
-BASES = ("per_person_day", "per_person_once", "per_household_once", "per_vulnerable_once")
-_VULNERABLE = frozenset(VULNERABILITIES)
 _ZERO = Decimal(0)
-
-
-K = TypeVar("K")  # a shelter's key: its index in the engine, its id in the daily series
-
-
-def exact(value: float | int | Decimal) -> Decimal:
-    """A number as the decimal it was written as: 0.4 is 4/10, not the nearest binary fraction."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(value)
-
-
-def round_half_up(value: Fraction | Decimal | int, places: int = 2) -> float:
-    """`value` rounded half away from zero to `places` decimals (2/3 → 0.67, 1/8 → 0.13 at 2 places)."""
-    scale = 10 ** places
-    scaled = Fraction(value) * scale
-    whole = floor(scaled + Fraction(1, 2)) if scaled >= 0 else -floor(-scaled + Fraction(1, 2))
-    return float(Fraction(whole, scale))
-
-
-def percent(part: Fraction | Decimal | int, whole: Fraction | Decimal | int) -> float | None:
-    """part / whole × 100 rounded half up to 2 decimals; None when whole is 0."""
-    if whole == 0:
-        return None
-    return round_half_up(Fraction(part) * 100 / Fraction(whole))
-
-
-def meal_slots(first_day: date, last_day: date, meal_times: Sequence[time], tz: ZoneInfo,
-               as_of_ts: float) -> tuple[list[float], list[int], list[float]]:
-    """The meal-time instants from `first_day` through `last_day` (local) that are at or before `as_of`,
-    sorted, with the index of the local day of each; and the instant each local day starts."""
-    days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
-    day_starts = [datetime.combine(d, time(0), tzinfo=tz).timestamp() for d in days]
-    slots: list[tuple[float, int]] = []
-    for di, d in enumerate(days):
-        for mt in meal_times:
-            ts = datetime.combine(d, mt.replace(tzinfo=None), tzinfo=tz).timestamp()
-            if ts <= as_of_ts:
-                slots.append((ts, di))
-    slots.sort()
-    return [s[0] for s in slots], [s[1] for s in slots], day_starts
-
-
-def merge_slot_ranges(ranges: dict[tuple[int, K], list[tuple[int, int]]], n_slots: int
-                      ) -> tuple[list[tuple[int, K, int, int]], dict[K, list[int]]]:
-    """Merge each (person, shelter)'s meal-slot ranges [lo, hi) where they overlap or touch, and build
-    per shelter a difference array over the slots (+1 where a merged range starts, -1 where it ends).
-
-    Its running sum is `present(S, t)`; merging first counts a person once per meal time even when
-    two of their stays in one shelter overlap there. Returns (person, shelter, lo, hi) per merged
-    range and the arrays of the shelters that have any.
-    """
-    merged: list[tuple[int, K, int, int]] = []
-    diff: dict[K, list[int]] = {}
-    for (pi, key), lst in ranges.items():
-        d = diff.get(key)
-        if d is None:
-            d = diff[key] = [0] * (n_slots + 1)
-        if len(lst) == 1:  # most persons: one stay per shelter
-            lo, hi = lst[0]
-            d[lo] += 1
-            d[hi] -= 1
-            merged.append((pi, key, lo, hi))
-            continue
-        lst.sort()
-        cur_lo, cur_hi = lst[0]
-        for lo, hi in lst[1:]:
-            if lo <= cur_hi:
-                if hi > cur_hi:
-                    cur_hi = hi
-            else:
-                d[cur_lo] += 1
-                d[cur_hi] -= 1
-                merged.append((pi, key, cur_lo, cur_hi))
-                cur_lo, cur_hi = lo, hi
-        d[cur_lo] += 1
-        d[cur_hi] -= 1
-        merged.append((pi, key, cur_lo, cur_hi))
-    return merged, diff
-
-
-def presence_by_day(diff: list[int], slot_day: Sequence[int], n_days: int) -> list[int]:
-    """Per day, Σ over its meal times of `present(S, t)`, from a shelter's difference array."""
-    per_day = [0] * n_days
-    running = 0
-    for i, day in enumerate(slot_day):
-        running += diff[i]
-        if running:
-            per_day[day] += running
-    return per_day
 
 
 def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
                      stays: Sequence[StayIn], deliveries: Sequence[DeliveryIn], services: Sequence[ServiceIn],
                      as_of: datetime, tz: ZoneInfo) -> dict[str, Any]:
-    """The status snapshot of docs/api.md (without `seq`) plus `unmet`: the eligible persons not fulfilled,
-    sorted by id, each with the services they miss in SERVICES order."""
+    """The status snapshot of docs/rules.md (without `seq`) plus `unmet`: the eligible persons not
+    fulfilled, sorted by id, each with the services they miss in SERVICES order."""
     # The computation allocates many small containers but creates no reference cycles: the cyclic
     # collector would only re-walk the (young) input objects over and over, doubling the run time.
     collecting = gc.isenabled()
@@ -178,27 +97,80 @@ def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonI
 def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
              stays: Sequence[StayIn], deliveries: Sequence[DeliveryIn], services: Sequence[ServiceIn],
              as_of: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The steps of the module docstring, in order."""
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
     as_of_ts = as_of.timestamp()
     today = as_of.astimezone(tz).date()
-    n_meals = len(profile.meal_times)
-    perm_item = profile.item_for("permakanan")
-    sandang_item = profile.item_for("sandang")
 
-    # ---- persons and shelters by index -------------------------------------------------------------
+    index = index_people(persons, shelters)
+    kept = kept_stays(stays, index, as_of_ts)
+    here = presence(kept, index, profile, today, tz, as_of_ts)
+    delivered = delivered_per_item(deliveries, profile, here.day_starts, as_of_ts)
+    perm_fail = permakanan_failed(here, delivered, profile, index)
+    sandang = sandang_met(persons, index, delivered, profile)
+    special, psychosocial = services_received(services, as_of_ts)
+    people = count_people(persons, index, kept)
+    indicator_body, unmet = indicator(persons, index, kept, perm_fail, sandang, special, psychosocial,
+                                      event.target_percent)
+    return {
+        "event_id": event.id,
+        "data_seq": event.data_seq,
+        "as_of": as_of.astimezone(UTC).isoformat(),
+        "standard_code": event.standard_code,
+        "people": people.body,
+        "indicator": indicator_body,
+        "needs": required_per_item(profile, here, delivered, people),
+        "shelters": shelter_rows(shelters, index, here, delivered, profile),
+        "unmet": unmet,
+    }
+
+
+# ---- 1. persons and shelters by index --------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Index:
+    """Person id → first row index; shelter id → index (shelters of the snapshot first, then shelters
+    only stays name), and whether every person id is distinct."""
+
+    person: dict[str, int]
+    shelter: dict[str, int]
+    n_persons: int
+    unique_ids: bool
+
+
+def index_people(persons: Sequence[PersonIn], shelters: Sequence[ShelterIn]) -> Index:
+    """Index persons by id (a repeated id counts once, at its first row) and shelters by id."""
     pidx: dict[str, int] = {}
     for i, p in enumerate(persons):
         pidx.setdefault(p.id, i)
-    n_persons = len(persons)
     sidx: dict[str, int] = {}
     for sh in shelters:
         sidx.setdefault(sh.id, len(sidx))
+    return Index(pidx, sidx, len(persons), len(pidx) == len(persons))
 
-    # ---- stays: keep those started by as_of, of known persons ----------------------------------------
-    kept: list[tuple[int, int, float, float | None]] = []  # person, shelter, check_in, check_out (None = open)
-    has_stay = bytearray(n_persons)
-    open_now = bytearray(n_persons)
+
+# ---- 2. stays --------------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class KeptStays:
+    """The stays started by `as_of` of known persons as (person, shelter, check-in, check-out or None
+    when open at `as_of`), per person whether they have one and whether one is open, and the earliest
+    check-in."""
+
+    stays: list[tuple[int, int, float, float | None]]
+    has_stay: bytearray
+    open_now: bytearray
+    first_ts: float
+
+
+def kept_stays(stays: Sequence[StayIn], index: Index, as_of_ts: float) -> KeptStays:
+    """docs/rules.md, "Needs and the basic-needs indicator": stays that start after `as_of` are ignored
+    everywhere; a check-out after `as_of` leaves the stay open. Registers shelters only stays name."""
+    pidx, sidx = index.person, index.shelter
+    kept: list[tuple[int, int, float, float | None]] = []
+    has_stay = bytearray(index.n_persons)
+    open_now = bytearray(index.n_persons)
     first_ts = inf
     for person_id, shelter_id, ci, co in stays:  # the inputs are named tuples: unpacking is the fast read
         ci_ts = ci if ci.__class__ is float else seconds(ci)
@@ -221,20 +193,39 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         if ci_ts < first_ts:
             first_ts = ci_ts
         kept.append((pi, si, ci_ts, co_ts))
-    n_shelters = len(sidx)
+    return KeptStays(kept, has_stay, open_now, first_ts)
 
+
+# ---- 3. presence -----------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Presence:
+    """Meal-time slots up to `as_of` (instants, local-day index of each, start of each local day), the
+    merged (person, shelter, lo, hi) slot ranges, Σ_t∈d present(S, t) per shelter and day, the total
+    of present(S, t) over all shelters and meal times, and the occupants (open stays) per shelter."""
+
+    slot_ts: list[float]
+    slot_day: list[int]
+    day_starts: list[float]
+    merged: list[tuple[int, int, int, int]]
+    day_presence: list[list[int]]
+    presence_total: int
+    occupants: list[set[int]]
+
+
+def presence(kept: KeptStays, index: Index, profile: Profile, today: date, tz: ZoneInfo,
+             as_of_ts: float) -> Presence:
+    """docs/rules.md, "Needs and the basic-needs indicator": `present(S, t)` counts the distinct persons
+    one of whose stays in S contains meal time t; occupants are the open stays at `as_of`."""
     first_day = today
-    if kept:
-        first_day = min(today, datetime.fromtimestamp(first_ts, UTC).astimezone(tz).date())
+    if kept.stays:
+        first_day = min(today, datetime.fromtimestamp(kept.first_ts, UTC).astimezone(tz).date())
     slot_ts, slot_day, day_starts = meal_slots(first_day, today, profile.meal_times, tz, as_of_ts)
     n_slots = len(slot_ts)
-    n_days = len(day_starts)
-    today_di = n_days - 1
-
-    # ---- stays → slot ranges, merged per (person, shelter); occupants -----------------------------
+    n_shelters = len(index.shelter)
     ranges: dict[tuple[int, int], list[tuple[int, int]]] = {}
     occupants: list[set[int]] = [set() for _ in range(n_shelters)]
-    for pi, si, ci_ts, co_ts in kept:
+    for pi, si, ci_ts, co_ts in kept.stays:
         if co_ts is None:
             occupants[si].add(pi)
             hi = n_slots
@@ -249,18 +240,38 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
             else:
                 found.append((lo, hi))
     merged, diff = merge_slot_ranges(ranges, n_slots)
-    presence_total = sum(hi - lo for _, _, lo, hi in merged)  # Σ over shelters and meal times of present(S, t)
-
-    # present(S, t) and, per shelter-day, Σ_t∈d present(S, t)
     no_one = [0] * (n_slots + 1)
+    n_days = len(day_starts)
     day_presence = [presence_by_day(diff.get(si, no_one), slot_day, n_days) for si in range(n_shelters)]
+    presence_total = sum(hi - lo for _, _, lo, hi in merged)
+    return Presence(slot_ts, slot_day, day_starts, merged, day_presence, presence_total, occupants)
 
-    # ---- deliveries up to as_of ------------------------------------------------------------------
+
+# ---- 4. deliveries ---------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Delivered:
+    """Deliveries up to `as_of`: total per item code of the profile, the permakanan item per shelter id
+    and local-day index, the sandang item per person and per household (household-level only)."""
+
+    total: dict[str, Decimal]
+    permakanan: dict[str, dict[int, Decimal]]
+    sandang_person: dict[str, Decimal]
+    sandang_household: dict[str, Decimal]
+
+
+def delivered_per_item(deliveries: Sequence[DeliveryIn], profile: Profile, day_starts: Sequence[float],
+                       as_of_ts: float) -> Delivered:
+    """docs/rules.md, "Required, delivered and gap per item": Σ quantity of the profile's items with `delivered_at ≤ as_of`; the
+    permakanan item also per shelter and local day (only deliveries with a shelter count for meals),
+    the sandang item per recipient. Deliveries of items outside the profile are ignored."""
     codes = {item.code for item in profile.items}
+    perm_item = profile.item_for("permakanan")
+    sandang_item = profile.item_for("sandang")
     perm_code = perm_item.code if perm_item else None
     sandang_code = sandang_item.code if sandang_item else None
-    delivered: dict[str, Decimal] = dict.fromkeys(codes, _ZERO)
-    perm_day: dict[tuple[str, int], Decimal] = {}
+    total: dict[str, Decimal] = dict.fromkeys(codes, _ZERO)
+    perm_day: dict[str, dict[int, Decimal]] = {}
     sandang_person: dict[str, Decimal] = {}
     sandang_household: dict[str, Decimal] = {}
     cache: dict[float, Decimal] = {}
@@ -273,80 +284,92 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         q = cache.get(qty)
         if q is None:
             q = cache[qty] = exact(qty)
-        delivered[code] += q
+        total[code] += q
         if code == perm_code and to_shelter is not None:
             di = bisect_right(day_starts, ts) - 1
             if di >= 0:
-                key2 = (to_shelter, di)
-                perm_day[key2] = perm_day.get(key2, _ZERO) + q
+                days = perm_day.get(to_shelter)
+                if days is None:
+                    days = perm_day[to_shelter] = {}
+                days[di] = days.get(di, _ZERO) + q
         if code == sandang_code:
             if to_person is not None:
                 sandang_person[to_person] = sandang_person.get(to_person, _ZERO) + q
             elif to_household is not None:
                 sandang_household[to_household] = sandang_household.get(to_household, _ZERO) + q
+    return Delivered(total, perm_day, sandang_person, sandang_household)
 
-    # ---- permakanan: covered shelter-days, then who was present on an uncovered one -------------------
-    shelter_ids = list(sidx)  # index → id
-    perm_rate = exact(perm_item.rate) if perm_item else _ZERO
-    perm_fail = bytearray(n_persons)
-    if perm_item is not None and n_meals and n_slots:
-        uncovered_prefix: list[list[int] | None] = []
-        for si in range(n_shelters):
-            sid = shelter_ids[si]
-            per_day = day_presence[si]
-            bad_days = set()
-            for di in range(n_days):
-                count = per_day[di]
-                # delivered ≥ rate / n × count, compared without division
-                if count and perm_day.get((sid, di), _ZERO) * n_meals < perm_rate * count:
-                    bad_days.add(di)
-            if not bad_days:
-                uncovered_prefix.append(None)
-                continue
-            prefix = [0] * (n_slots + 1)
-            acc = 0
-            for i in range(n_slots):
-                if slot_day[i] in bad_days:
-                    acc += 1
-                prefix[i + 1] = acc
-            uncovered_prefix.append(prefix)
-        for pi, si, lo, hi in merged:
-            uncovered = uncovered_prefix[si]
-            if uncovered is not None and uncovered[hi] != uncovered[lo]:
-                perm_fail[pi] = 1
 
-    # ---- sandang: person-level totals, then household places in registration order ---------------------
-    sandang_met = bytearray(n_persons)
-    sandang_rate = exact(sandang_item.rate) if sandang_item else _ZERO
-    sandang_all = sandang_item is None or sandang_rate <= 0
-    if not sandang_all:
-        for pid, total in sandang_person.items():
-            if total >= sandang_rate:
-                own = pidx.get(pid)
-                if own is not None:
-                    sandang_met[own] = 1
-        places: dict[str, int] = {}
-        for hid, total in sandang_household.items():
-            n_places = int(total // sandang_rate) if total > 0 else 0  # exact; floor for positives
-            if n_places > 0:
-                places[hid] = n_places
-        if places:
-            members: dict[str, list[tuple[float, str, int]]] = {}
-            # the households with places are few: pick their members in one quick pass (None is never a key)
-            in_places = [pi for pi, p in enumerate(persons) if p.household_id in places]
-            for pi in in_places:
-                p = persons[pi]
-                household = p.household_id
-                if household is not None and pidx[p.id] == pi:
-                    reg = p.registered_at
-                    reg_ts = inf if reg is None else seconds(reg)
-                    members.setdefault(household, []).append((reg_ts, p.id, pi))
-            for household, ranked in members.items():
-                ranked.sort()  # registration time (none last), then id
-                for _, _, member in ranked[:places[household]]:
-                    sandang_met[member] = 1
+# ---- 5. permakanan ---------------------------------------------------------------------------------------
 
-    # ---- services up to as_of ----------------------------------------------------------------------
+def permakanan_failed(here: Presence, delivered: Delivered, profile: Profile, index: Index) -> bytearray:
+    """docs/rules.md, "Permakanan: covered shelter-days": per person, 1 when they were present at a meal time of a shelter-day
+    that is not covered (`rules.uncovered_days`). A profile without a permakanan item or meal times has
+    nothing due: nobody fails."""
+    perm_fail = bytearray(index.n_persons)
+    perm_item = profile.item_for("permakanan")
+    n_meals = len(profile.meal_times)
+    n_slots = len(here.slot_ts)
+    if perm_item is None or not n_meals or not n_slots:
+        return perm_fail
+    rate = exact(perm_item.rate)
+    slot_day = here.slot_day
+    no_deliveries: dict[int, Decimal] = {}
+    uncovered_prefix: list[list[int] | None] = []  # per shelter: uncovered meal slots before each slot
+    for shelter_id, si in index.shelter.items():
+        bad_days = rules.uncovered_days(here.day_presence[si], delivered.permakanan.get(shelter_id, no_deliveries),
+                                        rate, n_meals)
+        if not bad_days:
+            uncovered_prefix.append(None)
+            continue
+        prefix = [0] * (n_slots + 1)
+        acc = 0
+        for i in range(n_slots):
+            if slot_day[i] in bad_days:
+                acc += 1
+            prefix[i + 1] = acc
+        uncovered_prefix.append(prefix)
+    for pi, si, lo, hi in here.merged:
+        uncovered = uncovered_prefix[si]
+        if uncovered is not None and uncovered[hi] != uncovered[lo]:
+            perm_fail[pi] = 1
+    return perm_fail
+
+
+# ---- 6. sandang ------------------------------------------------------------------------------------------
+
+def sandang_met(persons: Sequence[PersonIn], index: Index, delivered: Delivered, profile: Profile) -> bytearray | None:
+    """docs/rules.md, "Sandang places of a household": per person, 1 when their own deliveries reach the rate or they hold one
+    of their household's ⌊Q / rate⌋ places; None when sandang is met by everyone
+    (`rules.sandang_met_by_everyone`)."""
+    item = profile.item_for("sandang")
+    if item is None or rules.sandang_met_by_everyone(item):
+        return None
+    rate = exact(item.rate)
+    met = bytearray(index.n_persons)
+    pidx = index.person
+    for pid, total in delivered.sandang_person.items():
+        if rules.own_sandang_met(total, rate):
+            own = pidx.get(pid)
+            if own is not None:
+                met[own] = 1
+    places = {}
+    for household, total in delivered.sandang_household.items():
+        n_places = rules.household_places(total, rate)
+        if n_places > 0:
+            places[household] = n_places
+    if places:  # the households with places are few: their members are picked in one quick pass
+        for household, members in rules.household_order(persons, pidx, places).items():
+            for member in members[:places[household]]:
+                met[member] = 1
+    return met
+
+
+# ---- 7. services -----------------------------------------------------------------------------------------
+
+def services_received(services: Sequence[ServiceIn], as_of_ts: float) -> tuple[set[str], set[str]]:
+    """docs/rules.md, "Penanganan khusus and psikososial": the persons with at least one penanganan khusus, and with at least one
+    psikososial service, up to `as_of` (a service recorded before the stay still counts)."""
     special: set[str] = set()
     psychosocial: set[str] = set()
     for sv in services:
@@ -358,29 +381,54 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
             special.add(sv.person_id)
         elif sv.kind == "psikososial":
             psychosocial.add(sv.person_id)
+    return special, psychosocial
 
-    # ---- people counts and the indicator ------------------------------------------------------------
+
+# ---- 8. people counts ------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class People:
+    """The snapshot's `people` section, and for `required`: displaced persons (a stay, whatever their
+    condition), their households, and how many of them carry each distinct vulnerability set."""
+
+    body: dict[str, Any]
+    n_displaced: int
+    households: set[str]
+    displaced_sets: dict[Any, int]
+
+
+def count_people(persons: Sequence[PersonIn], index: Index, kept: KeptStays) -> People:
+    """docs/rules.md, "People counts": registered, displaced now / returned / affected
+    (`rules.displacement`, without missing and dead persons), injured, missing, dead, by sex and per
+    vulnerability; with the displaced persons `required_per_item` counts."""
     # One pass over 50,000 persons: plain local counters, vulnerability sets counted per distinct set
-    # (the loader shares one set among all persons with the same flags), a `lacking` list only for
-    # persons who lack something.
-    n_male = n_female = 0
+    # (the loader shares one set among all persons with the same flags).
+    pidx, unique_ids = index.person, index.unique_ids
+    has_stay, open_now = kept.has_stay, kept.open_now
+    n_male = n_female = registered = injured = missing = dead = 0
+    where = dict.fromkeys(("displaced_now", "returned", "affected"), 0)
     per_vulnerability_set: dict[Any, int] = {}
-    injured = missing = dead = displaced_now = returned = affected = 0
-    eligible = fulfilled = 0
-    perm_met = sandang_met_count = special_eligible = special_met = psy_eligible = psy_met = 0
-    unmet: list[dict[str, Any]] = []
-    seen = bytearray(n_persons)
-    unique_ids = len(pidx) == n_persons
-    for pi, (pid, _, sex, cond, vulns, needs_psy, _) in enumerate(persons):
+    n_displaced = 0
+    households: set[str] = set()
+    displaced_sets: dict[Any, int] = {}
+    displacement = rules.displacement
+    for pi, (pid, household, sex, cond, vulns, _, _) in enumerate(persons):
         if not unique_ids and pidx[pid] != pi:
             continue  # a repeated id counts once
-        seen[pi] = 1
+        registered += 1
         if sex == "L":
             n_male += 1
         elif sex == "P":
             n_female += 1
+        stayed = has_stay[pi]
         if vulns:
             per_vulnerability_set[vulns] = per_vulnerability_set.get(vulns, 0) + 1
+            if stayed:
+                displaced_sets[vulns] = displaced_sets.get(vulns, 0) + 1
+        if stayed:
+            n_displaced += 1
+            if household is not None:
+                households.add(household)
         if cond == "luka":
             injured += 1
         elif cond == "hilang":
@@ -389,28 +437,57 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         elif cond == "meninggal":
             dead += 1
             continue
-        if not has_stay[pi]:
-            affected += 1
+        where[displacement(stayed, open_now[pi])] += 1
+    vulnerable = dict.fromkeys(VULNERABILITIES, 0)
+    for vulns, count in per_vulnerability_set.items():
+        for v in vulns:
+            if v in vulnerable:
+                vulnerable[v] += count
+    body = {
+        "registered": registered,
+        "displaced_now": where["displaced_now"],
+        "returned": where["returned"],
+        "affected": where["affected"],
+        "injured": injured,
+        "missing": missing,
+        "dead": dead,
+        "by_sex": {"L": n_male, "P": n_female},
+        "vulnerable": vulnerable,
+    }
+    return People(body, n_displaced, households, displaced_sets)
+
+
+# ---- 9. the indicator ------------------------------------------------------------------------------------
+
+def indicator(persons: Sequence[PersonIn], index: Index, kept: KeptStays, perm_fail: bytearray,
+              sandang: bytearray | None, special: set[str], psychosocial: set[str],
+              target_percent: float | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """docs/rules.md, "Who is eligible" and "The basic-needs indicator": per eligible person (`rules.is_eligible`), each
+    service required for them (`rules.needs_special_handling` for penanganan khusus, the psychosocial
+    flag) met or not; fulfilled when all are. Returns the `indicator` section and the unmet persons
+    sorted by id, each with the services they miss in SERVICES order."""
+    pidx, unique_ids = index.person, index.unique_ids
+    has_stay = kept.has_stay
+    is_eligible, needs_special_handling = rules.is_eligible, rules.needs_special_handling
+    eligible = fulfilled = perm_met = sandang_met_count = special_eligible = special_met = psy_eligible = psy_met = 0
+    unmet: list[dict[str, Any]] = []  # a `lacking` list only for persons who lack something
+    for pi, (pid, _, _, cond, vulns, needs_psy, _) in enumerate(persons):
+        if not is_eligible(cond, has_stay[pi]) or (not unique_ids and pidx[pid] != pi):
             continue
-        if open_now[pi]:
-            displaced_now += 1
-        else:
-            returned += 1
-        # eligible: a stay started by as_of, neither missing nor dead
         eligible += 1
         lacking: list[str] | None = None
         if perm_fail[pi]:
             lacking = ["permakanan"]
         else:
             perm_met += 1
-        if sandang_all or sandang_met[pi]:
+        if sandang is None or sandang[pi]:
             sandang_met_count += 1
         elif lacking is None:
             lacking = ["sandang"]
         else:
             lacking.append("sandang")
         # tempat_penampungan: met by the stay itself
-        if vulns and not _VULNERABLE.isdisjoint(vulns):
+        if vulns and needs_special_handling(vulns):
             special_eligible += 1
             if pid in special:
                 special_met += 1
@@ -430,36 +507,32 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
             fulfilled += 1
         else:
             unmet.append({"person_id": pid, "missing": lacking})
-    by_sex = {"L": n_male, "P": n_female}
-    vulnerable = dict.fromkeys(VULNERABILITIES, 0)
-    for vulns, count in per_vulnerability_set.items():
-        for v in vulns:
-            if v in vulnerable:
-                vulnerable[v] += count
-    svc_eligible = {"permakanan": eligible, "sandang": eligible, "tempat_penampungan": eligible,
-                    "penanganan_khusus": special_eligible, "psikososial": psy_eligible}
-    svc_fulfilled = {"permakanan": perm_met, "sandang": sandang_met_count, "tempat_penampungan": eligible,
-                     "penanganan_khusus": special_met, "psikososial": psy_met}
     unmet.sort(key=lambda u: u["person_id"])
+    per_service = {"permakanan": (eligible, perm_met), "sandang": (eligible, sandang_met_count),
+                   "tempat_penampungan": (eligible, eligible), "penanganan_khusus": (special_eligible, special_met),
+                   "psikososial": (psy_eligible, psy_met)}
+    body = {
+        "eligible": eligible,
+        "fulfilled": fulfilled,
+        "percent": percent(fulfilled, eligible),
+        "target_percent": target_percent,
+        "services": {code: {"eligible": per_service[code][0], "fulfilled": per_service[code][1]}
+                     for code in SERVICES},
+    }
+    return body, unmet
 
-    # ---- needs per item ------------------------------------------------------------------------------
-    # displaced persons (a stay, whatever their condition), their households, and how many of them carry
-    # each distinct vulnerability set (for per_vulnerable_once)
-    n_displaced = 0
-    households: set[str] = set()
-    displaced_sets: dict[Any, int] = {}
-    for pi, p in enumerate(persons):
-        if has_stay[pi] and seen[pi]:
-            n_displaced += 1
-            if p.household_id is not None:
-                households.add(p.household_id)
-            vulns = p.vulnerabilities
-            if vulns:
-                displaced_sets[vulns] = displaced_sets.get(vulns, 0) + 1
+
+# ---- 10. needs per item ----------------------------------------------------------------------------------
+
+def required_per_item(profile: Profile, here: Presence, delivered: Delivered, people: People) -> list[dict[str, Any]]:
+    """docs/rules.md, "Required, delivered and gap per item": per item of the profile, `rules.required`, the delivered
+    total, the gap (never negative) and the coverage (null when nothing is required)."""
+    n_meals = len(profile.meal_times)
     needs = []
     for item in profile.items:
-        required = _required(item, n_meals, presence_total, n_displaced, displaced_sets, len(households))
-        got = Fraction(delivered[item.code])
+        required = rules.required(item, n_meals, here.presence_total, people.n_displaced, people.displaced_sets,
+                                  len(people.households))
+        got = Fraction(delivered.total[item.code])
         needs.append({
             "item_code": item.code,
             "unit": item.unit,
@@ -468,74 +541,38 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
             "gap": float(max(Fraction(0), required - got)),
             "coverage_percent": percent(got, required),
         })
+    return needs
 
-    # ---- shelters -------------------------------------------------------------------------------------
-    shelter_rows = []
+
+# ---- 11. shelters ----------------------------------------------------------------------------------------
+
+def shelter_rows(shelters: Sequence[ShelterIn], index: Index, here: Presence, delivered: Delivered,
+                 profile: Profile) -> list[dict[str, Any]]:
+    """docs/rules.md, "Shelter adequacy": per shelter, occupants (open stays at `as_of`), today's meals due
+    (`rules.meals_due`) and delivered, and whether covered area and toilets suffice."""
+    perm_item = profile.item_for("permakanan")
+    perm_rate = exact(perm_item.rate) if perm_item else _ZERO
+    n_meals = len(profile.meal_times)
+    today_di = len(here.day_starts) - 1
     area_per_person = exact(profile.covered_area_m2_per_person)
     per_toilet = exact(profile.persons_per_toilet)
+    rows = []
     for sh in shelters:
-        si = sidx[sh.id]
-        n_occ = len(occupants[si])
+        si = index.shelter[sh.id]
+        n_occ = len(here.occupants[si])
         due_today = Fraction(0)
         got_today = _ZERO
         if perm_item is not None:
-            if n_meals:
-                due_today = Fraction(perm_rate) * day_presence[si][today_di] / n_meals
-            got_today = perm_day.get((sh.id, today_di), _ZERO)
-        shelter_rows.append({
+            due_today = rules.meals_due(perm_rate, here.day_presence[si][today_di], n_meals)
+            got_today = delivered.permakanan.get(sh.id, {}).get(today_di, _ZERO)
+        rows.append({
             "id": sh.id,
             "name": sh.name,
             "occupants": n_occ,
             "capacity_persons": sh.capacity_persons,
             "meals_due_today": float(due_today),
             "meals_delivered_today": float(got_today),
-            "covered_area_ok": None if sh.covered_area_m2 is None
-            else exact(sh.covered_area_m2) >= n_occ * area_per_person,
-            "toilets_ok": None if sh.toilets is None else exact(sh.toilets) * per_toilet >= n_occ,
+            "covered_area_ok": rules.covered_area_ok(sh.covered_area_m2, n_occ, area_per_person),
+            "toilets_ok": rules.toilets_ok(sh.toilets, n_occ, per_toilet),
         })
-
-    return {
-        "event_id": event.id,
-        "data_seq": event.data_seq,
-        "as_of": as_of.astimezone(UTC).isoformat(),
-        "standard_code": event.standard_code,
-        "people": {
-            "registered": int(sum(seen)),
-            "displaced_now": displaced_now,
-            "returned": returned,
-            "affected": affected,
-            "injured": injured,
-            "missing": missing,
-            "dead": dead,
-            "by_sex": by_sex,
-            "vulnerable": vulnerable,
-        },
-        "indicator": {
-            "eligible": eligible,
-            "fulfilled": fulfilled,
-            "percent": percent(fulfilled, eligible),
-            "target_percent": event.target_percent,
-            "services": {code: {"eligible": svc_eligible[code], "fulfilled": svc_fulfilled[code]}
-                         for code in SERVICES},
-        },
-        "needs": needs,
-        "shelters": shelter_rows,
-        "unmet": unmet,
-    }
-
-
-def _required(item: ItemRule, n_meals: int, presence_total: int, n_displaced: int,
-              displaced_sets: dict[Any, int], n_households: int) -> Fraction:
-    """What an item requires to as_of, exactly (see the module docstring for unknown bases);
-    `displaced_sets` counts displaced persons per distinct vulnerability set."""
-    rate = Fraction(exact(item.rate))
-    if item.basis == "per_person_day":
-        return rate * presence_total / n_meals if n_meals else Fraction(0)
-    if item.basis == "per_person_once":
-        return rate * n_displaced
-    if item.basis == "per_household_once":
-        return rate * n_households
-    if item.basis == "per_vulnerable_once":
-        wanted = frozenset(item.applies_to)
-        return rate * sum(n for vulns, n in displaced_sets.items() if not wanted.isdisjoint(vulns))
-    return Fraction(0)
+    return rows

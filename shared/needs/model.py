@@ -131,3 +131,18 @@ class ServiceIn(NamedTuple):
     person_id: str
     kind: str  # penanganan_khusus | psikososial
     delivered_at: Instant
+
+
+@dataclass
+class NeedsInputs:
+    """Everything the engine reads for one event at one `as_of` (loaded by
+    shared/repositories/needs_inputs.py, built directly by tests)."""
+
+    event: EventIn
+    profile: Profile
+    persons: list[PersonIn]
+    shelters: list[ShelterIn]
+    stays: list[StayIn]
+    deliveries: list[DeliveryIn]
+    services: list[ServiceIn]
+    totals: str = "ok"  # delivery_totals.check() / read_checked(): "stale" means they should be recounted

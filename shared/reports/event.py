@@ -28,7 +28,7 @@ Sections (docs/rules.md, "Reports"):
   percent fulfilled at the end of that day (at `as_of` for its own day). A day with a stored
   end-of-day snapshot (the worker's) takes it (`source: "stored"`); other days are computed for the
   day's last instant on the inputs loaded once (`source: "computed"`), all days in one pass
-  (shared/reports/daily.py, checked against the engine at as_of; the engine day by day otherwise).
+  (shared/needs/daily.py, checked against the engine at as_of; the engine day by day otherwise).
 - `unmet`: the persons not fulfilled with the services they miss, with their names — only when the
   caller may see names; `unmet_total` is always there.
 """
@@ -47,9 +47,10 @@ from sqlmodel import Session
 
 from shared.memory import no_cyclic_gc
 from shared.models import Event
-from shared.needs.engine import compute_snapshot, percent
-from shared.needs.model import SERVICES, seconds
-from shared.reports.daily import daily_counts, with_daily_sandang
+from shared.needs.daily import daily_counts
+from shared.needs.engine import compute_snapshot
+from shared.needs.model import SERVICES, NeedsInputs, seconds
+from shared.needs.numbers import percent
 from shared.reports.facts import (
     AGE_GROUPS,
     STANDINGS,
@@ -61,7 +62,8 @@ from shared.reports.facts import (
 )
 from shared.repositories import reports as reports_repo
 from shared.repositories import status as status_repo
-from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
+from shared.repositories.daily_series import with_daily_sandang
+from shared.repositories.needs_inputs import load_needs_inputs
 from shared.services.status import status_as_of
 
 log = logging.getLogger(__name__)

@@ -64,11 +64,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from shared.models import Event
-from shared.needs.engine import compute_snapshot, exact, percent
-from shared.needs.model import VULNERABILITIES, seconds
+from shared.needs.engine import compute_snapshot
+from shared.needs.model import VULNERABILITIES, NeedsInputs, seconds
+from shared.needs.numbers import exact, percent
 from shared.repositories import renstra as renstra_repo
 from shared.repositories import reports as reports_repo
-from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
+from shared.repositories.needs_inputs import load_needs_inputs
 from shared.seed import load_json
 from shared.services.status import status_as_of
 

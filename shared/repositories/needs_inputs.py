@@ -13,7 +13,6 @@ and the few distinct vulnerability sets are built once each.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,22 +24,19 @@ from shared.db import driver_rows, epoch_seconds, instant_seconds
 from shared.domain.vulnerability import BALITA_UNDER, LANSIA_FROM, age_group_bounds, with_age_groups
 from shared.memory import no_cyclic_gc
 from shared.models import Distribution, Event, Person, Service, Shelter, Stay
-from shared.needs.model import DeliveryIn, EventIn, PersonIn, Profile, ServiceIn, ShelterIn, StayIn
+from shared.needs.model import (
+    DeliveryIn,
+    EventIn,
+    NeedsInputs,
+    PersonIn,
+    Profile,
+    ServiceIn,
+    ShelterIn,
+    StayIn,
+)
 from shared.repositories import delivery_totals
 from shared.repositories.reference import profile_body
 from shared.seed import load_json
-
-
-@dataclass
-class NeedsInputs:
-    event: EventIn
-    profile: Profile
-    persons: list[PersonIn]
-    shelters: list[ShelterIn]
-    stays: list[StayIn]
-    deliveries: list[DeliveryIn]
-    services: list[ServiceIn]
-    totals: str = "ok"  # delivery_totals.check() / read_checked(): "stale" means they should be recounted
 
 
 def target_percent(year: int) -> float | None:

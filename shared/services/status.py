@@ -17,9 +17,10 @@ from shared.db import UnitOfWork
 from shared.memory import no_cyclic_gc
 from shared.models import Event
 from shared.needs.engine import compute_snapshot
+from shared.needs.model import NeedsInputs
 from shared.repositories import bookkeeping
 from shared.repositories import status as status_repo
-from shared.repositories.needs_inputs import NeedsInputs, load_needs_inputs
+from shared.repositories.needs_inputs import load_needs_inputs
 
 
 def status_as_of(event: Event, now: datetime) -> datetime:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from fractions import Fraction
 
-from shared.needs.engine import percent, round_half_up
 from shared.needs.model import SERVICES, DeliveryIn
+from shared.needs.numbers import percent, round_half_up
 
 from .builders import (
     TZ,
