@@ -38,7 +38,7 @@ def bearer_token(websocket: WebSocket) -> str | None:
     return credentials.strip() or None
 
 
-def refusal(db: Database, settings: Settings, token: str | None, event_id: str) -> tuple[str | None, float]:
+def watch_refusal(db: Database, settings: Settings, token: str | None, event_id: str) -> tuple[str | None, float]:
     """(why this token may not watch this event, or None; the token's expiry as a Unix time). Blocking.
 
     The rules of deps.current_actor plus the event's visibility; run when the socket opens and again
@@ -78,7 +78,7 @@ class AccessGuard:
             if time.time() >= self.expires:
                 return TOKEN_EXPIRED
             try:
-                why, _ = await anyio.to_thread.run_sync(refusal, self.db, self.settings, self.token, self.event_id)
+                why, _ = await anyio.to_thread.run_sync(watch_refusal, self.db, self.settings, self.token, self.event_id)
             except Exception:  # a database hiccup is not a revocation: try again at the next check
                 log.warning("live: could not re-check a websocket's token for event %s", self.event_id,
                             exc_info=True)

@@ -16,7 +16,7 @@ import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from services.api.live.access import AccessGuard, bearer_token, refusal
+from services.api.live.access import AccessGuard, bearer_token, watch_refusal
 from services.api.live.hub import LiveHub
 from services.api.live.slot import LatestSlot, StatusMessage
 from shared.config import Settings
@@ -61,7 +61,7 @@ async def live_status(websocket: WebSocket, event_id: str) -> None:
         await websocket.close(POLICY_VIOLATION, "last_seq harus bilangan bulat (last_seq must be an integer)")
         return
     token = bearer_token(websocket)
-    why, expires = await anyio.to_thread.run_sync(refusal, db, settings, token, event_id)
+    why, expires = await anyio.to_thread.run_sync(watch_refusal, db, settings, token, event_id)
     if why is not None:
         await websocket.close(POLICY_VIOLATION, why)
         return

@@ -9,7 +9,7 @@ import anyio
 import pytest
 from starlette.websockets import WebSocket
 
-from services.api.live.access import TOKEN_EXPIRED, AccessGuard, bearer_token, refusal
+from services.api.live.access import TOKEN_EXPIRED, AccessGuard, bearer_token, watch_refusal
 from shared.config import Settings
 from shared.db import Database
 from tests.conftest import Api, add_member, event_body
@@ -40,22 +40,22 @@ def event_id(admin: Api) -> str:
 
 def test_a_usable_token_on_a_visible_event_is_let_in_until_its_expiry(
         database: Database, settings: Settings, admin: Api, event_id: str) -> None:
-    why, expires = refusal(database, settings, admin.token, event_id)
+    why, expires = watch_refusal(database, settings, admin.token, event_id)
     assert why is None
     assert expires > time.time()
 
 
 def test_refusals_give_the_reason_the_socket_is_closed_with(
         database: Database, settings: Settings, admin: Api, relawan: Api, event_id: str) -> None:
-    assert refusal(database, settings, None, event_id)[0] == (
+    assert watch_refusal(database, settings, None, event_id)[0] == (
         "perlu masuk: kirim header Authorization: Bearer <token> (authentication required)")
-    assert refusal(database, settings, "not-a-token", event_id)[0] == (
+    assert watch_refusal(database, settings, "not-a-token", event_id)[0] == (
         "token tidak sah atau kedaluwarsa (invalid or expired token)")
-    assert refusal(database, settings, admin.token, "no-such-event")[0] == "kejadian tidak ditemukan (event not found)"
-    assert refusal(database, settings, relawan.token, event_id)[0] == "kejadian tidak ditemukan (event not found)"
+    assert watch_refusal(database, settings, admin.token, "no-such-event")[0] == "kejadian tidak ditemukan (event not found)"
+    assert watch_refusal(database, settings, relawan.token, event_id)[0] == "kejadian tidak ditemukan (event not found)"
     assert relawan.user_id is not None
     add_member(admin, event_id, relawan.user_id)
-    assert refusal(database, settings, relawan.token, event_id)[0] is None
+    assert watch_refusal(database, settings, relawan.token, event_id)[0] is None
 
 
 def test_the_guard_ends_at_the_tokens_expiry(database: Database, settings: Settings, admin: Api,
