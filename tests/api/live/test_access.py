@@ -11,7 +11,8 @@ from starlette.websockets import WebSocket
 
 from services.api.live.access import TOKEN_EXPIRED, AccessGuard, bearer_token, watch_refusal
 from shared.config import Settings
-from shared.db import Database
+from shared.db import Database, write_unit
+from shared.repositories import bookkeeping
 from tests.conftest import Api, add_member, event_body
 
 
@@ -32,9 +33,13 @@ def test_the_query_token_wins_then_a_bearer_header() -> None:
 
 
 @pytest.fixture
-def event_id(admin: Api) -> str:
+def event_id(admin: Api, database: Database) -> str:
+    """A new event, its outbox covered as if the worker had run: these tests run first in the session,
+    and an uncovered row would age past /readyz's outbox limit before later tests ask /readyz."""
     r = admin.post("/events", json=event_body())
     assert r.status_code == 201, r.text
+    with write_unit(database) as uow:
+        bookkeeping.mark_outbox_processed(uow.session, r.json()["id"], r.json()["data_seq"])
     return str(r.json()["id"])
 
 
