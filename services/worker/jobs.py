@@ -6,7 +6,6 @@ A job runs with the worker's context (settings, database, Redis), built once per
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from rq.job import Job
 
 from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
+from shared.live_messages import status_message
 from shared.memory import no_cyclic_gc
 from shared.queue import CLOSE_DAY_JOB, JOB_NAMES, RECOMPUTE_JOB, Dispatcher
 from shared.redis import Keys, connect
@@ -60,7 +60,7 @@ def publish(ctx: WorkerContext, event_id: str, seq: int, body: dict[str, Any]) -
     Best effort: the snapshot is stored already (clients that reconnect read it), so a Redis outage
     here is logged, never raised — a raise would fail a job whose work is done.
     """
-    message = json.dumps({"type": "status", "event_id": event_id, "seq": seq, "data": body}, separators=(",", ":"))
+    message = status_message(event_id, seq, body)
     try:
         pipe = ctx.redis.pipeline(transaction=False)
         pipe.publish(ctx.keys.event_channel(event_id), message)

@@ -7,12 +7,12 @@ from shared.models.logistics import DeliveryTotal, Distribution, Service
 from shared.models.people import Household, Person, Shelter, Stay
 from shared.models.reference import Item, Region, StandardProfile
 from shared.models.renstra import RenstraManualValue, RenstraTarget
-from shared.models.status import DailySnapshot, EventStatus
+from shared.models.status import DailySnapshot, LatestSnapshot
 from shared.models.worker_state import WorkerState
 
 __all__ = [
-    "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "Event", "EventMember", "EventStatus",
-    "Household", "Item",
+    "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "Event", "EventMember",
+    "Household", "Item", "LatestSnapshot",
     "Outbox", "Person", "Region", "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "User",
     "WorkerState",
 ]

@@ -10,8 +10,13 @@ from sqlmodel import Field, SQLModel
 from shared.models.base import created_at, instant, json_dict, json_list
 
 
-class EventStatus(SQLModel, table=True):
-    """The newest snapshot of an event (state, not a log: each one supersedes the last)."""
+class LatestSnapshot(SQLModel, table=True):
+    """The newest snapshot of an event (state, not a log: each one supersedes the last).
+
+    Named after what it holds, not `EventStatus`, which is the vocabulary of an event's phase
+    (siaga/tanggap/transisi darurat, selesai). The table keeps its name `event_status`: renaming it
+    would cost a migration and buy nothing a reader of the code sees.
+    """
 
     __tablename__ = "event_status"
     event_id: str = Field(primary_key=True, foreign_key="events.id", max_length=36)

@@ -8,18 +8,18 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from shared.db import utcnow
-from shared.models import DailySnapshot, EventStatus
+from shared.models import DailySnapshot, LatestSnapshot
 from shared.repositories.upsert import insert_or_update
 
 
-def latest(session: Session, event_id: str, *, for_update: bool = False) -> EventStatus | None:
-    q = select(EventStatus).where(EventStatus.event_id == event_id)
+def latest(session: Session, event_id: str, *, for_update: bool = False) -> LatestSnapshot | None:
+    q = select(LatestSnapshot).where(LatestSnapshot.event_id == event_id)
     if for_update:
         q = q.with_for_update()
     return session.exec(q).first()
 
 
-def save_latest(session: Session, current: EventStatus | None, event_id: str, seq: int, data_seq: int,
+def save_latest(session: Session, current: LatestSnapshot | None, event_id: str, seq: int, data_seq: int,
                 as_of: datetime, body: dict[str, Any], unmet: list[dict[str, Any]]) -> bool:
     """Store the event's newest snapshot over `current` (locked by the caller); False when `current` was
     None but another job stored the event's first snapshot meanwhile: the caller reads it and decides again.
@@ -28,9 +28,9 @@ def save_latest(session: Session, current: EventStatus | None, event_id: str, se
     two recomputes of a new event both found none, and the second insert failed on the primary key.
     """
     if current is None:
-        return insert_or_update(session, EventStatus, dict(event_id=event_id, seq=seq, data_seq=data_seq, as_of=as_of,
-                                                           body=body, unmet=unmet, computed_at=utcnow()),
-                                ["event_id"]) == 1
+        row = dict(event_id=event_id, seq=seq, data_seq=data_seq, as_of=as_of, body=body, unmet=unmet,
+                   computed_at=utcnow())
+        return insert_or_update(session, LatestSnapshot, row, ["event_id"]) == 1
     current.seq, current.data_seq, current.as_of = seq, data_seq, as_of
     current.body, current.unmet, current.computed_at = body, unmet, utcnow()
     session.add(current)

@@ -1,7 +1,8 @@
 """Computing, storing and shaping an event's status snapshot.
 
 The worker computes snapshots (services/worker/jobs.py); the API serves the stored one, or one
-computed on the spot (seq 0) before the worker's first. A snapshot is stored only if it is newer
+computed on the spot (seq 0) before the worker's first (`current_snapshot`, read by both the HTTP
+status route and the live websocket, so the two cannot disagree about what "current" means). A snapshot is stored only if it is newer
 than the one there: a slower, older recompute never overwrites a newer one.
 """
 
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, utcnow
 from shared.memory import no_cyclic_gc
 from shared.models import Event
 from shared.needs.engine import compute_snapshot
@@ -42,6 +43,14 @@ def compute_with_inputs(session: Session, event: Event, as_of: datetime,
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
                                 inputs.deliveries, inputs.services, as_of, tz)
     return snapshot, inputs
+
+
+def current_snapshot(session: Session, event: Event, tz: ZoneInfo) -> dict[str, Any]:
+    """The stored snapshot, or — before the worker's first — one computed now with seq 0."""
+    stored = status_repo.latest(session, event.id)
+    if stored is not None:
+        return stored.body
+    return public(compute(session, event, status_as_of(event, utcnow()), tz), 0)
 
 
 def public(snapshot: dict[str, Any], seq: int) -> dict[str, Any]:

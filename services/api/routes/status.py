@@ -5,28 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from services.api.deps import CurrentActor, DbDep, PageParams
 from shared.db import read_unit, utcnow, write_unit
 from shared.domain.access import Actor
-from shared.models import Event, Person
+from shared.models import Person
 from shared.repositories import status as status_repo
 from shared.services import status as status_service
 from shared.services.bookkeeping import record_audit
 from shared.services.events import visible_event
 from shared.services.people import require_names
+from shared.services.status import current_snapshot
 
 router = APIRouter(tags=["status"])
-
-
-def current_snapshot(session: Session, event: Event, tz: Any) -> dict[str, Any]:
-    """The stored snapshot, or — before the worker's first — one computed now with seq 0."""
-    stored = status_repo.latest(session, event.id)
-    if stored is not None:
-        return stored.body
-    snapshot = status_service.compute(session, event, status_service.status_as_of(event, utcnow()), tz)
-    return status_service.public(snapshot, 0)
 
 
 def visible_snapshot(db: Any, actor: Actor, event_id: str, tz: Any) -> dict[str, Any]:

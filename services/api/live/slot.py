@@ -1,0 +1,55 @@
+"""One websocket's latest slot: what the hub hands over and what the socket sends, never a backlog.
+
+The hub offers every status message of an event to the slot of each of its websockets. A slot keeps
+at most one pending message, replaced by newer ones, and wakes its sender with an `asyncio.Event`: a
+slow client gets the newest snapshot instead of a growing queue, and is never sent a seq at or below
+the one it already has (sent by us, or named by the client as `last_seq`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StatusMessage:
+    """One status message as clients receive it: its seq and its JSON text (encoded once for all)."""
+
+    seq: int
+    text: str
+
+
+class LatestSlot:
+    """At most one pending status message for one websocket, replaced by newer ones."""
+
+    def __init__(self, event_id: str, last_seq: int) -> None:
+        self.event_id = event_id
+        self.sent_seq = last_seq  # the newest seq the client has: sent by us, or named by it (last_seq)
+        self.pending: StatusMessage | None = None
+        self.closed = False
+        self._ready = asyncio.Event()
+
+    def offer(self, message: StatusMessage) -> None:
+        """Keep `message` if it is newer than both what the client has and what waits for it."""
+        newest = self.pending.seq if self.pending is not None else self.sent_seq
+        if message.seq > newest:
+            self.pending = message
+            self._ready.set()
+
+    def close(self) -> None:
+        """The hub is going away: wake the sender so it stops (`next` returns None)."""
+        self.closed = True
+        self._ready.set()
+
+    async def next(self) -> StatusMessage | None:
+        """The next message to send (newer than any sent before), or None once the hub has closed."""
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            if self.closed:
+                return None
+            message, self.pending = self.pending, None
+            if message is not None and message.seq > self.sent_seq:
+                self.sent_seq = message.seq
+                return message
