@@ -64,8 +64,13 @@ def distinct_kk() -> str:
     return f"3273{_rng.randint(10, 99):02d}{_rng.randint(0, 10**10 - 1):010d}"
 
 
+_LETTERS_FOR_DIGITS = str.maketrans("0123456789", "GHJKMNPQRS")
+
+
 def distinct_name(base: str) -> str:
-    return f"{base} {uuid.uuid4().hex[:8].upper()}"
+    """A name no other test uses; its suffix is letters only, so a search for it is a name search, never
+    a number search (8 hex characters are all digits about 2% of the time)."""
+    return f"{base} {uuid.uuid4().hex[:8].translate(_LETTERS_FOR_DIGITS).upper()}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from fastapi import WebSocket
 
 from services.api import deps
 from shared.config import Settings
+from shared.domain.text import control_character_problem
 from shared.db import Database, read_unit
 from shared.errors import NotFound
 from shared.services.events import visible_event
@@ -46,6 +47,8 @@ def watch_refusal(db: Database, settings: Settings, token: str | None, event_id:
     actor, why, expires = deps.token_refusal(db, settings, token)
     if actor is None:
         return why or "token tidak sah (invalid token)", 0.0
+    if control_character_problem(event_id):  # no event id holds one; PostgreSQL would refuse the NUL outright
+        return "kejadian tidak ditemukan (event not found)", 0.0
     with read_unit(db) as session:
         try:
             visible_event(session, actor, event_id)
