@@ -1,22 +1,29 @@
-"""Request dependencies as Annotated aliases: settings, database, the current actor, list paging."""
+"""Request dependencies as Annotated aliases: settings, database, the current actor, the request's
+units of work (ReadSession, WriteUnit), the event a path names (VisibleEvent), the group writer
+(WriterDep), list paging."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
 
+from services.api.write_batcher import WriteBatcher
 from shared.config import Settings
-from shared.db import Database
+from shared.db import Database, OpenOnUseWriteUnit
 from shared.domain.access import Actor
 from shared.domain.text import control_character_problem
 from shared.errors import DomainError, Invalid
+from shared.models import Event
 from shared.queue import Dispatcher
-from shared.schemas.common import MAX_DB_ID, MAX_LIMIT, MAX_OFFSET
+from shared.schemas.common import MAX_DB_ID, MAX_LIMIT, MAX_OFFSET, Paging
 from shared.security import decode_access_token
+from shared.services.events import visible_event
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -39,9 +46,15 @@ async def get_dispatcher(request: Request) -> Dispatcher:
     return request.app.state.dispatcher
 
 
+async def get_writer(request: Request) -> WriteBatcher:
+    return request.app.state.writer  # type: ignore[no-any-return]
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbDep = Annotated[Database, Depends(get_db)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+# The process's group writer: field records (persons, stays, distributions …) are applied through it.
+WriterDep = Annotated[WriteBatcher, Depends(get_writer)]
 
 # A token names a user and the user's token version. Both are checked against the database on every
 # request (one primary-key read, no cache): a password, role or active-flag change bumps the version,
@@ -125,14 +138,75 @@ async def current_actor(request: Request, token: Annotated[str | None, Depends(o
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
+# ---- the request's units of work ----
+#
+# Both are async generators in the "function" scope: they close when the route has returned and its
+# answer is built, before the answer is sent, so a client never sees a 2xx for a write that did not
+# commit, and a failed commit is answered through the error mapping like any other error. The route
+# runs in the thread pool and uses the session there; opening costs nothing (no connection, no lock)
+# and stays on the event loop; closing does database I/O and runs in a thread.
+
+async def read_session(db: DbDep) -> AsyncIterator[Session]:
+    """A read-only transaction for the request (never takes SQLite's write lock)."""
+    session = Session(db.read_engine, expire_on_commit=False)
+    try:
+        yield session  # loaded objects stay readable after the close
+    finally:
+        if db.is_sqlite:  # returning a local connection to the pool: microseconds, no thread hop
+            session.close()
+        else:  # a network round trip (ROLLBACK) must not stall the loop
+            await anyio.to_thread.run_sync(session.close)
+
+
+async def write_unit(db: DbDep, dispatcher: DispatcherDep) -> AsyncIterator[OpenOnUseWriteUnit]:
+    """The request's write transaction: committed when the route returns, rolled back when it raises.
+
+    It begins at the route's first use of `uow.session`, in the route's thread, so the SQLite write
+    lock is never held by a request that has not started its work: taking it while dependencies are
+    solved would let requests waiting for it fill the thread pool that the holder's route needs
+    (a deadlock). Work registered with `uow.after_commit` / `uow.event_changed` runs after the commit
+    only; a rolled-back unit drops it."""
+    uow = OpenOnUseWriteUnit(db, dispatcher.event_changed)
+    try:
+        yield uow
+    except BaseException as exc:
+        await _finish(uow, exc)
+        raise
+    await _finish(uow, None)
+
+
+async def _finish(uow: OpenOnUseWriteUnit, error: BaseException | None) -> None:
+    if not uow.begun:
+        uow.finish(error)  # nothing to commit: only drops or runs registered callbacks
+        return
+    # Its own limiter (as FastAPI does for a sync dependency's exit): a unit that holds the write lock
+    # must be able to commit while every thread of the default pool waits for that lock.
+    await anyio.to_thread.run_sync(uow.finish, error, limiter=anyio.CapacityLimiter(1))
+
+
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
+WriteUnit = Annotated[OpenOnUseWriteUnit, Depends(write_unit, scope="function")]
+# A path's event_id in ids of events: all of them go through clean_text_params first.
+EventIdPath = Annotated[str, Path()]
+
+
+def load_visible_event(event_id: EventIdPath, actor: CurrentActor, session: ReadSession) -> Event:
+    """The event the path names, if the caller may see it (404 otherwise: an event the caller may
+    not see does not exist for them). Runs in the thread pool (an ORM read)."""
+    return visible_event(session, actor, event_id)
+
+
+VisibleEvent = Annotated[Event, Depends(load_visible_event)]
+
+
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most 500")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="at most 1,000,000,000")] = 0,
-) -> tuple[int, int]:
-    return limit, offset
+) -> Paging:
+    return Paging(limit, offset)
 
 
-PageParams = Annotated[tuple[int, int], Depends(page_params)]
+PageParams = Annotated[Paging, Depends(page_params)]
 # A version is a small integer: a longer header is refused (422 naming If-Match) before anything parses it.
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64, description="version number, bare or quoted")]
 # A user id in a path: a PostgreSQL `integer`, so larger values are 422 instead of a database error.
