@@ -186,7 +186,7 @@ async def _finish(uow: OpenOnUseWriteUnit, error: BaseException | None) -> None:
 
 ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 WriteUnit = Annotated[OpenOnUseWriteUnit, Depends(write_unit, scope="function")]
-# A path's event_id in ids of events: all of them go through clean_text_params first.
+# The event a path names (its control characters are refused by clean_text_params, on every API router).
 EventIdPath = Annotated[str, Path()]
 
 

@@ -51,6 +51,14 @@ def writable_event(uow: UnitOfWork, actor: Actor, event_id: str) -> Event:
     return event
 
 
+def data_seq(uow: UnitOfWork, event_id: str) -> int:
+    """The event's data_seq as this unit's write left it (the row is in the session: no query)."""
+    event = event_repo.get_event(uow.session, event_id)
+    if event is None:
+        raise NotFound("kejadian tidak ditemukan (event not found)")
+    return event.data_seq
+
+
 def check_version(current: int, if_match: str | None) -> None:
     """`If-Match: 3` or `"3"`: a stale version is 412."""
     if if_match is None or if_match.strip() in ("", "*"):

@@ -153,7 +153,7 @@ def update_person(person_id: str, body: PersonUpdate, actor: CurrentActor, uow: 
                   response: Response, if_match: IfMatch = None) -> PersonPublic:
     person = people_service.update_person(uow, actor, person_id, body, if_match)
     answer = people_service.person_detail(uow, actor, person.id, settings.tz, audit=False)
-    seq = event_service.visible_event(uow.session, actor, person.event_id).data_seq
+    seq = event_service.data_seq(uow, person.event_id)
     set_data_seq(response, seq)
     return answer
 

@@ -14,7 +14,7 @@ from shared.repositories import bookkeeping
 from shared.schemas.people import PersonPublic
 from shared.services import people as people_service
 from shared.services import privacy as privacy_service
-from shared.services.events import visible_event
+from shared.services.events import data_seq
 
 router = APIRouter(tags=["personal data"])
 
@@ -25,7 +25,7 @@ def anonymise_person(person_id: str, actor: CurrentActor, uow: WriteUnit, settin
                      response: Response) -> PersonPublic:
     pid = privacy_service.anonymise_person(uow, actor, person_id)
     answer = people_service.person_detail(uow, actor, pid, settings.tz, audit=False)
-    seq = visible_event(uow.session, actor, answer.event_id).data_seq
+    seq = data_seq(uow, answer.event_id)
     set_data_seq(response, seq)
     return answer
 
