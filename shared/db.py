@@ -401,10 +401,13 @@ class OpenOnUseWriteUnit(UnitOfWork):
         self._db = db
         self._session: Session | None = None
         self._locked = False
+        self._finished = False
 
     @property  # type: ignore[override]
     def session(self) -> Session:
         if self._session is None:
+            if self._finished:
+                raise RuntimeError("this unit of work has ended")
             lock = self._db.write_lock
             if lock is not None:
                 lock.acquire()
@@ -419,29 +422,34 @@ class OpenOnUseWriteUnit(UnitOfWork):
 
     @property
     def begun(self) -> bool:
+        """Whether a transaction is open (taken by a use of `session`, not yet finished)."""
         return self._session is not None
 
     def finish(self, error: BaseException | None) -> None:
-        """Commit (no error) or roll back, free the lock, then run (after a commit) or drop the callbacks."""
+        """Commit (no error) or roll back, free the lock, then run (after a commit) or drop the callbacks.
+
+        Once only: later calls change nothing. A failed commit rolls back and raises."""
+        if self._finished:
+            return
+        self._finished = True
         session, self._session = self._session, None
+        committed = False
         try:
             if session is not None:
-                with session:
+                with session:  # closes it, returning the connection
                     if error is None:
-                        try:
-                            session.commit()
-                        except BaseException:
-                            session.rollback()
-                            error = error or RuntimeError("commit failed")
-                            raise
+                        session.commit()
+                        committed = True
                     else:
                         session.rollback()
+            else:
+                committed = error is None
         finally:
             if self._locked:
                 self._locked = False
                 assert self._db.write_lock is not None
                 self._db.write_lock.release()
-            if error is None:
+            if committed:
                 self.run_after_commit()
             else:
                 self.drop_after_commit()

@@ -4,12 +4,15 @@ units of work (ReadSession, WriteUnit), the event a path names (VisibleEvent), t
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Header, Path, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
@@ -140,11 +143,16 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 # ---- the request's units of work ----
 #
-# Both are async generators in the "function" scope: they close when the route has returned and its
-# answer is built, before the answer is sent, so a client never sees a 2xx for a write that did not
-# commit, and a failed commit is answered through the error mapping like any other error. The route
-# runs in the thread pool and uses the session there; opening costs nothing (no connection, no lock)
-# and stays on the event loop; closing does database I/O and runs in a thread.
+# ReadSession is an async generator in the "function" scope: it closes when the route has returned and
+# its answer is built, before the answer is sent. Opening costs nothing (no connection) and stays on the
+# event loop; the route uses the session in the thread pool.
+#
+# WriteUnit ends inside the route's own thread-pool call, the way `with write_unit(db)` in the route
+# did: routers use `UnitOfWorkRoute`, which commits (or, when the route raises, rolls back) every
+# WriteUnit right after the route function returns, in the same thread. The unit begins at the
+# route's first use of `uow.session`, so SQLite's write lock is held only while the route works and
+# commits. Ending it later, in the dependency's teardown, would deadlock under load: requests waiting
+# for the lock hold the pool's threads, while the holder needs one more to build its answer.
 
 async def read_session(db: DbDep) -> AsyncIterator[Session]:
     """A read-only transaction for the request (never takes SQLite's write lock)."""
@@ -159,29 +167,48 @@ async def read_session(db: DbDep) -> AsyncIterator[Session]:
 
 
 async def write_unit(db: DbDep, dispatcher: DispatcherDep) -> AsyncIterator[OpenOnUseWriteUnit]:
-    """The request's write transaction: committed when the route returns, rolled back when it raises.
+    """The request's write transaction, carrying the dispatcher: work registered with
+    `uow.after_commit` / `uow.event_changed` runs after the commit only; a rolled-back unit drops it.
 
-    It begins at the route's first use of `uow.session`, in the route's thread, so the SQLite write
-    lock is never held by a request that has not started its work: taking it while dependencies are
-    solved would let requests waiting for it fill the thread pool that the holder's route needs
-    (a deadlock). Work registered with `uow.after_commit` / `uow.event_changed` runs after the commit
-    only; a rolled-back unit drops it."""
+    UnitOfWorkRoute ends it in the route's thread; the teardown here only ends a unit a route left open
+    (a route outside UnitOfWorkRoute), on a thread of its own so it cannot wait for the pool."""
     uow = OpenOnUseWriteUnit(db, dispatcher.event_changed)
     try:
         yield uow
     except BaseException as exc:
-        await _finish(uow, exc)
+        if uow.begun:
+            await anyio.to_thread.run_sync(uow.finish, exc, limiter=anyio.CapacityLimiter(1))
         raise
-    await _finish(uow, None)
+    if uow.begun:
+        await anyio.to_thread.run_sync(uow.finish, None, limiter=anyio.CapacityLimiter(1))
 
 
-async def _finish(uow: OpenOnUseWriteUnit, error: BaseException | None) -> None:
-    if not uow.begun:
-        uow.finish(error)  # nothing to commit: only drops or runs registered callbacks
-        return
-    # Its own limiter (as FastAPI does for a sync dependency's exit): a unit that holds the write lock
-    # must be able to commit while every thread of the default pool waits for that lock.
-    await anyio.to_thread.run_sync(uow.finish, error, limiter=anyio.CapacityLimiter(1))
+def _ending_units(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """`endpoint`, ending the WriteUnits it was given when it returns (commit) or raises (roll back)."""
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        units = [v for v in kwargs.values() if isinstance(v, OpenOnUseWriteUnit)]
+        if not units:
+            return endpoint(*args, **kwargs)
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException as exc:
+            for uow in units:
+                uow.finish(exc)
+            raise
+        for uow in units:
+            uow.finish(None)  # a failed commit raises here: answered through the error mapping
+        return result
+    return run
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose WriteUnit commits in the route's own thread, as soon as the route returns."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):  # async routes write through the WriteBatcher
+            endpoint = _ending_units(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
 
 ReadSession = Annotated[Session, Depends(read_session, scope="function")]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.api.deps import CurrentActor, ReadSession, SettingsDep
+from services.api.deps import CurrentActor, ReadSession, SettingsDep, UnitOfWorkRoute
 from shared.errors import DomainError, Invalid
 from shared.repositories.users import get_user
 from shared.schemas.auth import Token, UserPublic
@@ -17,7 +17,7 @@ from shared.services.ratelimit import client_address
 
 MAX_USERNAME = 64  # the column's length: anything longer names no account
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=UnitOfWorkRoute)
 
 
 class BadCredentials(DomainError):

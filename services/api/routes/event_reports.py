@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
-from services.api.deps import CurrentActor, ReadSession, SettingsDep, VisibleEvent, WriteUnit
+from services.api.deps import CurrentActor, ReadSession, SettingsDep, UnitOfWorkRoute, VisibleEvent, WriteUnit
 from shared.db import utcnow
 from shared.domain.access import can_see_names
 from shared.reports.event_report import build_event_report, daily_series, render_event_report, report_as_of
@@ -20,7 +20,7 @@ from shared.reports.hxl import export_hxl
 from shared.schemas.common import PastInstant
 from shared.services.bookkeeping import record_audit
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=UnitOfWorkRoute)
 
 AsOf = Annotated[PastInstant | None, Query(description="ISO 8601 with an offset; default now, or the event's end")]
 

@@ -12,6 +12,7 @@ from services.api.deps import (
     IfMatch,
     PageParams,
     ReadSession,
+    UnitOfWorkRoute,
     UserIdPath,
     VisibleEvent,
     WriteUnit,
@@ -27,7 +28,7 @@ from shared.schemas.common import Page
 from shared.schemas.events import EventCreate, EventPublic, EventUpdate, MemberAdd, MemberPublic
 from shared.services import events as event_service
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/events", response_model=EventPublic, status_code=201, summary="Buka kejadian bencana (admin, posko)",

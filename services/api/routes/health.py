@@ -8,11 +8,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from services.api.deps import DbDep, DispatcherDep, ReadSession, SettingsDep
+from services.api.deps import DbDep, DispatcherDep, ReadSession, SettingsDep, UnitOfWorkRoute
 from shared.db import utcnow
 from shared.services import health
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/healthz", summary="Proses hidup (process is up)")

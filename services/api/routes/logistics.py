@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from services.api.deps import CurrentActor, PageParams, ReadSession, VisibleEvent, WriterDep
+from services.api.deps import CurrentActor, PageParams, ReadSession, UnitOfWorkRoute, VisibleEvent, WriterDep
 from services.api.write_answers import apply_command
 from shared.domain.access import can_see_names
 from shared.errors import NotFound
@@ -20,7 +20,7 @@ from shared.services.field_records import Command
 from shared.services.people import require_names
 from shared.services.presenters import distribution_public
 
-router = APIRouter(tags=["logistics"])
+router = APIRouter(tags=["logistics"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/events/{event_id}/distributions", response_model=DistributionPublic, status_code=201,

@@ -14,6 +14,7 @@ from services.api.deps import (
     PageParams,
     ReadSession,
     SettingsDep,
+    UnitOfWorkRoute,
     VisibleEvent,
     WriterDep,
     WriteUnit,
@@ -43,7 +44,7 @@ from shared.services.bookkeeping import record_audit
 from shared.services.field_records import Command, Outcome
 from shared.services.presenters import person_public
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], route_class=UnitOfWorkRoute)
 
 
 def _audit_list(uow: UnitOfWork, actor: Actor, action: str, event_id: str, q: str | None, rows: int,

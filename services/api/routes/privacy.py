@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response
 
-from services.api.deps import CurrentActor, PageParams, ReadSession, SettingsDep, WriteUnit
+from services.api.deps import CurrentActor, PageParams, ReadSession, SettingsDep, UnitOfWorkRoute, WriteUnit
 from services.api.write_answers import set_data_seq
 from shared.errors import Invalid
 from shared.repositories import bookkeeping
@@ -16,7 +16,7 @@ from shared.services import people as people_service
 from shared.services import privacy as privacy_service
 from shared.services.events import data_seq
 
-router = APIRouter(tags=["personal data"])
+router = APIRouter(tags=["personal data"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/persons/{person_id}/anonymise", response_model=PersonPublic,

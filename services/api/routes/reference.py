@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CurrentActor, PageParams, ReadSession, WriteUnit
+from services.api.deps import CurrentActor, PageParams, ReadSession, UnitOfWorkRoute, WriteUnit
 from shared.errors import NotFound
 from shared.models import StandardProfile
 from shared.repositories import reference as ref_repo
@@ -18,7 +18,7 @@ from shared.schemas.reference import (
 )
 from shared.services import reference as ref_service
 
-router = APIRouter(tags=["reference"])
+router = APIRouter(tags=["reference"], route_class=UnitOfWorkRoute)
 
 
 def profile_public(p: StandardProfile) -> StandardProfilePublic:

@@ -17,14 +17,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from services.api.deps import CurrentActor, ReadSession, SettingsDep, WriteUnit
+from services.api.deps import CurrentActor, ReadSession, SettingsDep, UnitOfWorkRoute, WriteUnit
 from shared.db import utcnow
 from shared.domain.access import Actor
 from shared.errors import Forbidden
 from shared.reports.renstra import build_renstra_report, render_renstra_report
 from shared.reports.renstra_store import ManualIn, TargetIn, set_manual, set_target
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=UnitOfWorkRoute)
 
 
 def require_office_reports(actor: Actor) -> None:

@@ -9,6 +9,7 @@ from services.api.deps import (
     IfMatch,
     PageParams,
     ReadSession,
+    UnitOfWorkRoute,
     VisibleEvent,
     WriterDep,
     WriteUnit,
@@ -21,7 +22,7 @@ from shared.schemas.people import ShelterCreate, ShelterPublic, ShelterUpdate
 from shared.services import events as event_service
 from shared.services.field_records import Command
 
-router = APIRouter(tags=["shelters"])
+router = APIRouter(tags=["shelters"], route_class=UnitOfWorkRoute)
 
 
 def _public(session, shelter) -> ShelterPublic:  # type: ignore[no-untyped-def]

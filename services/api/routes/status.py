@@ -7,7 +7,15 @@ from typing import Any
 from fastapi import APIRouter
 from sqlmodel import Session, col, select
 
-from services.api.deps import CurrentActor, PageParams, ReadSession, SettingsDep, VisibleEvent, WriteUnit
+from services.api.deps import (
+    CurrentActor,
+    PageParams,
+    ReadSession,
+    SettingsDep,
+    UnitOfWorkRoute,
+    VisibleEvent,
+    WriteUnit,
+)
 from shared.db import utcnow
 from shared.models import Event, Person
 from shared.repositories import status as status_repo
@@ -15,7 +23,7 @@ from shared.services import status as status_service
 from shared.services.bookkeeping import record_audit
 from shared.services.people import require_names
 
-router = APIRouter(tags=["status"])
+router = APIRouter(tags=["status"], route_class=UnitOfWorkRoute)
 
 
 def current_snapshot(session: Session, event: Event, tz: Any) -> dict[str, Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic_core import to_json
 
-from services.api.deps import CurrentActor, DbDep, DispatcherDep, SettingsDep
+from services.api.deps import CurrentActor, DbDep, DispatcherDep, SettingsDep, UnitOfWorkRoute
 from shared.db import in_write_unit
 from shared.errors import TooLarge
 from shared.schemas.sync import SyncRequest, SyncResponse
 from shared.services.sync import apply_prepared, prepare_sync
 
-router = APIRouter(tags=["sync"])
+router = APIRouter(tags=["sync"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/sync", response_model=SyncResponse,

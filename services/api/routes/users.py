@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CurrentActor, PageParams, ReadSession, UserIdPath, WriteUnit
+from services.api.deps import CurrentActor, PageParams, ReadSession, UnitOfWorkRoute, UserIdPath, WriteUnit
 from shared.domain.access import can_list_users
 from shared.errors import Forbidden, NotFound
 from shared.repositories import users as user_repo
@@ -12,7 +12,7 @@ from shared.schemas.auth import UserCreate, UserPublic, UserUpdate
 from shared.schemas.common import Page
 from shared.services import accounts
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED,
