@@ -50,7 +50,7 @@ from shared.schemas.sync import (
     SyncService,
 )
 from shared.seed import load_json
-from shared.services.field_writes import Command, FieldWriter
+from shared.services.field_records import Command, FieldWriter
 
 BATCH = 250
 MAX_PERSONS = 100_000

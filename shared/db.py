@@ -22,12 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic_core import from_json, to_json
 from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
@@ -309,15 +310,27 @@ def make_database(settings: Settings, *, bulk_writes: bool = True) -> Database:
 
 
 class UnitOfWork:
-    """One transaction plus the callbacks to run once it has committed."""
+    """One transaction plus the callbacks to run once it has committed.
 
-    def __init__(self, session: Session, tz: ZoneInfo | None = None) -> None:
+    It carries what a committed write must announce: `event_changed(event_id)` queues the worker's
+    recompute after the commit (through the dispatcher the unit was opened with; a unit opened
+    without one, as the CLI and tests do, announces nothing and the outbox relay covers it)."""
+
+    def __init__(self, session: Session, tz: ZoneInfo | None = None,
+                 on_event_changed: Callable[[str], object] | None = None) -> None:
         self.session = session
         self.tz = tz or ZoneInfo("Asia/Jakarta")
+        self._on_event_changed = on_event_changed
         self._after_commit: list[Callable[[], object]] = []
 
     def after_commit(self, fn: Callable[[], object]) -> None:
         self._after_commit.append(fn)
+
+    def event_changed(self, event_id: str) -> None:
+        """Tell the worker, once this unit has committed, that the event's data changed."""
+        notify = self._on_event_changed
+        if notify is not None:
+            self.after_commit(lambda: notify(event_id))
 
     def run_after_commit(self) -> None:
         for fn in self._after_commit:
@@ -327,26 +340,119 @@ class UnitOfWork:
                 log.exception("after-commit callback failed")
         self._after_commit.clear()
 
+    def drop_after_commit(self) -> None:
+        """Forget the callbacks: the unit rolled back, nothing it staged may be announced."""
+        self._after_commit.clear()
+
 
 @contextmanager
-def write_unit(db: Database) -> Iterator[UnitOfWork]:
+def write_unit(db: Database, on_event_changed: Callable[[str], object] | None = None) -> Iterator[UnitOfWork]:
     """A write transaction: commit on success, roll back on error, then run after-commit hooks."""
     lock = db.write_lock
     if lock is not None:
         lock.acquire()
     try:
         with Session(db.write_engine, expire_on_commit=False) as session:
-            uow = UnitOfWork(session, db.tz)
+            uow = UnitOfWork(session, db.tz, on_event_changed)
             try:
                 yield uow
                 session.commit()
             except BaseException:
                 session.rollback()
+                uow.drop_after_commit()
                 raise
     finally:
         if lock is not None:
             lock.release()
     uow.run_after_commit()
+
+
+T = TypeVar("T")
+
+
+def in_write_unit(db: Database, work: Callable[[UnitOfWork], T],
+                  on_event_changed: Callable[[str], object] | None = None) -> T:
+    """Run `work` in a write transaction, again if a concurrent insert of the same key won.
+
+    On PostgreSQL two transactions can both find a client id unused and both insert it; the loser
+    hits the primary key, and running it again answers it as the replay it is.
+    """
+    for attempt in range(3):
+        try:
+            with write_unit(db, on_event_changed) as uow:
+                return work(uow)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class OpenOnUseWriteUnit(UnitOfWork):
+    """A write unit that begins at the first use of `session` and ends with `finish(error)`.
+
+    For a unit whose opening and closing happen apart from its use (an HTTP request's: opened while
+    dependencies are solved, used in the route's thread, finished after the route returned): the
+    write lock and the transaction are taken only by the work itself, as `write_unit` takes them.
+    The lock may be released by another thread than the one that took it (`threading.Lock` allows
+    it; the SQLite connection is not bound to a thread), and the three steps never overlap."""
+
+    def __init__(self, db: Database, on_event_changed: Callable[[str], object] | None = None) -> None:
+        super().__init__(None, db.tz, on_event_changed)  # type: ignore[arg-type]
+        self._db = db
+        self._session: Session | None = None
+        self._locked = False
+        self._finished = False
+
+    @property  # type: ignore[override]
+    def session(self) -> Session:
+        if self._session is None:
+            if self._finished:
+                raise RuntimeError("this unit of work has ended")
+            lock = self._db.write_lock
+            if lock is not None:
+                lock.acquire()
+                self._locked = True
+            self._session = Session(self._db.write_engine, expire_on_commit=False)
+        return self._session
+
+    @session.setter
+    def session(self, value: Session | None) -> None:
+        if value is not None:
+            raise AttributeError("an open-on-use unit opens its own session")
+
+    @property
+    def begun(self) -> bool:
+        """Whether a transaction is open (taken by a use of `session`, not yet finished)."""
+        return self._session is not None
+
+    def finish(self, error: BaseException | None) -> None:
+        """Commit (no error) or roll back, free the lock, then run (after a commit) or drop the callbacks.
+
+        Once only: later calls change nothing. A failed commit rolls back and raises."""
+        if self._finished:
+            return
+        self._finished = True
+        session, self._session = self._session, None
+        committed = False
+        try:
+            if session is not None:
+                with session:  # closes it, returning the connection
+                    if error is None:
+                        session.commit()
+                        committed = True
+                    else:
+                        session.rollback()
+            else:
+                committed = error is None
+        finally:
+            if self._locked:
+                self._locked = False
+                assert self._db.write_lock is not None
+                self._db.write_lock.release()
+            if committed:
+                self.run_after_commit()
+            else:
+                self.drop_after_commit()
 
 
 @contextmanager

@@ -19,8 +19,10 @@ from shared.redis import Breaker, Keys, connect
 
 log = logging.getLogger(__name__)
 
-# The names of the worker's jobs (the worker maps each to its function in services.worker.jobs.JOBS and
-# refuses any other name). Written once here because the API enqueues without importing the worker.
+# The names of the worker's jobs: the wire format on the queue. The worker registers one function per
+# name (`@job(NAME)` in services/worker/jobs.py, checked at its import) and refuses any other name. Written
+# here because the API enqueues without importing the worker (shared/ never imports services/). They
+# read like import paths because older deploys enqueued them so; nothing imports them.
 RECOMPUTE_JOB = "services.worker.jobs.recompute"
 CLOSE_DAY_JOB = "services.worker.jobs.close_day"
 JOB_NAMES = frozenset({RECOMPUTE_JOB, CLOSE_DAY_JOB})

@@ -29,7 +29,7 @@ from shared.migrate import alembic_config, upgrade
 from shared.models import AuditLog, ClientOperation, Distribution, Event, Household, Outbox, Person, Service
 from shared.schemas.events import EventCreate
 from shared.schemas.people import HouseholdCreate
-from shared.services.field_writes import TIME_DEFAULTS
+from shared.services.field_records import TIME_DEFAULTS
 from shared.services.idempotency import content, fingerprint, same_content
 from tests.conftest import (
     WIB,

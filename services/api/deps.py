@@ -1,22 +1,32 @@
-"""Request dependencies as Annotated aliases: settings, database, the current actor, list paging."""
+"""Request dependencies as Annotated aliases: settings, database, the current actor, the request's
+units of work (ReadSession, WriteUnit), the event a path names (VisibleEvent), the group writer
+(WriterDep), list paging."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Header, Path, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
 
+from services.api.write_batcher import WriteBatcher
 from shared.config import Settings
-from shared.db import Database
+from shared.db import Database, OpenOnUseWriteUnit
 from shared.domain.access import Actor
 from shared.domain.text import control_character_problem
 from shared.errors import DomainError, Invalid
+from shared.models import Event
 from shared.queue import Dispatcher
-from shared.schemas.common import MAX_DB_ID, MAX_LIMIT, MAX_OFFSET
+from shared.schemas.common import MAX_DB_ID, MAX_LIMIT, MAX_OFFSET, Paging
 from shared.security import decode_access_token
+from shared.services.events import visible_event
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -39,9 +49,15 @@ async def get_dispatcher(request: Request) -> Dispatcher:
     return request.app.state.dispatcher
 
 
+async def get_writer(request: Request) -> WriteBatcher:
+    return request.app.state.writer  # type: ignore[no-any-return]
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbDep = Annotated[Database, Depends(get_db)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+# The process's group writer: field records (persons, stays, distributions …) are applied through it.
+WriterDep = Annotated[WriteBatcher, Depends(get_writer)]
 
 # A token names a user and the user's token version. Both are checked against the database on every
 # request (one primary-key read, no cache): a password, role or active-flag change bumps the version,
@@ -125,14 +141,99 @@ async def current_actor(request: Request, token: Annotated[str | None, Depends(o
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
+# ---- the request's units of work ----
+#
+# ReadSession is an async generator in the "function" scope: it closes when the route has returned and
+# its answer is built, before the answer is sent. Opening costs nothing (no connection) and stays on the
+# event loop; the route uses the session in the thread pool.
+#
+# WriteUnit ends inside the route's own thread-pool call, the way `with write_unit(db)` in the route
+# did: routers use `UnitOfWorkRoute`, which commits (or, when the route raises, rolls back) every
+# WriteUnit right after the route function returns, in the same thread. The unit begins at the
+# route's first use of `uow.session`, so SQLite's write lock is held only while the route works and
+# commits. Ending it later, in the dependency's teardown, would deadlock under load: requests waiting
+# for the lock hold the pool's threads, while the holder needs one more to build its answer.
+
+async def read_session(db: DbDep) -> AsyncIterator[Session]:
+    """A read-only transaction for the request (never takes SQLite's write lock)."""
+    session = Session(db.read_engine, expire_on_commit=False)
+    try:
+        yield session  # loaded objects stay readable after the close
+    finally:
+        if db.is_sqlite:  # returning a local connection to the pool: microseconds, no thread hop
+            session.close()
+        else:  # a network round trip (ROLLBACK) must not stall the loop
+            await anyio.to_thread.run_sync(session.close)
+
+
+async def write_unit(db: DbDep, dispatcher: DispatcherDep) -> AsyncIterator[OpenOnUseWriteUnit]:
+    """The request's write transaction, carrying the dispatcher: work registered with
+    `uow.after_commit` / `uow.event_changed` runs after the commit only; a rolled-back unit drops it.
+
+    UnitOfWorkRoute ends it in the route's thread; the teardown here only ends a unit a route left open
+    (a route outside UnitOfWorkRoute), on a thread of its own so it cannot wait for the pool."""
+    uow = OpenOnUseWriteUnit(db, dispatcher.event_changed)
+    try:
+        yield uow
+    except BaseException as exc:
+        if uow.begun:
+            await anyio.to_thread.run_sync(uow.finish, exc, limiter=anyio.CapacityLimiter(1))
+        raise
+    if uow.begun:
+        await anyio.to_thread.run_sync(uow.finish, None, limiter=anyio.CapacityLimiter(1))
+
+
+def _ending_units(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """`endpoint`, ending the WriteUnits it was given when it returns (commit) or raises (roll back)."""
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        units = [v for v in kwargs.values() if isinstance(v, OpenOnUseWriteUnit)]
+        if not units:
+            return endpoint(*args, **kwargs)
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException as exc:
+            for uow in units:
+                uow.finish(exc)
+            raise
+        for uow in units:
+            uow.finish(None)  # a failed commit raises here: answered through the error mapping
+        return result
+    return run
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route whose WriteUnit commits in the route's own thread, as soon as the route returns."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):  # async routes write through the WriteBatcher
+            endpoint = _ending_units(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
+WriteUnit = Annotated[OpenOnUseWriteUnit, Depends(write_unit, scope="function")]
+# The event a path names (its control characters are refused by clean_text_params, on every API router).
+EventIdPath = Annotated[str, Path()]
+
+
+def load_visible_event(event_id: EventIdPath, actor: CurrentActor, session: ReadSession) -> Event:
+    """The event the path names, if the caller may see it (404 otherwise: an event the caller may
+    not see does not exist for them). Runs in the thread pool (an ORM read)."""
+    return visible_event(session, actor, event_id)
+
+
+VisibleEvent = Annotated[Event, Depends(load_visible_event)]
+
+
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most 500")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="at most 1,000,000,000")] = 0,
-) -> tuple[int, int]:
-    return limit, offset
+) -> Paging:
+    return Paging(limit, offset)
 
 
-PageParams = Annotated[tuple[int, int], Depends(page_params)]
+PageParams = Annotated[Paging, Depends(page_params)]
 # A version is a small integer: a longer header is refused (422 naming If-Match) before anything parses it.
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64, description="version number, bare or quoted")]
 # A user id in a path: a PostgreSQL `integer`, so larger values are 422 instead of a database error.

@@ -12,7 +12,6 @@ from fastapi.staticfiles import StaticFiles
 from services.api import errors
 from services.api.deps import clean_text_params
 from services.api.docs import DOCS_URL, install_docs
-from services.api.group_writer import GroupWriter
 from services.api.live import LiveHub
 from services.api.live import router as live_router
 from services.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, install_log_redaction
@@ -32,6 +31,7 @@ from services.api.routes import (
     users,
     web,
 )
+from services.api.write_batcher import WriteBatcher
 from shared.config import Settings, get_settings
 from shared.db import make_database, start_checkpoints
 from shared.queue import Dispatcher
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = make_database(settings)
     dispatcher = Dispatcher(settings)
-    writer = GroupWriter(db, dispatcher.event_changed)
+    writer = WriteBatcher(db, dispatcher.event_changed)
     live = LiveHub(settings, db)
 
     @asynccontextmanager
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.dispatcher = dispatcher
-    app.state.writer = writer
+    app.state.writer = writer  # read through deps.WriterDep
     app.state.live = live
     app.state.login_throttle = LoginThrottle(settings)
     errors.install(app)

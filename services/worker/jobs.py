@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from rq.job import Job
@@ -28,6 +28,27 @@ from shared.repositories.reference import sandang_item
 from shared.services import status as status_service
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+JOBS: dict[str, Callable[..., Any]] = {}
+"""Job name (what shared.queue enqueues) → the function it runs: the allow-list. Nothing else is ever
+imported or called (PoskoJob below)."""
+
+
+def job(name: str) -> Callable[[F], F]:
+    """Register the decorated function as the job `name`, one of the names shared.queue enqueues.
+
+    The name is the wire format (it stays in Redis across a deploy), not an import path: renaming or
+    moving the function changes nothing on the queue, and a name shared.queue does not know fails here,
+    at import."""
+    def register(fn: F) -> F:
+        if name not in JOB_NAMES or name in JOBS:
+            raise ValueError(f"job {name!r}: not a name shared.queue enqueues, or registered twice")
+        JOBS[name] = fn
+        return fn
+    return register
+
+
 STREAM_LENGTH = 20  # late joiners need the newest snapshot; a few more cover a reconnect race
 
 
@@ -85,6 +106,7 @@ def _clear_pending(ctx: WorkerContext, event_id: str) -> None:
         log.warning("pending mark of event %s not cleared (redis: %s)", event_id, exc.__class__.__name__)
 
 
+@job(RECOMPUTE_JOB)
 def recompute(event_id: str) -> dict[str, int]:
     """Recompute an event's status, store it if newer, cover its outbox rows, publish it.
 
@@ -117,6 +139,7 @@ def recompute(event_id: str) -> dict[str, int]:
     return {"seq": seq, "data_seq": int(snapshot["data_seq"])}
 
 
+@job(CLOSE_DAY_JOB)
 def close_day(event_id: str, local_date: str) -> dict[str, Any]:
     """Store the end-of-day snapshot of a finished local day (reports draw their daily series from it)."""
     ctx = context()
@@ -164,11 +187,8 @@ def relay_outbox(dispatcher: Dispatcher | None = None, *, stale_after: timedelta
 
 # ---- the allow-list: the only functions a job on the Posko queue may name ----
 
-JOBS: dict[str, Callable[..., Any]] = {RECOMPUTE_JOB: recompute, CLOSE_DAY_JOB: close_day}
-"""Job name (what shared.queue enqueues) → the function it runs. Nothing else is ever imported or called."""
-
-assert set(JOBS) == JOB_NAMES and all(f"{f.__module__}.{f.__name__}" == name for name, f in JOBS.items()), \
-    "shared.queue job names and services.worker.jobs.JOBS disagree"
+if set(JOBS) != JOB_NAMES:  # every name the API enqueues must have its function (not `assert`: -O drops it)
+    raise RuntimeError(f"jobs without a function: {sorted(JOB_NAMES - set(JOBS))}")
 
 
 class RefusedJob(Exception):

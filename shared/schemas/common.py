@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from pydantic import (
@@ -148,6 +148,13 @@ class Output(BaseModel):
 T = TypeVar("T")
 
 
+class Paging(NamedTuple):
+    """A list request's window (the `limit` and `offset` query parameters)."""
+
+    limit: int
+    offset: int
+
+
 class Page(BaseModel, Generic[T]):
     """The list envelope: items ordered by creation time, then id."""
 
@@ -155,6 +162,11 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+    @classmethod
+    def of(cls, items: list[T], total: int, page: Paging) -> Page[T]:
+        """The envelope of one window of a list."""
+        return cls(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 MAX_LIMIT = 500

@@ -3,8 +3,6 @@ transaction; the notification that starts the worker goes out only after the com
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from shared.db import UnitOfWork
 from shared.domain.access import Actor
 from shared.models import Event, Outbox
@@ -12,15 +10,14 @@ from shared.repositories import bookkeeping
 
 
 def record_event_write(uow: UnitOfWork, event: Event, actor: Actor, action: str, object_type: str,
-                       object_id: str, notify: Callable[[str], object] | None) -> int:
-    """Bump `event.data_seq` (the row is locked by the caller) and stage outbox + audit rows."""
+                       object_id: str) -> int:
+    """Bump `event.data_seq` (the row is locked by the caller), stage outbox + audit rows, and have the
+    unit tell the worker after its commit."""
     event.data_seq += 1
     uow.session.add(event)
     bookkeeping.insert_rows(uow.session, Outbox, [bookkeeping.outbox_row(event.id, event.data_seq, action, object_type, object_id)])
     bookkeeping.audit(uow.session, [bookkeeping.audit_row(actor, action, object_type, object_id, event.id)])
-    if notify is not None:
-        event_id = event.id
-        uow.after_commit(lambda: notify(event_id))
+    uow.event_changed(event.id)
     return event.data_seq
 
 

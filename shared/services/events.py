@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from shared.db import UnitOfWork, utcnow
@@ -25,10 +24,8 @@ from shared.repositories import users as user_repo
 from shared.schemas.events import EventCreate, EventUpdate
 from shared.schemas.people import ShelterUpdate
 from shared.services.bookkeeping import record_event_write
-from shared.services.field_writes import ID_TAKEN
+from shared.services.field_records import ID_TAKEN
 from shared.services.idempotency import fingerprint, same_content
-
-Notify = Callable[[str], object] | None
 
 
 def visible_event(uow_session: Any, actor: Actor, event_id: str) -> Event:
@@ -52,6 +49,14 @@ def writable_event(uow: UnitOfWork, actor: Actor, event_id: str) -> Event:
     if not can_write_event(actor, member):
         raise Forbidden("tidak berhak menulis di kejadian ini (you may not write in this event)")
     return event
+
+
+def data_seq(uow: UnitOfWork, event_id: str) -> int:
+    """The event's data_seq as this unit's write left it (the row is in the session: no query)."""
+    event = event_repo.get_event(uow.session, event_id)
+    if event is None:
+        raise NotFound("kejadian tidak ditemukan (event not found)")
+    return event.data_seq
 
 
 def check_version(current: int, if_match: str | None) -> None:
@@ -103,12 +108,11 @@ def create_event(uow: UnitOfWork, actor: Actor, data: EventCreate) -> tuple[Even
     if data.id:
         s.add(ClientOperation(kind="event", id=data.id, event_id=event.id, payload=payload, object_type="event",
                               object_id=event.id))
-    record_event_write(uow, event, actor, "event.create", "event", event.id, None)
+    record_event_write(uow, event, actor, "event.create", "event", event.id)
     return event, True
 
 
-def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate, if_match: str | None,
-                 notify: Notify) -> Event:
+def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate, if_match: str | None) -> Event:
     """Rename, move through the statuses, change areas, end; the standard is admin-only."""
     event = writable_event(uow, actor, event_id)
     if not can_manage_events(actor):
@@ -143,12 +147,11 @@ def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate
     elif ended_at is not None:
         event.ended_at = ended_at
     event.version += 1
-    record_event_write(uow, event, actor, "event.update", "event", event.id, notify)
+    record_event_write(uow, event, actor, "event.update", "event", event.id)
     return event
 
 
-def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int,
-               notify: Notify) -> tuple[EventMember, bool, int]:
+def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int) -> tuple[EventMember, bool, int]:
     """Assign a volunteer to an event (admin, posko); adding an existing member changes nothing.
 
     Returns (member, created, the event's data_seq)."""
@@ -163,21 +166,21 @@ def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int,
         return existing, False, event.data_seq
     member = EventMember(event_id=event_id, user_id=user_id, added_by=actor.id)
     user_repo.add_member(uow.session, member)
-    return member, True, record_event_write(uow, event, actor, "member.add", "user", str(user_id), notify)
+    return member, True, record_event_write(uow, event, actor, "member.add", "user", str(user_id))
 
 
-def remove_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int, notify: Notify) -> int:
+def remove_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int) -> int:
     """Take a volunteer off an event; returns the event's data_seq."""
     event = writable_event(uow, actor, event_id)
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko yang dapat mengatur anggota (only admin and posko manage members)")
     if not user_repo.remove_member(uow.session, event_id, user_id):
         raise NotFound("anggota tidak ditemukan (member not found)")
-    return record_event_write(uow, event, actor, "member.remove", "user", str(user_id), notify)
+    return record_event_write(uow, event, actor, "member.remove", "user", str(user_id))
 
 
 def update_shelter(uow: UnitOfWork, actor: Actor, event_id: str, shelter_id: str, data: ShelterUpdate,
-                   if_match: str | None, notify: Notify) -> tuple[Shelter, int]:
+                   if_match: str | None) -> tuple[Shelter, int]:
     """Change a shelter's figures or close it (a shelter with occupants cannot close); returns the data_seq."""
     event = writable_event(uow, actor, event_id)
     shelter = uow.session.get(Shelter, shelter_id)
@@ -205,5 +208,5 @@ def update_shelter(uow: UnitOfWork, actor: Actor, event_id: str, shelter_id: str
         setattr(shelter, name, value)
     shelter.version += 1
     uow.session.add(shelter)
-    data_seq = record_event_write(uow, event, actor, "shelter.update", "shelter", shelter.id, notify)
+    data_seq = record_event_write(uow, event, actor, "shelter.update", "shelter", shelter.id)
     return shelter, data_seq

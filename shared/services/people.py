@@ -1,8 +1,7 @@
-"""Use cases for reading and changing persons and households (creates go through field_writes)."""
+"""Use cases for reading and changing persons and households (creates go through field_records)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from shared.db import UnitOfWork
@@ -44,8 +43,7 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: str, tz: ZoneInfo, *
     return person_public(*row, tz, mask=False)
 
 
-def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpdate, if_match: str | None,
-                  notify: Callable[[str], object] | None) -> Person:
+def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpdate, if_match: str | None) -> Person:
     """Correct a person's record; a stale If-Match is 412."""
     require_names(actor)
     person = people_repo.get_person(uow.session, person_id)
@@ -81,5 +79,5 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
         setattr(person, name, explicit_only(value) if name == "vulnerabilities" else value)
     person.version += 1
     uow.session.add(person)
-    record_event_write(uow, event, actor, "person.update", "person", person.id, notify)
+    record_event_write(uow, event, actor, "person.update", "person", person.id)
     return person

@@ -12,7 +12,6 @@ These use cases never commit: the caller's unit of work does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,8 +29,6 @@ from shared.repositories import privacy as privacy_repo
 from shared.schemas.people import HouseholdPublic
 from shared.services.bookkeeping import record_audit, record_event_write
 from shared.services.presenters import local_date, person_public
-
-Notify = Callable[[str], object] | None
 
 
 def require_admin(actor: Actor) -> None:
@@ -63,7 +60,7 @@ def _anonymise(uow: UnitOfWork, event: Event, rows: list[tuple[str, str | None, 
     s.expire_all()  # the rows were changed with set-based updates: reload what is read next
 
 
-def anonymise_person(uow: UnitOfWork, actor: Actor, person_id: str, notify: Notify) -> str:
+def anonymise_person(uow: UnitOfWork, actor: Actor, person_id: str) -> str:
     """Anonymise one person on request (also in a `selesai` event); returns the person's id.
 
     Doing it again changes nothing and records nothing more."""
@@ -76,7 +73,7 @@ def anonymise_person(uow: UnitOfWork, actor: Actor, person_id: str, notify: Noti
     rows = privacy_repo.persons_not_anonymised(uow.session, event.id, [person.id])
     if rows:
         _anonymise(uow, event, rows, whole_event=False, at=utcnow())
-        record_event_write(uow, event, actor, "person.anonymise", "person", person.id, notify)
+        record_event_write(uow, event, actor, "person.anonymise", "person", person.id)
     return person.id
 
 
@@ -117,7 +114,7 @@ def events_due(session: Session, settings: Settings, now: datetime) -> list[str]
     return [e.id for e in privacy_repo.events_ended_before(session, retention_cutoff(settings, now))]
 
 
-def purge_event(uow: UnitOfWork, event_id: str, now: datetime, notify: Notify = None) -> int:
+def purge_event(uow: UnitOfWork, event_id: str, now: datetime) -> int:
     """Anonymise every person of an event past retention; returns how many were anonymised (0 the
     second time: nothing changes and nothing is recorded)."""
     event = privacy_repo.lock_event(uow.session, event_id)
@@ -127,7 +124,7 @@ def purge_event(uow: UnitOfWork, event_id: str, now: datetime, notify: Notify = 
     if not rows and not privacy_repo.households_not_anonymised(uow.session, event.id, ANONYMOUS_NAME):
         return 0  # done before: nothing changes, nothing is recorded
     _anonymise(uow, event, rows, whole_event=True, at=now)
-    record_event_write(uow, event, SYSTEM, "event.retention_purge", "event", event.id, notify)
+    record_event_write(uow, event, SYSTEM, "event.retention_purge", "event", event.id)
     record_audit(uow, SYSTEM, "person.anonymise", "event", event.id, event.id, detail="retention",
                  row_count=len(rows))
     return len(rows)

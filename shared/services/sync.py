@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ from shared.domain.access import Actor
 from shared.domain.text import control_character_problem
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StaleVersion
 from shared.schemas.sync import SYNC_SCHEMAS, SyncRecord
-from shared.services.field_writes import TIME_DEFAULTS, Command, FieldWriter
+from shared.services.field_records import TIME_DEFAULTS, Command, FieldWriter
 from shared.services.idempotency import fingerprint
 
 
@@ -104,11 +103,10 @@ def prepare_sync(records: list[SyncRecord]) -> PreparedBatch:
     return PreparedBatch(results=results, commands=commands, positions=positions)
 
 
-def apply_prepared(uow: UnitOfWork, actor: Actor, batch: PreparedBatch,
-                   notify: Callable[[str], object] | None) -> list[dict[str, Any]]:
+def apply_prepared(uow: UnitOfWork, actor: Actor, batch: PreparedBatch) -> list[dict[str, Any]]:
     """Apply the batch's valid records in order in one transaction and answer every record."""
     results = list(batch.results)
-    writer = FieldWriter(uow, actor, notify)
+    writer = FieldWriter(uow, actor)
     for index, cmd, outcome in zip(batch.positions, batch.commands, writer.apply(batch.commands), strict=True):
         if outcome.error is not None:
             results[index] = _result(index=index, id=cmd.data.id, status=_status_of(outcome.error),

@@ -133,7 +133,7 @@ def write_persons(database_url: str, event_id: str, count: int, go_file: str, ta
     from shared.db import make_database, write_unit
     from shared.domain.access import SYSTEM
     from shared.schemas.people import PersonCreate
-    from shared.services.field_writes import Command, FieldWriter
+    from shared.services.field_records import Command, FieldWriter
 
     settings = Settings(env="test", database_url=database_url)
     db = make_database(settings)

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from shared.db import Database, write_unit
 from shared.models import ClientOperation, Distribution, Household, Person, Service, Shelter, Stay
-from shared.services.field_writes import first_stay_id
+from shared.services.field_records import first_stay_id
 from tests.conftest import (
     Api,
     Scene,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from shared.schemas.people import PersonCreate
-from shared.services.field_writes import TIME_DEFAULTS
+from shared.services.field_records import TIME_DEFAULTS
 from shared.services.idempotency import content, fingerprint, is_sealed, same_content, seal
 
 BODY = {"full_name": "Siti Aminah Nasution", "sex": "P", "birth_date": "1985-05-12", "nik": "1275045205850001",

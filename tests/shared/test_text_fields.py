@@ -14,6 +14,7 @@ import typing
 from typing import Any
 
 import pytest
+from fastapi import params
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from pydantic_settings import BaseSettings
@@ -56,7 +57,8 @@ def request_models() -> set[type[BaseModel]]:
             if isinstance(route, APIRoute):
                 hints = typing.get_type_hints(route.endpoint, include_extras=True)
                 for name, hint in hints.items():
-                    if name != "return":
+                    # what a dependency returns (VisibleEvent: the stored Event) is no input
+                    if name != "return" and not any(isinstance(m, params.Depends) for m in getattr(hint, "__metadata__", ())):
                         found |= _models_in(hint)
     return {m for m in found for m in _models_in(m) if not issubclass(m, BaseSettings)}  # SettingsDep is no input
 

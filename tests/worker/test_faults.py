@@ -314,3 +314,31 @@ def test_a_job_killed_mid_run_is_requeued_within_a_minute(
     assert job_id not in started.get_job_ids(cleanup=False)
     wait_until(lambda: stored_data_seq(app.db, sc.eid) >= target, 60, "the snapshot caught up")
     assert requeued_after < 60
+
+
+def test_every_name_the_dispatcher_enqueues_has_a_registered_job() -> None:
+    """What the API's dispatcher actually puts on the queue (not only the declared names) resolves to a
+    function registered with `@job`: renaming a job function cannot silently break the queue."""
+    from shared.config import Settings
+    from shared.queue import Dispatcher
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def enqueue(self, name: str, *args: object, **kwargs: object) -> None:
+            self.names.append(name)
+
+    class AlwaysSet:
+        def set(self, *args: object, **kwargs: object) -> bool:
+            return True
+
+        def close(self) -> None:
+            pass
+
+    dispatcher = Dispatcher(Settings())
+    dispatcher.redis.close()
+    recorder = Recorder()
+    dispatcher.queue, dispatcher.redis = recorder, AlwaysSet()  # type: ignore[assignment]
+    assert dispatcher.event_changed("e") and dispatcher.close_day("e", "2026-01-01")
+    assert recorder.names and all(jobs.JOBS[name].__module__ == jobs.__name__ for name in recorder.names)

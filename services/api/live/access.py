@@ -18,8 +18,8 @@ from fastapi import WebSocket
 
 from services.api import deps
 from shared.config import Settings
-from shared.domain.text import control_character_problem
 from shared.db import Database, read_unit
+from shared.domain.text import control_character_problem
 from shared.errors import NotFound
 from shared.services.events import visible_event
 

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.api.deps import CurrentActor, DbDep, SettingsDep
-from shared.db import read_unit
+from services.api.deps import CurrentActor, ReadSession, SettingsDep, UnitOfWorkRoute
 from shared.errors import DomainError, Invalid
 from shared.repositories.users import get_user
 from shared.schemas.auth import Token, UserPublic
@@ -18,7 +17,7 @@ from shared.services.ratelimit import client_address
 
 MAX_USERNAME = 64  # the column's length: anything longer names no account
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=UnitOfWorkRoute)
 
 
 class BadCredentials(DomainError):
@@ -26,7 +25,7 @@ class BadCredentials(DomainError):
 
 
 @router.post("/auth/token", response_model=Token, summary="Masuk dan terima token akses (log in)")
-def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbDep,
+def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: ReadSession,
           settings: SettingsDep) -> Token:
     if len(form.username) > MAX_USERNAME:
         raise Invalid("username", f"nama pengguna maksimal {MAX_USERNAME} karakter "
@@ -35,8 +34,7 @@ def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
     address = client_address(request.client.host if request.client else None,
                              request.headers.get("x-forwarded-for"), throttle.trusted_proxies)
     throttle.check(form.username, address)
-    with read_unit(db) as session:
-        user = authenticate(session, form.username, form.password)
+    user = authenticate(session, form.username, form.password)
     if user is None:
         throttle.failed(form.username, address)
         raise BadCredentials("nama pengguna atau kata sandi salah (wrong username or password)")
@@ -47,6 +45,5 @@ def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
 
 
 @router.get("/auth/me", response_model=UserPublic, summary="Akun saya (the caller's account)")
-def me(actor: CurrentActor, db: DbDep) -> UserPublic:
-    with read_unit(db) as session:
-        return UserPublic.model_validate(get_user(session, actor.id))  # type: ignore[arg-type]
+def me(actor: CurrentActor, session: ReadSession) -> UserPublic:
+    return UserPublic.model_validate(get_user(session, actor.id))  # type: ignore[arg-type]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from shared.db import read_unit, utcnow
+from services.api.deps import DbDep, DispatcherDep, ReadSession, SettingsDep, UnitOfWorkRoute
+from shared.db import utcnow
 from shared.services import health
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/healthz", summary="Proses hidup (process is up)")
@@ -21,19 +22,19 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Basis data, Redis, outbox, worker dan penjadwal sehat "
                                 "(database and Redis reachable, outbox drained, worker and scheduler alive)")
-def readyz(request: Request) -> JSONResponse:
+def readyz(db: DbDep, dispatcher: DispatcherDep, settings: SettingsDep, session: ReadSession) -> JSONResponse:
     """503 naming what failed: an unreachable database or Redis, or a pipeline signal past its threshold
     (outbox lag, worker heartbeat, scheduler tick: shared/services/health.py)."""
     checks: dict[str, str] = {}
     ages: dict[str, Any] = {}
     try:
-        with request.app.state.db.read_engine.connect() as conn:
+        with db.read_engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"down: {exc.__class__.__name__}"
     try:
-        request.app.state.dispatcher.redis.ping()
+        dispatcher.redis.ping()
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"down: {exc.__class__.__name__}"
@@ -41,8 +42,7 @@ def readyz(request: Request) -> JSONResponse:
     stale: list[str] = []
     if checks["database"] == "ok":
         try:
-            with read_unit(request.app.state.db) as session:
-                signals = health.pipeline(session, request.app.state.settings, utcnow())
+            signals = health.pipeline(session, settings, utcnow())
             checks.update(signals.checks)
             ages = signals.ages
             stale = signals.failed

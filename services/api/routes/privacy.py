@@ -5,45 +5,42 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from services.api.deps import CurrentActor, DbDep, DispatcherDep, PageParams
-from services.api.writing import set_data_seq
-from shared.db import read_unit, write_unit
+from services.api.deps import CurrentActor, PageParams, ReadSession, SettingsDep, UnitOfWorkRoute, WriteUnit
+from services.api.write_answers import set_data_seq
 from shared.errors import Invalid
 from shared.repositories import bookkeeping
 from shared.schemas.people import PersonPublic
 from shared.services import people as people_service
 from shared.services import privacy as privacy_service
-from shared.services.events import visible_event
+from shared.services.events import data_seq
 
-router = APIRouter(tags=["personal data"])
+router = APIRouter(tags=["personal data"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/persons/{person_id}/anonymise", response_model=PersonPublic,
              summary="Anonimkan data orang (admin; jumlah di laporan tetap)")
-def anonymise_person(person_id: str, actor: CurrentActor, db: DbDep, dispatcher: DispatcherDep,
-                     request: Request, response: Response) -> PersonPublic:
-    with write_unit(db) as uow:
-        pid = privacy_service.anonymise_person(uow, actor, person_id, dispatcher.event_changed)
-        answer = people_service.person_detail(uow, actor, pid, request.app.state.settings.tz, audit=False)
-        seq = visible_event(uow.session, actor, answer.event_id).data_seq
+def anonymise_person(person_id: str, actor: CurrentActor, uow: WriteUnit, settings: SettingsDep,
+                     response: Response) -> PersonPublic:
+    pid = privacy_service.anonymise_person(uow, actor, person_id)
+    answer = people_service.person_detail(uow, actor, pid, settings.tz, audit=False)
+    seq = data_seq(uow, answer.event_id)
     set_data_seq(response, seq)
     return answer
 
 
 @router.get("/persons/{person_id}/export", summary="Semua data tentang satu orang (admin; tercatat di audit)")
-def export_person(person_id: str, actor: CurrentActor, db: DbDep, request: Request,
+def export_person(person_id: str, actor: CurrentActor, uow: WriteUnit, settings: SettingsDep,
                   response: Response) -> dict[str, Any]:
-    with write_unit(db) as uow:
-        answer = privacy_service.export_person(uow, actor, person_id, request.app.state.settings.tz)
+    answer = privacy_service.export_person(uow, actor, person_id, settings.tz)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Disposition"] = f'attachment; filename="posko-person-{person_id}.json"'
     return answer
 
 
 @router.get("/audit", summary="Jejak audit (admin), dengan saringan")
-def list_audit(actor: CurrentActor, db: DbDep, page: PageParams,
+def list_audit(actor: CurrentActor, session: ReadSession, page: PageParams,
                action: str | None = Query(default=None, max_length=60,
                                           description="action prefix, e.g. `user.` or `person.read`"),
                actor_id: int | None = Query(default=None, ge=0, le=2**31 - 1),
@@ -57,11 +54,10 @@ def list_audit(actor: CurrentActor, db: DbDep, page: PageParams,
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise Invalid(name, "waktu harus memakai zona waktu (timestamp needs an offset)")
-    with read_unit(db) as session:
-        rows, total = bookkeeping.list_audit(session, event_id=event_id, object_id=object_id, limit=page[0],
-                                             offset=page[1], action_prefix=action, actor_id=actor_id,
-                                             object_type=object_type, since=since, until=until)
-        items = [{"id": r.id, "at": r.at.isoformat(), "actor_id": r.actor_id, "actor_username": r.actor_username,
-                  "action": r.action, "object_type": r.object_type, "object_id": r.object_id,
-                  "event_id": r.event_id, "detail": r.detail, "row_count": r.row_count} for r in rows]
-    return {"items": items, "total": total, "limit": page[0], "offset": page[1]}
+    rows, total = bookkeeping.list_audit(session, event_id=event_id, object_id=object_id, limit=page.limit,
+                                         offset=page.offset, action_prefix=action, actor_id=actor_id,
+                                         object_type=object_type, since=since, until=until)
+    items = [{"id": r.id, "at": r.at.isoformat(), "actor_id": r.actor_id, "actor_username": r.actor_username,
+              "action": r.action, "object_type": r.object_type, "object_id": r.object_id,
+              "event_id": r.event_id, "detail": r.detail, "row_count": r.row_count} for r in rows]
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

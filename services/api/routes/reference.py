@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CurrentActor, DbDep, PageParams
-from shared.db import read_unit, write_unit
+from services.api.deps import CurrentActor, PageParams, ReadSession, UnitOfWorkRoute, WriteUnit
 from shared.errors import NotFound
 from shared.models import StandardProfile
 from shared.repositories import reference as ref_repo
@@ -19,7 +18,7 @@ from shared.schemas.reference import (
 )
 from shared.services import reference as ref_service
 
-router = APIRouter(tags=["reference"])
+router = APIRouter(tags=["reference"], route_class=UnitOfWorkRoute)
 
 
 def profile_public(p: StandardProfile) -> StandardProfilePublic:
@@ -31,49 +30,44 @@ def profile_public(p: StandardProfile) -> StandardProfilePublic:
 
 
 @router.get("/regions", response_model=Page[RegionPublic], summary="Wilayah (kecamatan, kelurahan)")
-def list_regions(_: CurrentActor, db: DbDep, page: PageParams,
+def list_regions(_: CurrentActor, session: ReadSession, page: PageParams,
                  level: str | None = Query(default=None, pattern="^(provinsi|kabupaten_kota|kecamatan|kelurahan)$"),
                  parent_code: str | None = Query(default=None, max_length=20)) -> Page[RegionPublic]:
-    with read_unit(db) as session:
-        rows, total = ref_repo.list_regions(session, level=level, parent_code=parent_code, limit=page[0], offset=page[1])
-        return Page(items=[RegionPublic.model_validate(r) for r in rows], total=total, limit=page[0], offset=page[1])
+    rows, total = ref_repo.list_regions(session, level=level, parent_code=parent_code, limit=page.limit,
+                                        offset=page.offset)
+    return Page.of([RegionPublic.model_validate(r) for r in rows], total, page)
 
 
 @router.get("/items", response_model=Page[ItemPublic], summary="Katalog barang bantuan")
-def list_items(_: CurrentActor, db: DbDep, page: PageParams) -> Page[ItemPublic]:
-    with read_unit(db) as session:
-        rows, total = ref_repo.list_items(session, limit=page[0], offset=page[1])
-        return Page(items=[ItemPublic.model_validate(i) for i in rows], total=total, limit=page[0], offset=page[1])
+def list_items(_: CurrentActor, session: ReadSession, page: PageParams) -> Page[ItemPublic]:
+    rows, total = ref_repo.list_items(session, limit=page.limit, offset=page.offset)
+    return Page.of([ItemPublic.model_validate(i) for i in rows], total, page)
 
 
 @router.post("/items", response_model=ItemPublic, status_code=status.HTTP_201_CREATED,
              summary="Tambah barang ke katalog (admin)")
-def create_item(body: ItemCreate, actor: CurrentActor, db: DbDep) -> ItemPublic:
-    with write_unit(db) as uow:
-        item = ref_service.add_item(uow, actor, body)
+def create_item(body: ItemCreate, actor: CurrentActor, uow: WriteUnit) -> ItemPublic:
+    item = ref_service.add_item(uow, actor, body)
     return ItemPublic.model_validate(item)
 
 
 @router.get("/standards", response_model=Page[StandardProfilePublic], summary="Profil standar kebutuhan (versi terbaru)")
-def list_standards(_: CurrentActor, db: DbDep, page: PageParams) -> Page[StandardProfilePublic]:
-    with read_unit(db) as session:
-        rows = ref_repo.latest_profiles(session)
-        part = rows[page[1] : page[1] + page[0]]
-        return Page(items=[profile_public(p) for p in part], total=len(rows), limit=page[0], offset=page[1])
+def list_standards(_: CurrentActor, session: ReadSession, page: PageParams) -> Page[StandardProfilePublic]:
+    rows = ref_repo.latest_profiles(session)
+    part = rows[page.offset : page.offset + page.limit]
+    return Page.of([profile_public(p) for p in part], len(rows), page)
 
 
 @router.get("/standards/{code}", response_model=list[StandardProfilePublic], summary="Semua versi satu profil")
-def get_standard(code: str, _: CurrentActor, db: DbDep) -> list[StandardProfilePublic]:
-    with read_unit(db) as session:
-        rows = ref_repo.profile_versions(session, code)
-        if not rows:
-            raise NotFound("profil standar tidak ditemukan (standard profile not found)")
-        return [profile_public(p) for p in rows]
+def get_standard(code: str, _: CurrentActor, session: ReadSession) -> list[StandardProfilePublic]:
+    rows = ref_repo.profile_versions(session, code)
+    if not rows:
+        raise NotFound("profil standar tidak ditemukan (standard profile not found)")
+    return [profile_public(p) for p in rows]
 
 
 @router.post("/standards", response_model=StandardProfilePublic, status_code=status.HTTP_201_CREATED,
              summary="Simpan versi baru profil standar (admin)")
-def create_standard(body: StandardProfileIn, actor: CurrentActor, db: DbDep) -> StandardProfilePublic:
-    with write_unit(db) as uow:
-        profile = ref_service.add_profile_version(uow, actor, body)
+def create_standard(body: StandardProfileIn, actor: CurrentActor, uow: WriteUnit) -> StandardProfilePublic:
+    profile = ref_service.add_profile_version(uow, actor, body)
     return profile_public(profile)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from services.api.deps import CurrentActor, DbDep
-from shared.db import read_unit, utcnow, write_unit
+from services.api.deps import CurrentActor, ReadSession, SettingsDep, UnitOfWorkRoute, WriteUnit
+from shared.db import utcnow
 from shared.domain.access import Actor
 from shared.errors import Forbidden
 from shared.reports.render import render_renstra_report
@@ -26,7 +26,7 @@ from shared.reports.renstra import build_renstra_report
 from shared.schemas.renstra import ManualIn, TargetIn
 from shared.services.renstra import set_manual, set_target
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=UnitOfWorkRoute)
 
 
 def require_office_reports(actor: Actor) -> None:
@@ -37,15 +37,14 @@ def require_office_reports(actor: Actor) -> None:
 
 @router.get("/reports/renstra", summary="Laporan capaian indikator Renstra (admin, posko, pengamat)")
 def get_renstra_report(
-    actor: CurrentActor, db: DbDep, request: Request,
+    actor: CurrentActor, session: ReadSession, settings: SettingsDep,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="tahun (default: tahun ini)")] = None,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx|pdf)$")] = "json",
 ) -> Response:
     require_office_reports(actor)
-    tz = request.app.state.settings.tz
+    tz = settings.tz
     now = utcnow()
-    with read_unit(db) as session:
-        report = build_renstra_report(session, year if year is not None else now.astimezone(tz).year, tz, now)
+    report = build_renstra_report(session, year if year is not None else now.astimezone(tz).year, tz, now)
     body, media_type, name = render_renstra_report(report, format)
     disposition = "inline" if format == "json" else "attachment"
     return Response(content=body, media_type=media_type,
@@ -53,12 +52,10 @@ def get_renstra_report(
 
 
 @router.put("/reports/renstra/targets", summary="Ubah target dan pagu indikator Renstra (admin)")
-def put_renstra_target(body: TargetIn, actor: CurrentActor, db: DbDep) -> dict[str, Any]:
-    with write_unit(db) as uow:
-        return set_target(uow, actor, body)
+def put_renstra_target(body: TargetIn, actor: CurrentActor, uow: WriteUnit) -> dict[str, Any]:
+    return set_target(uow, actor, body)
 
 
 @router.put("/reports/renstra/manual", summary="Isi realisasi manual indikator Renstra (admin)")
-def put_renstra_manual(body: ManualIn, actor: CurrentActor, db: DbDep) -> dict[str, Any]:
-    with write_unit(db) as uow:
-        return set_manual(uow, actor, body)
+def put_renstra_manual(body: ManualIn, actor: CurrentActor, uow: WriteUnit) -> dict[str, Any]:
+    return set_manual(uow, actor, body)

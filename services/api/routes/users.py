@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from services.api.deps import CurrentActor, DbDep, PageParams, UserIdPath
-from shared.db import read_unit, write_unit
+from services.api.deps import CurrentActor, PageParams, ReadSession, UnitOfWorkRoute, UserIdPath, WriteUnit
 from shared.domain.access import can_list_users
 from shared.errors import Forbidden, NotFound
 from shared.repositories import users as user_repo
@@ -13,40 +12,36 @@ from shared.schemas.auth import UserCreate, UserPublic, UserUpdate
 from shared.schemas.common import Page
 from shared.services import accounts
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED,
              summary="Buat pengguna (admin)")
-def create_user(body: UserCreate, actor: CurrentActor, db: DbDep) -> UserPublic:
-    with write_unit(db) as uow:
-        user = accounts.create_user(uow, actor, body)
+def create_user(body: UserCreate, actor: CurrentActor, uow: WriteUnit) -> UserPublic:
+    user = accounts.create_user(uow, actor, body)
     return UserPublic.model_validate(user)
 
 
 @router.get("/users", response_model=Page[UserPublic], summary="Daftar pengguna (admin, posko)")
-def list_users(actor: CurrentActor, db: DbDep, page: PageParams,
+def list_users(actor: CurrentActor, session: ReadSession, page: PageParams,
                role: str | None = Query(default=None, max_length=20)) -> Page[UserPublic]:
     if not can_list_users(actor):
         raise Forbidden("tidak berhak melihat daftar pengguna (you may not list users)")
-    with read_unit(db) as session:
-        rows, total = user_repo.list_users(session, role=role, limit=page[0], offset=page[1])
-        return Page(items=[UserPublic.model_validate(u) for u in rows], total=total, limit=page[0], offset=page[1])
+    rows, total = user_repo.list_users(session, role=role, limit=page.limit, offset=page.offset)
+    return Page.of([UserPublic.model_validate(u) for u in rows], total, page)
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, summary="Satu pengguna (admin, posko)")
-def get_user(user_id: UserIdPath, actor: CurrentActor, db: DbDep) -> UserPublic:
+def get_user(user_id: UserIdPath, actor: CurrentActor, session: ReadSession) -> UserPublic:
     if not can_list_users(actor):
         raise Forbidden("tidak berhak melihat pengguna (you may not see users)")
-    with read_unit(db) as session:
-        user = user_repo.get_user(session, user_id)
-        if user is None:
-            raise NotFound("pengguna tidak ditemukan (user not found)")
-        return UserPublic.model_validate(user)
+    user = user_repo.get_user(session, user_id)
+    if user is None:
+        raise NotFound("pengguna tidak ditemukan (user not found)")
+    return UserPublic.model_validate(user)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, summary="Ubah pengguna (admin)")
-def update_user(user_id: UserIdPath, body: UserUpdate, actor: CurrentActor, db: DbDep) -> UserPublic:
-    with write_unit(db) as uow:
-        user = accounts.update_user(uow, actor, user_id, body)  # revokes tokens where needed
+def update_user(user_id: UserIdPath, body: UserUpdate, actor: CurrentActor, uow: WriteUnit) -> UserPublic:
+    user = accounts.update_user(uow, actor, user_id, body)  # revokes tokens where needed
     return UserPublic.model_validate(user)

@@ -95,21 +95,21 @@ def test_status_moves_forward_to_selesai_which_sets_ended_at_and_freezes(uow: Un
     posko = _actor(uow, "posko")
     event_id = _open(uow, posko, status="siaga_darurat")
     for target, version in (("tanggap_darurat", 2), ("transisi_darurat", 3)):
-        event = service.update_event(uow, posko, event_id, EventUpdate(status=target), str(version - 1), notify=None)
+        event = service.update_event(uow, posko, event_id, EventUpdate(status=target), str(version - 1))
         assert (event.status, event.version, event.ended_at) == (target, version, None)
     with pytest.raises(Conflict):  # no way back
-        service.update_event(uow, posko, event_id, EventUpdate(status="tanggap_darurat"), None, notify=None)
-    event = service.update_event(uow, posko, event_id, EventUpdate(status="selesai"), None, notify=None)
+        service.update_event(uow, posko, event_id, EventUpdate(status="tanggap_darurat"), None)
+    event = service.update_event(uow, posko, event_id, EventUpdate(status="selesai"), None)
     assert event.status == "selesai" and event.ended_at is not None
     with pytest.raises(Conflict):  # nothing changes a selesai event
-        service.update_event(uow, posko, event_id, EventUpdate(name="Lain"), None, notify=None)
+        service.update_event(uow, posko, event_id, EventUpdate(name="Lain"), None)
 
 
 def test_stale_if_match_is_refused_before_any_change(uow: UnitOfWork) -> None:
     admin = _actor(uow, "admin")
     event_id = _open(uow, admin)
     with pytest.raises(StaleVersion):
-        service.update_event(uow, admin, event_id, EventUpdate(name="Baru"), "7", notify=None)
+        service.update_event(uow, admin, event_id, EventUpdate(name="Baru"), "7")
     event = service.visible_event(uow.session, admin, event_id)
     assert (event.name, event.version) == ("Banjir uji", 1)
 
@@ -119,14 +119,13 @@ def test_ended_at_before_the_start_is_invalid(uow: UnitOfWork) -> None:
     event_id = _open(uow, admin, started_at=datetime(2026, 11, 10, tzinfo=UTC))
     with pytest.raises(Invalid):
         service.update_event(uow, admin, event_id,
-                             EventUpdate(status="selesai", ended_at=datetime(2026, 11, 9, tzinfo=UTC)), None, notify=None)
+                             EventUpdate(status="selesai", ended_at=datetime(2026, 11, 9, tzinfo=UTC)), None)
 
 
 def test_standard_is_admin_only(uow: UnitOfWork) -> None:
     posko = _actor(uow, "posko")
     event_id = _open(uow, posko)
     with pytest.raises(Forbidden):
-        service.update_event(uow, posko, event_id, EventUpdate(standard_code="sphere_2018"), None, notify=None)
-    event = service.update_event(uow, _actor(uow, "admin"), event_id, EventUpdate(standard_code="sphere_2018"), None,
-                                 notify=None)
+        service.update_event(uow, posko, event_id, EventUpdate(standard_code="sphere_2018"), None)
+    event = service.update_event(uow, _actor(uow, "admin"), event_id, EventUpdate(standard_code="sphere_2018"), None)
     assert event.standard_code == "sphere_2018"

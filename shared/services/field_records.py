@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -138,11 +138,10 @@ OP_OBJECT_TYPE = {
 class FieldWriter:
     """Applies commands inside one unit of work. Use once per transaction."""
 
-    def __init__(self, uow: UnitOfWork, actor: Actor, notify: Callable[[str], object] | None = None) -> None:
+    def __init__(self, uow: UnitOfWork, actor: Actor) -> None:
         self.uow = uow
         self.session: Session = uow.session
         self.actor = actor
-        self.notify = notify
         self.now = utcnow()
         self.events: dict[str, _EventState] = {}
         self.pending = _Pending()
@@ -193,8 +192,7 @@ class FieldWriter:
                 state.event.data_seq = state.data_seq
                 outbox.append(bookkeeping.outbox_row(state.event.id, state.data_seq, "field_write", "event",
                                                      state.event.id))
-                if self.notify is not None:
-                    self.uow.after_commit(lambda eid=state.event.id: self.notify(eid))  # type: ignore[misc]
+                self.uow.event_changed(state.event.id)
         bookkeeping.insert_rows(s, Outbox, outbox)
         self.pending = _Pending()
 

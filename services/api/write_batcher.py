@@ -1,4 +1,4 @@
-"""Group commit for field writes: one writer thread per API process.
+"""Group commit for field records: one writer thread per API process batches concurrent requests.
 
 Concurrent requests each wait for their own answer, but their commands are applied together: the
 writer takes everything queued, applies it in one transaction (one prefetch, one set-based flush,
@@ -20,10 +20,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.api.writing import in_write_unit
-from shared.db import Database, write_unit
+from shared.db import Database, in_write_unit, write_unit
 from shared.domain.access import Actor
-from shared.services.field_writes import Command, FieldWriter, Outcome
+from shared.services.field_records import Command, FieldWriter, Outcome
 
 log = logging.getLogger("posko.writer")
 MAX_GROUP = 256
@@ -37,10 +36,12 @@ class _Job:
     loop: asyncio.AbstractEventLoop
 
 
-class GroupWriter:
-    def __init__(self, db: Database, notify: Callable[[str], object]) -> None:
+class WriteBatcher:
+    """Applies the field commands of concurrent requests together, in one transaction per group."""
+
+    def __init__(self, db: Database, on_event_changed: Callable[[str], object] | None) -> None:
         self.db = db
-        self.notify = notify
+        self.on_event_changed = on_event_changed
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -100,16 +101,17 @@ class GroupWriter:
         by_actor: dict[Actor, list[int]] = {}
         for i, job in enumerate(jobs):
             by_actor.setdefault(job.actor, []).append(i)
-        with write_unit(self.db) as uow:
+        with write_unit(self.db, self.on_event_changed) as uow:
             for actor, positions in by_actor.items():
-                applied = FieldWriter(uow, actor, self.notify).apply([jobs[i].command for i in positions])
+                applied = FieldWriter(uow, actor).apply([jobs[i].command for i in positions])
                 for i, outcome in zip(positions, applied, strict=True):
                     outcomes[i] = outcome
         return [o for o in outcomes if o is not None]
 
     def _apply_alone(self, job: _Job) -> Outcome | BaseException:
         try:
-            return in_write_unit(self.db, lambda uow: FieldWriter(uow, job.actor, self.notify).apply([job.command])[0])
+            return in_write_unit(self.db, lambda uow: FieldWriter(uow, job.actor).apply([job.command])[0],
+                                 self.on_event_changed)
         except Exception as exc:
             return exc
 
