@@ -1,6 +1,6 @@
 """Request dependencies as Annotated aliases: settings, database, the current actor, the request's
-units of work (ReadSession, WriteUnit), the event a path names (VisibleEvent), the group writer
-(WriterDep), list paging."""
+units of work (ReadSession, WriteUnit), the event a path names (VisibleEvent to read it,
+WritableEvent to write in it), the group writer (WriterDep), list paging."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import functools
 import inspect
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio
@@ -26,7 +27,7 @@ from shared.models import Event
 from shared.queue import Dispatcher
 from shared.schemas.common import MAX_DB_ID, MAX_LIMIT, MAX_OFFSET, Paging
 from shared.security import decode_access_token
-from shared.services.events import visible_event
+from shared.services.events import visible_event, writable_event
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -183,14 +184,29 @@ async def write_unit(db: DbDep, dispatcher: DispatcherDep) -> AsyncIterator[Open
         await anyio.to_thread.run_sync(uow.finish, None, limiter=anyio.CapacityLimiter(1))
 
 
+@dataclass(frozen=True)
+class _EventToLock:
+    """What WritableEvent resolves to before the route runs: the event is locked and checked by
+    `_ending_units` in the route's own thread, inside the request's write unit (see WritableEvent)."""
+
+    uow: OpenOnUseWriteUnit
+    actor: Actor
+    event_id: str
+
+
 def _ending_units(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """`endpoint`, ending the WriteUnits it was given when it returns (commit) or raises (roll back)."""
+    """`endpoint`, ending the WriteUnits it was given when it returns (commit) or raises (roll back);
+    a WritableEvent argument is locked and checked first, in the same unit and thread."""
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         units = [v for v in kwargs.values() if isinstance(v, OpenOnUseWriteUnit)]
+        units += [v.uow for v in kwargs.values() if isinstance(v, _EventToLock) and v.uow not in units]
         if not units:
             return endpoint(*args, **kwargs)
         try:
+            for name, value in kwargs.items():
+                if isinstance(value, _EventToLock):
+                    kwargs[name] = writable_event(value.uow, value.actor, value.event_id)
             result = endpoint(*args, **kwargs)
         except BaseException as exc:
             for uow in units:
@@ -224,6 +240,19 @@ def load_visible_event(event_id: EventIdPath, actor: CurrentActor, session: Read
 
 
 VisibleEvent = Annotated[Event, Depends(load_visible_event)]
+
+
+async def event_to_lock(event_id: EventIdPath, actor: CurrentActor, uow: WriteUnit) -> _EventToLock:
+    return _EventToLock(uow, actor, event_id)
+
+
+# The event the path names, locked for this request's write and checked: 404 when the caller may not
+# see it, 403 when they may only read it (shared.services.events.writable_event). It is loaded when
+# the route starts, in the route's thread and the request's WriteUnit (which it begins), not in a
+# thread call of its own: a dependency holding SQLite's write lock while the request waits for another
+# pool thread would deadlock under load (see the note above read_session). Only for routes of a
+# UnitOfWorkRoute router.
+WritableEvent = Annotated[Event, Depends(event_to_lock)]
 
 
 def page_params(

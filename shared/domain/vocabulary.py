@@ -23,6 +23,9 @@ Condition = Literal["selamat", "luka", "hilang", "meninggal"]
 ShelterKind = Literal["barak", "fasilitas_sosial", "fasilitas_umum", "sekolah", "rumah_ibadah", "tenda", "lainnya"]
 ServiceKind = Literal["penanganan_khusus", "psikososial"]
 Role = Literal["admin", "posko", "relawan", "pengamat"]
+RegionLevel = Literal["provinsi", "kabupaten_kota", "kecamatan", "kelurahan"]
+# The formats a report is rendered in (shared/reports/render).
+ReportFormat = Literal["json", "csv", "xlsx", "pdf"]
 
 DERIVED_VULNERABILITIES = ("balita", "lansia")
 EXPLICIT_VULNERABILITIES = ("ibu_hamil", "ibu_menyusui", "disabilitas")

@@ -133,6 +133,8 @@ Code = Annotated[str, Field(min_length=1, max_length=60), one_line]
 ShortText = Annotated[str, Field(max_length=500), multi_line]
 Notes = Annotated[str, Field(max_length=1000), multi_line]
 KelurahanCode = Annotated[str, Field(pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", max_length=13)]
+# The code of a catalogue item or a standards profile: lower-case letters, digits and _.
+CatalogueCode = Annotated[str, Field(pattern=r"^[a-z0-9_]{2,60}$")]
 UTCInstantOut = Annotated[datetime, PlainSerializer(lambda v: v.astimezone(UTC).isoformat(), return_type=str)]
 
 class Input(BaseModel):

@@ -9,7 +9,7 @@ from pydantic.json_schema import JsonDict
 
 from shared.domain.identity import kk_problem, nik_problem
 from shared.domain.plausibility import MAX_AGE_YEARS, age_years_problem
-from shared.domain.vocabulary import Condition, Sex, ShelterKind, Vulnerability
+from shared.domain.vocabulary import Condition, ServiceKind, Sex, ShelterKind, Vulnerability
 from shared.domain.vulnerability import explicit_only
 from shared.schemas.common import (
     ClientId,
@@ -265,7 +265,7 @@ class ServiceCreate(Input):
 
     id: ClientId | None = None
     person_id: ObjectId
-    kind: str = Field(pattern=r"^(penanganan_khusus|psikososial)$")
+    kind: ServiceKind
     delivered_at: PastInstant | None = None
     notes: Notes | None = None
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shared.domain.vocabulary import Vulnerability
 from shared.schemas.common import (
+    CatalogueCode,
     Input,
     Name,
     Output,
@@ -42,7 +43,7 @@ class RegionPublic(Output):
 class ItemCreate(Input):
     """POST /items (admin): a catalogue item that no profile needs to compute."""
 
-    code: str = Field(pattern=r"^[a-z0-9_]{2,60}$")
+    code: CatalogueCode
     name: Name
     unit: Unit
 
@@ -57,7 +58,7 @@ class ItemRule(BaseModel):
     """One item of a profile: what `rate` is counted against, and the SPM service it serves."""
 
     model_config = ConfigDict(extra="allow")
-    code: str = Field(pattern=r"^[a-z0-9_]{2,60}$")
+    code: CatalogueCode
     name: Name
     unit: Unit
     basis: Literal["per_person_day", "per_person_once", "per_household_once", "per_vulnerable_once"]
@@ -89,7 +90,7 @@ class ShelterStandards(BaseModel):
 class StandardProfileIn(Input):
     """POST /standards (admin): a new version of a profile, the shape of needs_profiles.json."""
 
-    code: str = Field(pattern=r"^[a-z0-9_]{2,60}$")
+    code: CatalogueCode
     name: Annotated[str, Field(min_length=1, max_length=300), one_line]
     meal_times_local: list[str] = Field(min_length=1, max_length=6)
     items: list[ItemRule] = Field(min_length=1, max_length=100)

@@ -112,9 +112,10 @@ def create_event(uow: UnitOfWork, actor: Actor, data: EventCreate) -> tuple[Even
     return event, True
 
 
-def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate, if_match: str | None) -> Event:
-    """Rename, move through the statuses, change areas, end; the standard is admin-only."""
-    event = writable_event(uow, actor, event_id)
+def update_event(uow: UnitOfWork, actor: Actor, event: Event, data: EventUpdate, if_match: str | None) -> Event:
+    """Rename, move through the statuses, change areas, end; the standard is admin-only.
+
+    `event` comes from `writable_event` in this unit (locked, seen and writable by `actor`)."""
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko yang dapat mengubah kejadian (only admin and posko change events)")
     check_version(event.version, if_match)
@@ -151,11 +152,12 @@ def update_event(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate
     return event
 
 
-def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int) -> tuple[EventMember, bool, int]:
+def add_member(uow: UnitOfWork, actor: Actor, event: Event, user_id: int) -> tuple[EventMember, bool, int]:
     """Assign a volunteer to an event (admin, posko); adding an existing member changes nothing.
 
+    `event` comes from `writable_event` (an unseen event is 404 before any 403).
     Returns (member, created, the event's data_seq)."""
-    event = writable_event(uow, actor, event_id)  # an unseen event is 404 before any 403
+    event_id = event.id
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko yang dapat menugaskan relawan (only admin and posko assign members)")
     user = user_repo.get_user(uow.session, user_id)
@@ -169,22 +171,22 @@ def add_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int) -> tu
     return member, True, record_event_write(uow, event, actor, "member.add", "user", str(user_id))
 
 
-def remove_member(uow: UnitOfWork, actor: Actor, event_id: str, user_id: int) -> int:
-    """Take a volunteer off an event; returns the event's data_seq."""
-    event = writable_event(uow, actor, event_id)
+def remove_member(uow: UnitOfWork, actor: Actor, event: Event, user_id: int) -> int:
+    """Take a volunteer off an event (`event` from `writable_event`); returns the event's data_seq."""
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko yang dapat mengatur anggota (only admin and posko manage members)")
-    if not user_repo.remove_member(uow.session, event_id, user_id):
+    if not user_repo.remove_member(uow.session, event.id, user_id):
         raise NotFound("anggota tidak ditemukan (member not found)")
     return record_event_write(uow, event, actor, "member.remove", "user", str(user_id))
 
 
-def update_shelter(uow: UnitOfWork, actor: Actor, event_id: str, shelter_id: str, data: ShelterUpdate,
+def update_shelter(uow: UnitOfWork, actor: Actor, event: Event, shelter_id: str, data: ShelterUpdate,
                    if_match: str | None) -> tuple[Shelter, int]:
-    """Change a shelter's figures or close it (a shelter with occupants cannot close); returns the data_seq."""
-    event = writable_event(uow, actor, event_id)
+    """Change a shelter's figures or close it (a shelter with occupants cannot close); returns the data_seq.
+
+    `event` comes from `writable_event` in this unit."""
     shelter = uow.session.get(Shelter, shelter_id)
-    if shelter is None or shelter.event_id != event_id:
+    if shelter is None or shelter.event_id != event.id:
         raise NotFound("tempat penampungan tidak ditemukan (shelter not found)")
     check_version(shelter.version, if_match)
     if event.status == "selesai":

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 from services.api.deps import CurrentActor, ReadSession, SettingsDep, UnitOfWorkRoute, VisibleEvent, WriteUnit
 from shared.db import utcnow
 from shared.domain.access import can_see_names
+from shared.domain.vocabulary import ReportFormat
 from shared.reports.event import build_event_report, daily_series, report_as_of
 from shared.reports.hxl import export_hxl
 from shared.reports.render import render_event_report
@@ -33,7 +34,7 @@ def _attachment(filename: str, inline: bool = False) -> str:
 
 @router.get("/events/{event_id}/report", summary="Laporan pasca bencana (json, csv, xlsx, pdf)")
 def event_report(event: VisibleEvent, actor: CurrentActor, session: ReadSession, uow: WriteUnit,
-                 settings: SettingsDep, format: Literal["json", "csv", "xlsx", "pdf"] = "json",
+                 settings: SettingsDep, format: ReportFormat = "json",
                  as_of: AsOf = None) -> Response:
     tz = settings.tz
     names = can_see_names(actor)

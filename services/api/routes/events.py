@@ -15,6 +15,7 @@ from services.api.deps import (
     UnitOfWorkRoute,
     UserIdPath,
     VisibleEvent,
+    WritableEvent,
     WriteUnit,
 )
 from services.api.write_answers import set_data_seq
@@ -58,18 +59,18 @@ def get_event(event: VisibleEvent) -> EventPublic:
 
 @router.patch("/events/{event_id}", response_model=EventPublic,
               summary="Ubah kejadian: nama, status, wilayah, selesai (admin, posko)")
-def update_event(event_id: str, body: EventUpdate, actor: CurrentActor, uow: WriteUnit,
+def update_event(event: WritableEvent, body: EventUpdate, actor: CurrentActor, uow: WriteUnit,
                  response: Response, if_match: IfMatch = None) -> EventPublic:
-    event = event_service.update_event(uow, actor, event_id, body, if_match)
+    event = event_service.update_event(uow, actor, event, body, if_match)
     set_data_seq(response, event.data_seq)
     return EventPublic.model_validate(event)
 
 
 @router.post("/events/{event_id}/members", response_model=MemberPublic, status_code=201,
              summary="Tugaskan relawan ke kejadian (admin, posko)")
-def add_member(event_id: str, body: MemberAdd, actor: CurrentActor, uow: WriteUnit,
+def add_member(event: WritableEvent, body: MemberAdd, actor: CurrentActor, uow: WriteUnit,
                response: Response) -> MemberPublic:
-    member, created, data_seq = event_service.add_member(uow, actor, event_id, body.user_id)
+    member, created, data_seq = event_service.add_member(uow, actor, event, body.user_id)
     user = user_repo.get_user(uow.session, member.user_id)
     assert user is not None
     answer = MemberPublic(event_id=member.event_id, user_id=member.user_id, username=user.username,
@@ -92,8 +93,8 @@ def list_members(event: VisibleEvent, actor: CurrentActor, session: ReadSession,
 
 
 @router.delete("/events/{event_id}/members/{user_id}", status_code=204, summary="Lepas relawan dari kejadian")
-def remove_member(event_id: str, user_id: UserIdPath, actor: CurrentActor, uow: WriteUnit) -> Response:
-    data_seq = event_service.remove_member(uow, actor, event_id, user_id)
+def remove_member(event: WritableEvent, user_id: UserIdPath, actor: CurrentActor, uow: WriteUnit) -> Response:
+    data_seq = event_service.remove_member(uow, actor, event, user_id)
     return Response(status_code=204, headers={"X-Data-Seq": str(data_seq)})
 
 

@@ -25,6 +25,7 @@ from shared.db import UnitOfWork, read_unit
 from shared.domain.access import Actor, masks_nik_in_lists
 from shared.domain.identity import mask_nik
 from shared.domain.privacy import query_kind
+from shared.domain.vocabulary import Condition
 from shared.errors import NotFound
 from shared.repositories import people as people_repo
 from shared.schemas.common import Page
@@ -131,7 +132,7 @@ def list_persons(event: VisibleEvent, actor: CurrentActor, session: ReadSession,
                  q: str | None = Query(default=None, max_length=100),
                  shelter_id: str | None = Query(default=None, max_length=36),
                  household_id: str | None = Query(default=None, max_length=36),
-                 condition: str | None = Query(default=None, pattern="^(selamat|luka|hilang|meninggal)$"),
+                 condition: Condition | None = None,
                  ) -> Page[PersonPublic]:
     tz, mask = settings.tz, masks_nik_in_lists(actor)
     people_service.require_names(actor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, status
 
 from services.api.deps import CurrentActor, PageParams, ReadSession, UnitOfWorkRoute, WriteUnit
+from shared.domain.vocabulary import RegionLevel
 from shared.errors import NotFound
 from shared.models import StandardProfile
 from shared.repositories import reference as ref_repo
@@ -31,7 +32,7 @@ def profile_public(p: StandardProfile) -> StandardProfilePublic:
 
 @router.get("/regions", response_model=Page[RegionPublic], summary="Wilayah (kecamatan, kelurahan)")
 def list_regions(_: CurrentActor, session: ReadSession, page: PageParams,
-                 level: str | None = Query(default=None, pattern="^(provinsi|kabupaten_kota|kecamatan|kelurahan)$"),
+                 level: RegionLevel | None = None,
                  parent_code: str | None = Query(default=None, max_length=20)) -> Page[RegionPublic]:
     rows, total = ref_repo.list_regions(session, level=level, parent_code=parent_code, limit=page.limit,
                                         offset=page.offset)

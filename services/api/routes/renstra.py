@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from services.api.deps import CurrentActor, ReadSession, SettingsDep, UnitOfWorkRoute, WriteUnit
 from shared.db import utcnow
 from shared.domain.access import Actor
+from shared.domain.vocabulary import ReportFormat
 from shared.errors import Forbidden
 from shared.reports.render import render_renstra_report
 from shared.reports.renstra import build_renstra_report
@@ -39,7 +40,7 @@ def require_office_reports(actor: Actor) -> None:
 def get_renstra_report(
     actor: CurrentActor, session: ReadSession, settings: SettingsDep,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="tahun (default: tahun ini)")] = None,
-    format: Annotated[str, Query(pattern="^(json|csv|xlsx|pdf)$")] = "json",
+    format: ReportFormat = "json",
 ) -> Response:
     require_office_reports(actor)
     tz = settings.tz

@@ -11,6 +11,7 @@ from services.api.deps import (
     ReadSession,
     UnitOfWorkRoute,
     VisibleEvent,
+    WritableEvent,
     WriterDep,
     WriteUnit,
 )
@@ -65,9 +66,9 @@ def get_shelter(event: VisibleEvent, shelter_id: str, session: ReadSession) -> S
 
 @router.patch("/events/{event_id}/shelters/{shelter_id}", response_model=ShelterPublic,
               summary="Ubah atau tutup tempat penampungan (closed_at)")
-def update_shelter(event_id: str, shelter_id: str, body: ShelterUpdate, actor: CurrentActor, uow: WriteUnit,
-                   response: Response, if_match: IfMatch = None) -> ShelterPublic:
-    shelter, seq = event_service.update_shelter(uow, actor, event_id, shelter_id, body, if_match)
+def update_shelter(event: WritableEvent, shelter_id: str, body: ShelterUpdate, actor: CurrentActor,
+                   uow: WriteUnit, response: Response, if_match: IfMatch = None) -> ShelterPublic:
+    shelter, seq = event_service.update_shelter(uow, actor, event, shelter_id, body, if_match)
     answer = _public(uow.session, shelter)
     set_data_seq(response, seq)
     return answer

@@ -11,7 +11,7 @@ import pytest
 from shared.db import UnitOfWork
 from shared.domain.access import Actor
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
-from shared.models import EventMember, User
+from shared.models import Event, EventMember, User
 from shared.repositories import users as user_repo
 from shared.schemas.events import EventCreate, EventUpdate
 from shared.services import events as service
@@ -30,6 +30,11 @@ def _open(uow: UnitOfWork, actor: Actor, **over: object) -> str:
     event, created = service.create_event(uow, actor, EventCreate.model_validate(body))
     assert created
     return event.id
+
+
+def _update(uow: UnitOfWork, actor: Actor, event_id: str, data: EventUpdate, if_match: str | None) -> Event:
+    """What PATCH /events/{id} does: WritableEvent locks and checks the event, then the service runs."""
+    return service.update_event(uow, actor, service.writable_event(uow, actor, event_id), data, if_match)
 
 
 def test_create_event_derives_category_and_pins_the_default_standard(uow: UnitOfWork) -> None:
@@ -95,21 +100,21 @@ def test_status_moves_forward_to_selesai_which_sets_ended_at_and_freezes(uow: Un
     posko = _actor(uow, "posko")
     event_id = _open(uow, posko, status="siaga_darurat")
     for target, version in (("tanggap_darurat", 2), ("transisi_darurat", 3)):
-        event = service.update_event(uow, posko, event_id, EventUpdate(status=target), str(version - 1))
+        event = _update(uow, posko, event_id, EventUpdate(status=target), str(version - 1))
         assert (event.status, event.version, event.ended_at) == (target, version, None)
     with pytest.raises(Conflict):  # no way back
-        service.update_event(uow, posko, event_id, EventUpdate(status="tanggap_darurat"), None)
-    event = service.update_event(uow, posko, event_id, EventUpdate(status="selesai"), None)
+        _update(uow, posko, event_id, EventUpdate(status="tanggap_darurat"), None)
+    event = _update(uow, posko, event_id, EventUpdate(status="selesai"), None)
     assert event.status == "selesai" and event.ended_at is not None
     with pytest.raises(Conflict):  # nothing changes a selesai event
-        service.update_event(uow, posko, event_id, EventUpdate(name="Lain"), None)
+        _update(uow, posko, event_id, EventUpdate(name="Lain"), None)
 
 
 def test_stale_if_match_is_refused_before_any_change(uow: UnitOfWork) -> None:
     admin = _actor(uow, "admin")
     event_id = _open(uow, admin)
     with pytest.raises(StaleVersion):
-        service.update_event(uow, admin, event_id, EventUpdate(name="Baru"), "7")
+        _update(uow, admin, event_id, EventUpdate(name="Baru"), "7")
     event = service.visible_event(uow.session, admin, event_id)
     assert (event.name, event.version) == ("Banjir uji", 1)
 
@@ -118,7 +123,7 @@ def test_ended_at_before_the_start_is_invalid(uow: UnitOfWork) -> None:
     admin = _actor(uow, "admin")
     event_id = _open(uow, admin, started_at=datetime(2026, 11, 10, tzinfo=UTC))
     with pytest.raises(Invalid):
-        service.update_event(uow, admin, event_id,
+        _update(uow, admin, event_id,
                              EventUpdate(status="selesai", ended_at=datetime(2026, 11, 9, tzinfo=UTC)), None)
 
 
@@ -126,6 +131,6 @@ def test_standard_is_admin_only(uow: UnitOfWork) -> None:
     posko = _actor(uow, "posko")
     event_id = _open(uow, posko)
     with pytest.raises(Forbidden):
-        service.update_event(uow, posko, event_id, EventUpdate(standard_code="sphere_2018"), None)
-    event = service.update_event(uow, _actor(uow, "admin"), event_id, EventUpdate(standard_code="sphere_2018"), None)
+        _update(uow, posko, event_id, EventUpdate(standard_code="sphere_2018"), None)
+    event = _update(uow, _actor(uow, "admin"), event_id, EventUpdate(standard_code="sphere_2018"), None)
     assert event.standard_code == "sphere_2018"
