@@ -8,10 +8,12 @@ the birth date and sex, one shelter choice covers the family, and a fixed field 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from shared.domain.plausibility import months_old
 from tests.browser.test_field_app import (  # noqa: F401  (field_scene is a fixture)
     SYNC_WAIT_MS,
     FieldScene,
@@ -23,7 +25,7 @@ from tests.browser.test_field_app import (  # noqa: F401  (field_scene is a fixt
     log_in,
     stored_records,
 )
-from tests.conftest import fresh_nik
+from tests.conftest import WIB, fresh_nik, now_wib, utc
 
 
 def register_siti(scene: FieldScene, **extra: Any) -> tuple[str, dict[str, Any]]:
@@ -183,3 +185,20 @@ def test_one_family_shelter_and_errors_that_clear_when_fixed(field_scene: FieldS
     counts(page, pending=0, accepted=4, rejected=0)
     rina = next(p for p in scene.persons() if p["full_name"] == "Rina Tarigan")
     assert rina["nik_mismatch_confirmed"] is True
+
+
+def test_ages_under_two_show_in_months(field_scene: FieldScene, page: Page) -> None:  # noqa: F811
+    scene = field_scene
+    born = (now_wib() - timedelta(days=150)).date()
+    r = scene.admin.post(f"/events/{scene.eid}/persons", json={
+        "id": str(uuid.uuid4()), "full_name": "Bayi Ginting", "sex": "L", "birth_date": born.isoformat()})
+    assert r.status_code == 201, r.text
+    months = r.json()["age_months"]
+    assert months == months_old(born, utc(scene.event["started_at"]).astimezone(WIB).date()) and months >= 4
+    log_in(page, scene)
+    page.click("#tab-orang")
+    page.fill("input[name=q]", "Bayi Ginting")
+    page.press("input[name=q]", "Enter")
+    row = page.locator("#person-results [data-person-id]", has_text="Bayi Ginting")
+    expect(row).to_contain_text(f"{months} bln")
+    expect(row).not_to_contain_text("0 th")
