@@ -55,3 +55,12 @@ class Invalid(DomainError):
 
     def as_detail(self) -> list[dict[str, object]]:
         return [{"loc": list(self.loc), "msg": self.message, "type": self.type}]
+
+
+class ConflictWithExisting(Conflict):
+    """A conflict with an object that already exists, described for the caller (`existing` in the 409
+    answer and in a `/sync` record's result). `existing` is None when the caller may not be shown it."""
+
+    def __init__(self, message: str, existing: dict[str, object] | None) -> None:
+        super().__init__(message)
+        self.existing = existing

@@ -263,10 +263,11 @@ def household_body(**over: Any) -> dict[str, Any]:
 _nik_serial = iter(range(1, 10_000_000))
 
 
-def fresh_nik(female: bool = False) -> str:
-    """A plausible, unique NIK (Binjai Timur prefix, born 12-05-1985)."""
-    day = 12 + (40 if female else 0)
-    return f"127504{day:02d}0585{next(_nik_serial) % 9000 + 1000:04d}"
+def fresh_nik(female: bool = False, born: str | None = None) -> str:
+    """A plausible, unique NIK (Binjai Timur prefix, born 12-05-1985 unless `born` YYYY-MM-DD says otherwise:
+    a NIK must agree with the birth date and sex it is registered with)."""
+    year, month, day = (int(x) for x in (born or "1985-05-12").split("-"))
+    return f"127504{day + (40 if female else 0):02d}{month:02d}{year % 100:02d}{next(_nik_serial) % 9000 + 1000:04d}"
 
 
 def person_body(**over: Any) -> dict[str, Any]:

@@ -108,7 +108,8 @@ def _populate(admin: Api) -> tuple[Any, list[dict[str, Any]]]:
     scene = build_scene(admin)
     at = (now_wib() - timedelta(hours=3)).isoformat()
     persons = [
-        scene.person(full_name="Marlina Sitepu", nik="1275045203880007", household_id=scene.household["id"],
+        scene.person(full_name="Marlina Sitepu", nik="1275045203880007", birth_date="1988-03-12",
+                     household_id=scene.household["id"],
                      shelter_id=scene.shelter["id"]),
         scene.person(full_name="Bayu Ginting", sex="L", birth_date=(now_wib() - timedelta(days=900)).date().isoformat(),
                      household_id=scene.household["id"], shelter_id=scene.shelter["id"]),

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from shared.errors import DomainError, Invalid, TooManyRequests
+from shared.errors import ConflictWithExisting, DomainError, Invalid, TooManyRequests
 
 
 def _clean(errors: Any) -> list[dict[str, Any]]:
@@ -27,7 +27,10 @@ def install(app: FastAPI) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         if exc.status_code == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+        body: dict[str, Any] = {"detail": exc.message}
+        if isinstance(exc, ConflictWithExisting) and exc.existing is not None:
+            body["existing"] = exc.existing  # who is already registered (shared/services/nik_conflicts.py)
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

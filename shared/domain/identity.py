@@ -7,6 +7,7 @@ A NIK is 16 digits: 6 digits of the area of first issue, DDMMYY birth date (wome
 from __future__ import annotations
 
 import re
+from datetime import date
 
 _SIXTEEN_DIGITS = re.compile(r"^[0-9]{16}$")
 
@@ -28,6 +29,25 @@ def nik_problem(nik: str) -> str | None:
 def nik_sex(nik: str) -> str:
     """The sex the NIK encodes: women have 40 added to the day of birth."""
     return "P" if int(nik[6:8]) > 40 else "L"
+
+
+def nik_birth_parts(nik: str) -> tuple[int, int, int]:
+    """(day, month, two-digit year) of birth the NIK encodes (the day without the +40 of women)."""
+    day = int(nik[6:8])
+    return (day - 40 if day > 40 else day), int(nik[8:10]), int(nik[10:12])
+
+
+def nik_agrees_with_birth_date(nik: str, birth_date: date) -> bool:
+    """The NIK's DDMMYY is the birth date's (the century is not in the NIK)."""
+    return nik_birth_parts(nik) == (birth_date.day, birth_date.month, birth_date.year % 100)
+
+
+def nik_agrees_with_age(nik: str, age_years: int, on: date) -> bool:
+    """An age in completed years on `on` fits the NIK's year of birth: born in `on.year - age` or the
+    year before (the day of birth decides which, and an age given without a birth date is often a
+    round guess, so either year is accepted)."""
+    yy = nik_birth_parts(nik)[2]
+    return yy in {(on.year - age_years) % 100, (on.year - age_years - 1) % 100}
 
 
 def kk_problem(kk: str) -> str | None:

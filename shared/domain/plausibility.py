@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from shared.domain.identity import nik_agrees_with_age, nik_agrees_with_birth_date, nik_sex
+
 # Instants: a window wide enough for any record of this system, far from the calendar's edges
 # (converting 0001-01-01T00:00+07:00 or 9999-12-31T23:59-12:00 to UTC overflows).
 FIRST_INSTANT_YEAR = 1900
@@ -69,6 +71,45 @@ def age_years_problem(age_years: int) -> str | None:
     if age_years > MAX_AGE_YEARS:
         return f"umur tidak masuk akal: lebih dari {MAX_AGE_YEARS} tahun (age over {MAX_AGE_YEARS} years)"
     return None
+
+
+# What the client sends to keep a record whose NIK disagrees with its birth date or sex (docs/api.md).
+CONFIRM_FIELD = "nik_mismatch_confirmed"
+_CONFIRM = f"periksa lagi, atau kirim {CONFIRM_FIELD}: true bila data ini memang benar"
+_CONFIRM_EN = f"check it, or send {CONFIRM_FIELD}: true if it is right"
+
+
+def nik_mismatch(nik: str | None, sex: str | None, birth_date: date | None, age_years: int | None,
+                 event_start: date) -> tuple[str, str] | None:
+    """(field, reason) when the birth date, age or sex disagrees with what the NIK encodes, else None.
+
+    Why: the NIK carries DDMMYY of birth (women: day + 40). When the typed values disagree, one of
+    them is a slip (a digit of the NIK, a day and month swapped, the wrong sex tapped) and a wrong birth
+    date moves a person in or out of balita/lansia, a wrong NIK hides a duplicate. Only a person can
+    tell which is right (a KTP issued with a wrong date exists), so the write asks for a confirmation
+    instead of refusing for good. The messages never show the NIK or the date it encodes.
+    """
+    if not nik:
+        return None
+    if birth_date is not None and not nik_agrees_with_birth_date(nik, birth_date):
+        return ("birth_date", f"tanggal lahir tidak cocok dengan tanggal lahir di NIK; {_CONFIRM} "
+                              f"(birth date does not match the date of birth in the NIK; {_CONFIRM_EN})")
+    if birth_date is None and age_years is not None and not nik_agrees_with_age(nik, age_years, event_start):
+        return ("age_years", f"umur tidak cocok dengan tahun lahir di NIK; {_CONFIRM} "
+                             f"(age does not match the year of birth in the NIK; {_CONFIRM_EN})")
+    if sex is not None and nik_sex(nik) != sex:
+        return ("sex", f"jenis kelamin tidak cocok dengan NIK (NIK perempuan: tanggal lahir + 40); {_CONFIRM} "
+                       f"(sex does not match the NIK, where women have 40 added to the day of birth; {_CONFIRM_EN})")
+    return None
+
+
+MONTHS_SHOWN_UNDER = 24  # ages under 2 years are shown in months
+
+
+def months_old(birth_date: date, on: date) -> int:
+    """Completed months of age on `on` (0 for a baby born after `on`): ages under 2 are shown in months."""
+    months = (on.year - birth_date.year) * 12 + on.month - birth_date.month - (1 if on.day < birth_date.day else 0)
+    return max(0, months)
 
 
 def delivered_at_problem(delivered_at: datetime, event_started_at: datetime,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, false
 from sqlmodel import Field, SQLModel
 
 from shared.models.base import created_at, instant, json_list
@@ -67,6 +67,9 @@ class Person(SQLModel, table=True):
     vulnerabilities: list[str] = json_list()
     needs_psychosocial: bool = False
     condition: str = Field(default="selamat", max_length=20)
+    # The NIK disagrees with the birth date, age or sex and the sender confirmed the record as it is
+    # (shared/domain/plausibility.py `nik_mismatch`); false when they agree.
+    nik_mismatch_confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     registered_at: datetime = instant()
     version: int = 1
     created_by: int | None = None

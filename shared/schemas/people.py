@@ -52,6 +52,10 @@ def _only_one_age(v: int | None, info: ValidationInfo) -> int | None:
 AGE_YEARS: JsonDict = {"minimum": 0, "maximum": MAX_AGE_YEARS}
 
 
+NIK_MISMATCH_CONFIRMED = ("true keeps a record whose birth date, age or sex disagrees with what the NIK encodes "
+                          "(otherwise 422 naming the field); stored on the person while they disagree")
+
+
 def _check_kk(v: str | None) -> str | None:
     if v is None or v == "":
         return None
@@ -141,6 +145,7 @@ class _PersonFields(Input):
     vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=5)
     needs_psychosocial: bool = False
     condition: Condition = "selamat"
+    nik_mismatch_confirmed: bool = Field(default=False, description=NIK_MISMATCH_CONFIRMED)
 
     _nik = field_validator("nik")(classmethod(lambda cls, v: _check_nik(v)))
 
@@ -172,6 +177,7 @@ class PersonUpdate(Input):
     vulnerabilities: list[Vulnerability] | None = Field(default=None, max_length=5)
     needs_psychosocial: bool | None = None
     condition: Condition | None = None
+    nik_mismatch_confirmed: bool | None = Field(default=None, description=NIK_MISMATCH_CONFIRMED)
 
     _nik = field_validator("nik")(classmethod(lambda cls, v: _check_nik(v)))
 
@@ -194,15 +200,39 @@ class PersonPublic(Output):
     birth_date: date | None
     age_years: int | None
     age: int | None
+    age_months: int | None = Field(default=None, description=(
+        "completed months on the local date of the event's start (the date `age` is counted on), only "
+        "for a known birth date under 2 years; null otherwise"))
     nik: str | None
     vulnerabilities: list[str]
     needs_psychosocial: bool
     condition: str
+    nik_mismatch_confirmed: bool = False
     registered_at: UTCInstantOut
     displacement: str  # mengungsi (open stay) | kembali (stays, none open) | terdampak (no stay)
     shelter_id: str | None
     version: int
     created_at: UTCInstantOut
+
+
+class ExistingPerson(Output):
+    """The person already registered with a NIK, as a 409 (`existing`) or a `/sync` conflict names them."""
+
+    person_id: str
+    full_name: str
+    event_id: str
+    event_name: str | None
+    household_id: str | None
+    household_head_name: str | None
+    shelter_id: str | None
+    shelter_name: str | None
+
+
+class NikConflictAnswer(Output):
+    """409 of a person create or patch whose NIK is already registered in the event."""
+
+    detail: str
+    existing: ExistingPerson | None = Field(default=None, description="absent for roles that may not see names")
 
 
 class CheckIn(Input):

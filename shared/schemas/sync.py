@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from shared.schemas.common import ClientId, Input, ObjectId, PastInstant
 from shared.schemas.people import (
     DistributionCreate,
+    ExistingPerson,
     HouseholdCreate,
     PersonCreate,
     ServiceCreate,
@@ -38,6 +39,9 @@ class SyncResult(BaseModel):
     status: SyncStatus
     error: str | None = None
     data_seq: int | None = None
+    existing: ExistingPerson | None = Field(default=None, description=(
+        "a `conflict` of a person whose NIK is already registered: that person (only for roles that may see "
+        "names; the key is absent otherwise)"))
 
 
 class SyncResponse(BaseModel):

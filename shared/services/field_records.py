@@ -26,8 +26,8 @@ from sqlmodel import Session
 
 from shared.db import UnitOfWork, utcnow
 from shared.domain.access import Actor, can_see_event, can_write_event
-from shared.domain.plausibility import birth_date_event_problem, delivered_at_problem
-from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from shared.domain.plausibility import birth_date_event_problem, delivered_at_problem, nik_mismatch
+from shared.errors import Conflict, ConflictWithExisting, DomainError, Forbidden, Invalid, NotFound
 from shared.models import (
     ClientOperation,
     Distribution,
@@ -40,11 +40,13 @@ from shared.models import (
 )
 from shared.repositories import bookkeeping, delivery_totals
 from shared.repositories import events as event_repo
+from shared.repositories import nik_conflicts as nik_conflict_repo
 from shared.repositories import people as people_repo
 from shared.repositories import reference as ref_repo
 from shared.repositories.events import EventRow
 from shared.repositories.users import member_event_ids
 from shared.services.idempotency import fingerprint, same_content
+from shared.services.nik_conflicts import nik_taken
 
 # Fields whose server default is "now": a replay that omits them, or the original that did, is not a difference.
 TIME_DEFAULTS = ("registered_at", "opened_at", "delivered_at", "at")
@@ -129,6 +131,10 @@ CREATED_TABLE = {"household": "households", "shelter": "shelters", "person": "pe
 # bug or a probe), and the field app knows to give the record a new id.
 ID_TAKEN = "id: sudah dipakai untuk data lain; buat id baru (id already used for other data: make a new one)"
 
+# The answer to a household record not stored because every member in the batch was already registered.
+EMPTY_HOUSEHOLD = ("keluarga tidak dibuat: semua anggotanya sudah terdaftar di kejadian ini (household not "
+                   "created: every member is already registered in this event)")
+
 OP_OBJECT_TYPE = {
     "household": "household", "person": "person", "shelter": "shelter", "check_in": "stay",
     "check_out": "stay", "distribution": "distribution", "service": "service",
@@ -152,6 +158,7 @@ class FieldWriter:
         self.open_stays: dict[str, _OpenStay | None] = {}
         self.niks: dict[tuple[str, str], str] = {}
         self.taken: set[tuple[str, str]] = set()  # (table, id) rows that existed before this batch
+        self.kept_households: set[str] = set()  # never dropped as empty (named by records refused earlier)
 
     # ---- public ----
 
@@ -164,11 +171,42 @@ class FieldWriter:
                 outcomes.append(self._apply_one(cmd))
             except DomainError as err:
                 outcomes.append(Outcome(error=err))
+        self._drop_households_of_existing_persons(commands, outcomes)
         self.flush()
         for cmd, outcome in zip(commands, outcomes, strict=True):
             if outcome.error is None and outcome.data_seq is None:  # a replay is visible at the current seq
                 outcome.data_seq = self.events[cmd.event_id].data_seq
         return outcomes
+
+    def _drop_households_of_existing_persons(self, commands: Sequence[Command], outcomes: list[Outcome]) -> None:
+        """A household created in this batch whose every member record met a NIK already registered is
+        not stored: an empty family would otherwise stay behind (issue 11). Its record is answered
+        `conflict` and its id stays free, so the phone may send it again with members later. A
+        household that any other record of the batch stored something against is kept."""
+        created = {o.object_id: i for i, (c, o) in enumerate(zip(commands, outcomes, strict=True))
+                   if c.type == "household" and o.status == "created" and o.error is None}
+        if not created:
+            return
+        members_existing: set[str] = set()
+        used: set[str] = set()
+        for c, o in zip(commands, outcomes, strict=True):
+            hid = c.data.__dict__.get("household_id")
+            if hid not in created:
+                continue
+            if c.type == "person" and isinstance(o.error, ConflictWithExisting):
+                members_existing.add(hid)
+            elif o.error is None:
+                used.add(hid)
+        for hid in members_existing - used - self.kept_households:
+            index = created[hid]
+            self.pending.households = [h for h in self.pending.households if h["id"] != hid]
+            self.pending.operations = [op for op in self.pending.operations
+                                       if not (op["kind"] == "household" and op["object_id"] == hid)]
+            self.pending.audit = [a for a in self.pending.audit
+                                  if not (a["object_type"] == "household" and a["object_id"] == hid)]
+            self.ops.pop(("household", commands[index].data.__dict__.get("id") or ""), None)
+            del self.households[hid]
+            outcomes[index] = Outcome(error=Conflict(EMPTY_HOUSEHOLD))  # its data_seq stays taken: a gap is harmless
 
     def flush(self) -> None:
         """Store every staged row set-based, in foreign-key order, and bump the events' data_seq."""
@@ -387,14 +425,14 @@ class FieldWriter:
         self._household_in(state, d.household_id)
         self._shelter_open(state, d.shelter_id, at)
         if d.nik and (state.event.id, d.nik) in self.niks:
-            raise Conflict(f"NIK sudah terdaftar di kejadian ini: orang {self.niks[(state.event.id, d.nik)]} "
-                           "(a person with this NIK is already registered in this event)")
+            raise nik_taken(self.actor, self._existing_person(self.niks[(state.event.id, d.nik)]))
+        mismatch = self._nik_mismatch(state, d)
         pid = client_id or str(uuid.uuid4())
         row = {"id": pid, "event_id": state.event.id, "household_id": d.household_id, "full_name": d.full_name,
                "sex": d.sex, "birth_date": d.birth_date, "age_years": d.age_years, "nik": d.nik,
                "vulnerabilities": d.vulnerabilities, "needs_psychosocial": d.needs_psychosocial,
-               "condition": d.condition, "registered_at": at, "version": 1, "created_by": self.actor.id,
-               "created_at": self.now}
+               "condition": d.condition, "nik_mismatch_confirmed": mismatch, "registered_at": at, "version": 1,
+               "created_by": self.actor.id, "created_at": self.now}
         self.pending.persons.append(row)
         self.persons[pid] = state.event.id
         self.open_stays[pid] = None
@@ -404,6 +442,34 @@ class FieldWriter:
             self._open_stay(state, pid, d.shelter_id, at, first_stay_id(pid))
         return self._record(state, cmd.type, client_id, payload, pid, "person.create",
                             row={**row, "shelter_id": d.shelter_id})
+
+    def _nik_mismatch(self, state: _EventState, d: Any) -> bool:
+        """Whether the NIK disagrees with the birth date, age or sex: 422 naming the field unless the
+        record confirms it (`nik_mismatch_confirmed`), which is then kept on the person."""
+        problem = nik_mismatch(d.nik, d.sex, d.birth_date, d.age_years, self._local_date(state.event.started_at))
+        if problem is None:
+            return False
+        if not d.nik_mismatch_confirmed:
+            raise Invalid(*problem)
+        return True
+
+    def _existing_person(self, person_id: str) -> dict[str, Any] | None:
+        """The person a NIK conflict names: staged earlier in this batch, or stored."""
+        staged = next((p for p in self.pending.persons if p["id"] == person_id), None)
+        if staged is None:
+            return nik_conflict_repo.existing_person(self.session, person_id, self.now)
+        head = next((h["head_name"] for h in self.pending.households if h["id"] == staged["household_id"]), None)
+        if head is None and staged["household_id"]:
+            head = nik_conflict_repo.household_head(self.session, staged["household_id"])
+        stay = self.open_stays.get(person_id)
+        shelter_name = None
+        if stay is not None:
+            shelter_name = next((x["name"] for x in self.pending.shelters if x["id"] == stay.shelter_id), None) \
+                or nik_conflict_repo.shelter_name(self.session, stay.shelter_id)
+        return {"person_id": person_id, "full_name": staged["full_name"], "event_id": staged["event_id"],
+                "event_name": nik_conflict_repo.event_name(self.session, staged["event_id"]),
+                "household_id": staged["household_id"], "household_head_name": head,
+                "shelter_id": stay.shelter_id if stay else None, "shelter_name": shelter_name}
 
     def _check_in(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         person_id = cmd.person_id or d.person_id

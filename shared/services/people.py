@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, utcnow
 from shared.domain.access import Actor, can_see_names
-from shared.domain.plausibility import birth_date_event_problem
+from shared.domain.plausibility import birth_date_event_problem, nik_mismatch
 from shared.domain.vulnerability import explicit_only
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.models import Person
+from shared.repositories import nik_conflicts as nik_conflict_repo
 from shared.repositories import people as people_repo
 from shared.schemas.people import PersonPublic, PersonUpdate
 from shared.services.bookkeeping import record_audit, record_event_write
 from shared.services.events import check_version, visible_event, writable_event
-from shared.services.presenters import person_public
+from shared.services.nik_conflicts import nik_taken
+from shared.services.presenters import local_date, person_public
 
 
 def require_names(actor: Actor) -> None:
@@ -43,6 +47,36 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: str, tz: ZoneInfo, *
     return person_public(*row, tz, mask=False)
 
 
+IDENTITY_FIELDS = ("nik", "sex", "birth_date", "age_years", "nik_mismatch_confirmed")
+
+
+def _nik_mismatch_after(person: Person, changes: dict[str, Any], event_start: date) -> bool:
+    """What `nik_mismatch_confirmed` becomes after the patch; 422 naming the field when the patched
+    record's NIK disagrees with its birth date, age or sex and the patch does not confirm it.
+
+    Only a patch of the NIK, sex, birth date, age or the flag is checked (a record stored before the rule
+    can still get its condition corrected); such a patch confirms a disagreement itself, because what
+    was confirmed before was another combination. The flag is false whenever they agree.
+    """
+    if not any(name in changes for name in IDENTITY_FIELDS):
+        return person.nik_mismatch_confirmed
+    merged = {name: getattr(person, name) for name in IDENTITY_FIELDS}
+    merged.update({k: v for k, v in changes.items() if k in IDENTITY_FIELDS})
+    if changes.get("birth_date") is not None:
+        merged["age_years"] = None
+    if changes.get("age_years") is not None:
+        merged["birth_date"] = None
+    for name in ("sex",):  # null in a patch means "unchanged" for these
+        if merged[name] is None:
+            merged[name] = getattr(person, name)
+    problem = nik_mismatch(merged["nik"] or None, merged["sex"], merged["birth_date"], merged["age_years"], event_start)
+    if problem is None:
+        return False
+    if not changes.get("nik_mismatch_confirmed"):
+        raise Invalid(*problem)
+    return True
+
+
 def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpdate, if_match: str | None) -> Person:
     """Correct a person's record; a stale If-Match is 412."""
     require_names(actor)
@@ -62,13 +96,14 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
     if changes.get("nik"):
         clash = people_repo.persons_by_nik(uow.session, [event.id], [changes["nik"]]).get((event.id, changes["nik"]))
         if clash is not None and clash != person.id:
-            raise Conflict(f"NIK sudah terdaftar di kejadian ini: orang {clash} (NIK already registered in this event)")
+            raise nik_taken(actor, nik_conflict_repo.existing_person(uow.session, clash, utcnow()))
     if changes.get("birth_date") is not None:
         local = lambda at: at.astimezone(uow.tz).date()  # noqa: E731
         problem = birth_date_event_problem(changes["birth_date"], local(event.started_at), local(person.registered_at),
                                            local(event.ended_at) if event.ended_at else None)
         if problem:
             raise Invalid("birth_date", problem)
+    changes["nik_mismatch_confirmed"] = _nik_mismatch_after(person, changes, local_date(event.started_at, uow.tz))
     if "birth_date" in changes and changes["birth_date"] is not None:
         person.age_years = None
     if "age_years" in changes and changes["age_years"] is not None:

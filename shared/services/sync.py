@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from shared.db import UnitOfWork
 from shared.domain.access import Actor
 from shared.domain.text import control_character_problem
-from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StaleVersion
+from shared.errors import (
+    Conflict,
+    ConflictWithExisting,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    StaleVersion,
+)
 from shared.schemas.sync import SYNC_SCHEMAS, SyncRecord
 from shared.services.field_records import TIME_DEFAULTS, Command, FieldWriter
 from shared.services.idempotency import fingerprint
@@ -74,6 +82,9 @@ class PreparedBatch:
     results: list[dict[str, Any] | None]
     commands: list[Command]
     positions: list[int]
+    # Households named by records refused before applying: such a member comes back fixed, so its
+    # household is kept even if every other member was already registered.
+    kept_households: set[str] = field(default_factory=set)
 
 
 def prepare_sync(records: list[SyncRecord]) -> PreparedBatch:
@@ -86,6 +97,7 @@ def prepare_sync(records: list[SyncRecord]) -> PreparedBatch:
     results: list[dict[str, Any] | None] = [None] * len(records)
     commands: list[Command] = []
     positions: list[int] = []
+    kept_households: set[str] = set()
     for index, record in enumerate(records):
         problem = _envelope_problem(record)
         if problem is not None:
@@ -96,21 +108,27 @@ def prepare_sync(records: list[SyncRecord]) -> PreparedBatch:
         except ValidationError as err:
             results[index] = _result(index=index, id=_client_id(record), status="invalid",
                                      error=describe_validation_error(err))
+            household_id = record.data.get("household_id")
+            if isinstance(household_id, str):
+                kept_households.add(household_id)
             continue
         commands.append(Command(type=record.type, event_id=record.event_id, data=data,
                                 payload=fingerprint(data, TIME_DEFAULTS)))
         positions.append(index)
-    return PreparedBatch(results=results, commands=commands, positions=positions)
+    return PreparedBatch(results=results, commands=commands, positions=positions, kept_households=kept_households)
 
 
 def apply_prepared(uow: UnitOfWork, actor: Actor, batch: PreparedBatch) -> list[dict[str, Any]]:
     """Apply the batch's valid records in order in one transaction and answer every record."""
     results = list(batch.results)
     writer = FieldWriter(uow, actor)
+    writer.kept_households = batch.kept_households
     for index, cmd, outcome in zip(batch.positions, batch.commands, writer.apply(batch.commands), strict=True):
         if outcome.error is not None:
             results[index] = _result(index=index, id=cmd.data.id, status=_status_of(outcome.error),
                                      error=_error_text(outcome.error))
+            if isinstance(outcome.error, ConflictWithExisting) and outcome.error.existing is not None:
+                results[index]["existing"] = outcome.error.existing  # type: ignore[index]
         else:
             status = "created" if outcome.status == "created" else "duplicate"
             results[index] = _result(index=index, id=cmd.data.id, status=status, data_seq=outcome.data_seq)

@@ -54,10 +54,10 @@ _rng = random.Random()
 
 def distinct_nik(female: bool = False) -> str:
     """A plausible NIK unlike any other test's: a Bandung prefix (legal: the NIK keeps its first place of
-    issue), a random birth date and serial, so it can be searched for as a substring of any text."""
-    day = _rng.randint(1, 28) + (40 if female else 0)
-    return (f"3273{_rng.randint(10, 99):02d}{day:02d}{_rng.randint(1, 12):02d}{_rng.randint(0, 99):02d}"
-            f"{_rng.randint(1000, 9999):04d}")
+    issue) with a random district and serial, so it can be searched for as a substring of any text. The
+    birth date is person_body's (12-05-1985): a NIK must agree with the birth date it is registered with."""
+    day = 12 + (40 if female else 0)
+    return f"3273{_rng.randint(10, 99):02d}{day:02d}0585{_rng.randint(1000, 9999):04d}"
 
 
 def distinct_kk() -> str:
@@ -192,7 +192,7 @@ CALLS: dict[str, Callable[[World], Call]] = {
     "POST /events/{id}/households": lambda w: Call("POST", f"/events/{w.eid}/households", household_body()),
     "GET /events/{id}/households/{hid}": lambda w: Call("GET", f"/events/{w.eid}/households/{w.hid}"),
     "GET /events/{id}/persons": lambda w: Call("GET", f"/events/{w.eid}/persons"),
-    "POST /events/{id}/persons": lambda w: Call("POST", f"/events/{w.eid}/persons", person_body(nik=distinct_nik())),
+    "POST /events/{id}/persons": lambda w: Call("POST", f"/events/{w.eid}/persons", person_body(nik=distinct_nik(True))),
     "GET /persons/{id}": lambda w: Call("GET", f"/persons/{w.objects['person_a']}"),
     "PATCH /persons/{id}": lambda w: Call("PATCH", f"/persons/{w.objects['person_a']}", {"needs_psychosocial": True}),
     "GET /persons/{id}/stays": lambda w: Call("GET", f"/persons/{w.objects['person_a']}/stays"),
@@ -647,7 +647,7 @@ def _exercise_nik_paths(http: Callable[..., httpx.Response], kelurahan_event: di
     shelter = http("POST", f"/events/{eid}/shelters", json=shelter_body()).json()["id"]
     kk = distinct_kk()
     hh = http("POST", f"/events/{eid}/households", json=household_body(kk_number=kk)).json()["id"]
-    good = [distinct_nik(True), distinct_nik(False)]
+    good = [distinct_nik(True), distinct_nik(True)]  # person_body is a woman: her NIK has day + 40
     pids = []
     for nik in good:
         r = http("POST", f"/events/{eid}/persons", json=person_body(nik=nik, household_id=hh, shelter_id=shelter))
@@ -666,7 +666,7 @@ def _exercise_nik_paths(http: Callable[..., httpx.Response], kelurahan_event: di
     assert r.status_code == 422 and bad[0] not in r.text
     dup = http("POST", f"/events/{eid}/persons", json=person_body(nik=good[0]))  # same NIK twice → 409
     assert dup.status_code == 409
-    sync_nik = distinct_nik(False)
+    sync_nik = distinct_nik(True)
     sync = http("POST", "/sync", json={"records": [
         {"type": "person", "event_id": eid, "data": person_body(nik=bad[0])},
         {"type": "person", "event_id": eid, "data": person_body(nik=sync_nik)},

@@ -280,7 +280,9 @@ def test_batch_cut_off_after_the_server_applied_it_stays_pending_then_resends(
 def test_rejected_duplicate_nik_shows_the_reason_and_is_fixed_with_a_new_id(
         field_scene: FieldScene, page: Page) -> None:
     """A person whose NIK is already registered in the event is rejected (conflict) with the server's
-    reason shown; fixed and resent, it goes under a new client id and is accepted."""
+    reason, naming the person registered; the family of that single member is not kept by the server
+    (issue 11). Not the same person after all: fixed and resent, the member goes under a new client id
+    and brings the family back with it."""
     scene = field_scene
     taken = fresh_nik(female=True)
     r = scene.admin.post(f"/events/{scene.eid}/persons",
@@ -290,17 +292,20 @@ def test_rejected_duplicate_nik_shows_the_reason_and_is_fixed_with_a_new_id(
     fill_household(page, "Sri Wahyuni Lubis")
     fill_member(page, 0, name="Sri Wahyuni Lubis", sex="P", age=29, nik=taken)
     page.click("#save-household")
-    counts(page, pending=0, accepted=1, rejected=1)
+    counts(page, pending=0, accepted=0, rejected=2)
 
     page.click("#tab-kiriman")
-    card = page.locator("#list-rejected [data-status=rejected]")
+    card = page.locator("#list-rejected [data-status=rejected][data-type=person]")
     expect(card).to_have_count(1)
     expect(card).to_contain_text("Sri Wahyuni Lubis")
-    expect(card.locator(".rec-error")).to_contain_text("NIK sudah terdaftar")
+    expect(card.locator(".rec-error")).to_contain_text("NIK sudah terdaftar di kejadian ini atas nama Sri Wahyuni")
+    expect(card.locator(".same-offer")).to_contain_text("Orang yang sama?")
+    family = page.locator("#list-rejected [data-status=rejected][data-type=household]")
+    expect(family.locator(".rec-error")).to_contain_text("keluarga tidak dibuat")
     rejected_id = card.get_attribute("data-id")
-    assert scene.total("persons") == 1
+    assert scene.total("persons") == 1 and scene.total("households") == 0
 
-    card.get_by_role("button", name="Perbaiki & kirim ulang").click()
+    card.get_by_role("button", name="Bukan orang yang sama — perbaiki").click()
     nik_input = card.locator(".editor input[name=nik]")
     nik_input.fill("")
     fixed_nik = fresh_nik(female=True)

@@ -34,6 +34,7 @@ from shared.schemas.people import (
     CheckOut,
     HouseholdCreate,
     HouseholdPublic,
+    NikConflictAnswer,
     PersonCreate,
     PersonPublic,
     PersonUpdate,
@@ -105,7 +106,8 @@ def get_household(event: VisibleEvent, household_id: str, actor: CurrentActor, u
 
 @router.post("/events/{event_id}/persons", response_model=PersonPublic, status_code=201,
              summary="Daftarkan orang (shelter_id membuka masa tinggal)",
-             responses={200: {"description": "replay of the same id"}})
+             responses={200: {"description": "replay of the same id"},
+                        409: {"model": NikConflictAnswer, "description": "NIK already registered: `existing` names them"}})
 async def create_person(event_id: str, body: PersonCreate, actor: CurrentActor, writer: WriterDep,
                         settings: SettingsDep, response: Response) -> PersonPublic:
     people_service.require_names(actor)
@@ -150,7 +152,8 @@ def get_person(person_id: str, actor: CurrentActor, uow: WriteUnit, settings: Se
     return people_service.person_detail(uow, actor, person_id, settings.tz)
 
 
-@router.patch("/persons/{person_id}", response_model=PersonPublic, summary="Perbaiki data orang (If-Match)")
+@router.patch("/persons/{person_id}", response_model=PersonPublic, summary="Perbaiki data orang (If-Match)",
+              responses={409: {"model": NikConflictAnswer, "description": "NIK already registered: `existing` names them"}})
 def update_person(person_id: str, body: PersonUpdate, actor: CurrentActor, uow: WriteUnit, settings: SettingsDep,
                   response: Response, if_match: IfMatch = None) -> PersonPublic:
     person = people_service.update_person(uow, actor, person_id, body, if_match)

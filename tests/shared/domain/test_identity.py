@@ -46,3 +46,20 @@ def test_kk_number_is_sixteen_digits() -> None:
 def test_mask_keeps_last_four() -> None:
     assert mask_nik("1275041205850001") == "************0001"
     assert mask_nik(None) is None
+
+
+def test_nik_birth_parts_and_agreement() -> None:
+    from datetime import date
+
+    from shared.domain.identity import nik_agrees_with_age, nik_agrees_with_birth_date, nik_birth_parts
+    assert nik_birth_parts("1275045205850001") == (12, 5, 85)  # a woman: day 52 is the 12th
+    assert nik_birth_parts("1275041205850001") == (12, 5, 85)
+    assert nik_agrees_with_birth_date("1275045205850001", date(1985, 5, 12))
+    assert nik_agrees_with_birth_date("1275045205850001", date(2085, 5, 12))  # the century is not in a NIK
+    assert not nik_agrees_with_birth_date("1275045205850001", date(1985, 12, 5))
+    assert not nik_agrees_with_birth_date("1275045205850001", date(1986, 5, 12))
+    on = date(2026, 12, 1)
+    assert nik_agrees_with_age("1275045205850001", 41, on) and nik_agrees_with_age("1275045205850001", 40, on)
+    assert not nik_agrees_with_age("1275045205850001", 42, on)
+    assert nik_agrees_with_age("1275040101250001", 1, on)  # born 2025
+    assert nik_agrees_with_age("1275040101250001", 101, on)  # or 1925: the same two digits

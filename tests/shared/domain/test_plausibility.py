@@ -98,3 +98,31 @@ def test_printable_text_in_any_script_passes(value: str) -> None:
     """Names in any script (Batak, Arabic, Chinese, emoji) and the non-breaking space are fine."""
     assert control_character_problem(value) is None
     assert control_character_problem(value, multiline=True) is None
+
+
+def test_nik_mismatch_names_the_field_that_disagrees() -> None:
+    from shared.domain.plausibility import nik_mismatch
+
+    start = date(2026, 12, 1)
+    woman = "1275045205850001"  # born 12-05-1985, female
+    assert nik_mismatch(woman, "P", date(1985, 5, 12), None, start) is None
+    assert nik_mismatch(None, "L", date(1990, 1, 1), None, start) is None
+    assert nik_mismatch(woman, "P", None, None, start) is None  # nothing to compare but the sex
+    field, message = nik_mismatch(woman, "P", date(1985, 12, 5), None, start) or ("", "")
+    assert field == "birth_date" and message.startswith("tanggal lahir tidak cocok") and "(birth date" in message
+    assert "nik_mismatch_confirmed" in message and woman not in message
+    assert (nik_mismatch(woman, "L", date(1985, 5, 12), None, start) or ("",))[0] == "sex"
+    assert (nik_mismatch(woman, "P", None, 30, start) or ("",))[0] == "age_years"
+    assert nik_mismatch(woman, "P", None, 41, start) is None
+    # The birth date is reported before the sex when both disagree.
+    assert (nik_mismatch(woman, "L", date(1990, 1, 1), None, start) or ("",))[0] == "birth_date"
+
+
+def test_months_old() -> None:
+    from shared.domain.plausibility import months_old
+
+    assert months_old(date(2026, 11, 2), date(2026, 12, 1)) == 0
+    assert months_old(date(2026, 11, 1), date(2026, 12, 1)) == 1
+    assert months_old(date(2025, 1, 31), date(2026, 2, 28)) == 12
+    assert months_old(date(2024, 12, 1), date(2026, 12, 1)) == 24
+    assert months_old(date(2026, 12, 5), date(2026, 12, 1)) == 0  # born after the day counted on

@@ -109,7 +109,7 @@ def build_two_year_scenario(api: Api) -> Scenario:
                                                                                 kelurahan_code=KELURAHAN)))["id"]
     ids["H2"] = _ok(api.post(f"/events/{eid}/households", json=household_body(head_name=NAMES["P5"],
                                                                                 kelurahan_code=KELURAHAN_2)))["id"]
-    niks = [fresh_nik(), fresh_nik(female=True)]
+    niks = [fresh_nik(born="1985-03-10"), fresh_nik(female=True, born="1990-04-04")]
 
     def person(key: str, **body: Any) -> None:
         ids[key] = _ok(api.post(f"/events/{eid}/persons", json=person_body(full_name=NAMES[key], **body)))["id"]

@@ -138,7 +138,7 @@ class Builder:
     def person(self, key: str, event: str, name: str, at: str, *, api: Api | None = None, shelter: str | None = None,
                household: str | None = None, sex: str = "L", birth: str = "1980-04-02", **extra: Any) -> str:
         body: dict[str, Any] = {"id": new_id(), "full_name": name, "sex": sex, "birth_date": birth,
-                                "registered_at": at, "nik": fresh_nik(female=sex == "P"), **extra}
+                                "registered_at": at, "nik": fresh_nik(female=sex == "P", born=birth), **extra}
         if shelter:
             body["shelter_id"] = self.ids[shelter]
         if household:

@@ -218,7 +218,9 @@ export function feedHtml(feed, ctx) {
         <span class="feed-text"><b>${esc(fmt(d.quantity, 2))} ${esc(unit)}</b> ${esc(name)} ${esc(to)}</span></li>`;
     }
     const p = r.row;
-    const bits = [p.sex, p.age !== null && p.age !== undefined ? t("age.years", { n: p.age }) : null].filter(Boolean).join(", ");
+    const age = typeof p.age_months === "number" ? t("age.months", { n: p.age_months }) // under 2: months
+      : p.age !== null && p.age !== undefined ? t("age.years", { n: p.age }) : null;
+    const bits = [p.sex, age].filter(Boolean).join(", ");
     const cond = p.condition && p.condition !== "selamat"
       ? ` <span class="badge ${p.condition === "luka" ? "badge-warn" : "badge-bad"}">${esc(t(`cond.${p.condition}`))}</span>` : "";
     const where = p.shelter_id ? ` — ${esc(t("feed.displaced", { s: shelterName(p.shelter_id) }))}` : "";

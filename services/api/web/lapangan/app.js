@@ -3,7 +3,8 @@
 
 import * as api from "./api.js";
 import { t, getLang, setLang, formatDateTime } from "./i18n.js";
-import { kkProblem, nikProblem, nikSex } from "./nik.js";
+import { kkProblem, nikBirthDate, nikDisagreesWithBirthDate, nikProblem, nikSex } from "./nik.js";
+import { matchLocal, matchQuery, matchServer } from "./match.js";
 import * as store from "./store.js";
 import { startSyncLoop, syncNow, syncState, status as syncStatus } from "./sync.js";
 
@@ -12,6 +13,8 @@ const VULNERABILITIES = ["ibu_hamil", "ibu_menyusui", "disabilitas"];
 const CONDITIONS = ["selamat", "luka", "hilang", "meninggal"];
 const SERVICE_KINDS = ["penanganan_khusus", "psikososial"];
 const TABS = ["daftar", "orang", "bantuan", "kiriman"];
+const FAMILY_SHELTER = "="; // a member's shelter choice "the family's" (registration form only)
+const LINKS_KEY = "family_links"; // "add to this family" waiting for its household to reach the server
 
 const state = {
   screen: "loading",
@@ -108,6 +111,11 @@ function openShelters() {
 function enumLabel(group, value) { return t(`${group}.${value}`); }
 
 function ageText(p) {
+  if (typeof p.age_months === "number") return t("age_months_short", { n: p.age_months });
+  if (p.birth_date && p.age === undefined) {
+    const months = monthsOld(p.birth_date);
+    if (months < 24) return t("age_months_short", { n: months });
+  }
   if (p.age !== undefined && p.age !== null) return t("age_years_short", { n: p.age });
   if (p.age_years !== undefined && p.age_years !== null && p.age_years !== "") return t("age_years_short", { n: p.age_years });
   if (p.birth_date) {
@@ -118,6 +126,14 @@ function ageText(p) {
     return t("age_years_short", { n: Math.max(0, age) });
   }
   return null;
+}
+
+/** Completed months from a birth date to today (a baby registered on this phone, not yet from the server). */
+function monthsOld(birthDate) {
+  const b = new Date(birthDate);
+  const n = new Date();
+  const months = (n.getFullYear() - b.getFullYear()) * 12 + n.getMonth() - b.getMonth() - (n.getDate() < b.getDate() ? 1 : 0);
+  return Math.max(0, months);
 }
 
 // ---- reference data: cached in IndexedDB, refreshed whenever the network answers ----
@@ -493,6 +509,7 @@ function field(label, control, { required = false, hint = null, check = null, to
   if (check) {
     control.addEventListener("input", () => show(true));
     control.addEventListener("blur", () => show(!control.value ? true : false));
+    control.recheck = () => show(!touched);
   }
   show(!touched);
   return h("div", { class: "field" },
@@ -551,20 +568,24 @@ function checkKk(value, typing) { return kkProblem(value.trim(), { typing }); }
 // ---- household registration ----
 
 function newHouseholdDraft() {
-  return { head_name: "", kk_number: "", kelurahan_code: "", address: "", members: [newMember()], submitted: false };
+  return { head_name: "", kk_number: "", kelurahan_code: "", address: "", shelter_id: "", members: [newMember()],
+           submitted: false };
 }
 
 function newMember() {
   return { key: uuid(), full_name: "", name_edited: false, sex: "", age_mode: "birth", birth_date: "", age_years: "",
-           nik: "", vulnerabilities: [], needs_psychosocial: false, condition: "selamat", shelter_id: "" };
+           nik: "", vulnerabilities: [], needs_psychosocial: false, condition: "selamat", shelter_id: FAMILY_SHELTER,
+           nik_mismatch_confirmed: false, same: null, matches: null };
 }
 
-function memberProblems(m) {
+function memberProblems(m, family = null) {
   const p = {};
+  if (m.same) return sameMemberProblems(m, family);
   if (!m.full_name.trim()) p.full_name = "required";
   if (!m.sex) p.sex = "required";
   const nik = nikProblem(m.nik.trim());
   if (nik) p.nik = nik;
+  Object.assign(p, nikMismatchProblems(m));
   if (m.age_mode === "birth" && m.birth_date && m.birth_date > today()) p.birth_date = "date_future";
   if (m.age_mode === "age" && m.age_years !== "") {
     const n = Number(m.age_years);
@@ -582,9 +603,11 @@ function householdProblems(d) {
 }
 
 /** The member fields, shared by the registration form and the editor of a rejected person. */
-function memberFields(m, index, { onRemove = null, submitted = false, showShelter = true } = {}) {
-  const problems = submitted ? memberProblems(m) : {};
-  const req = (key) => (problems[key] ? () => problems[key] : null);
+function memberFields(m, index, { onRemove = null, submitted = false, showShelter = true, family = null,
+                                   onChange = null } = {}) {
+  if (m.same) return sameMemberCard(m, index, { onRemove, submitted, family, onChange });
+  // Checked live once the form was submitted: an error goes away as soon as the field is fixed.
+  const req = (key) => (submitted ? () => memberProblems(m, family)[key] || null : null);
   const name = textInput(m, "full_name", { autocomplete: "off", maxlength: 200, name: "full_name" });
   name.addEventListener("input", () => { m.name_edited = true; });
   const sexGroup = nextId("sex");
@@ -599,7 +622,14 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
       h("input", { type: "radio", name: sexGroup, value: v, checked: m.sex === v,
                    onchange: () => { m.sex = v; updateSexWarning(); } }),
       h("span", {}, enumLabel("sex", v)))),
-    problems.sex ? h("p", { class: "field-msg error" }, t(problems.sex)) : null);
+    h("p", { class: "field-msg sex-msg", "aria-live": "polite" }));
+  const sexMsg = sex.querySelector(".sex-msg");
+  const showSexProblem = () => {
+    const problem = submitted ? memberProblems(m, family).sex : null;
+    sexMsg.textContent = problem ? t(problem) : "";
+    sexMsg.classList.toggle("error", Boolean(problem));
+  };
+  showSexProblem();
 
   const ageBox = h("div", { class: "age-box" });
   const drawAge = () => {
@@ -610,8 +640,7 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
         h("button", { type: "button", class: "seg-btn", "aria-pressed": String(m.age_mode === "age"),
                       onclick: () => { m.age_mode = "age"; drawAge(); } }, t("age_years"))),
       m.age_mode === "birth"
-        ? field(t("birth_date"), textInput(m, "birth_date", { type: "date", max: today(), name: "birth_date" }),
-            { check: req("birth_date"), touched: submitted, hideLabel: true })
+        ? field(t("birth_date"), typedBirthDate(m), { check: req("birth_date"), touched: submitted, hideLabel: true })
         : field(t("age_years"), textInput(m, "age_years", { type: "number", min: 0, max: 130, step: 1, inputmode: "numeric",
                                                             name: "age_years" }),
             { check: req("age_years") || ((v) => (v !== "" && !(Number.isInteger(Number(v)) && Number(v) >= 0 && Number(v) <= 130) ? "age_range" : null)),
@@ -621,12 +650,22 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
 
   const nikInput = textInput(m, "nik", { inputmode: "numeric", autocomplete: "off", maxlength: 20, name: "nik",
                                          class: "mono", placeholder: "16 digit" });
-  nikInput.addEventListener("input", updateSexWarning);
+  const confirmBox = h("div", { class: "nik-confirm" });
+  const drawConfirm = () => confirmBox.replaceChildren(nikMismatchConfirm(m));
+  nikInput.addEventListener("input", () => {
+    if (fillFromNik(m)) {
+      drawAge();
+      for (const r of sex.querySelectorAll("input[type=radio]")) r.checked = r.value === m.sex;
+    }
+    updateSexWarning();
+  });
   const nikField = field(t("nik"), nikInput, {
     check: checkNik, touched: submitted,
     hint: (v) => (v.trim() ? t("nik_progress", { n: v.trim().length }) : t("nik_hint")),
   });
   updateSexWarning();
+  drawConfirm();
+  for (const r of sex.querySelectorAll("input[type=radio]")) r.addEventListener("change", () => { m.sex_from_nik = false; });
 
   const vuln = h("fieldset", { class: "field checks" }, h("legend", {}, t("vulnerabilities")),
     ...VULNERABILITIES.map((v) => h("label", { class: "check" },
@@ -643,38 +682,48 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
 
   const condition = selectInput(m, "condition", CONDITIONS.map((c) => ({ value: c, label: enumLabel("condition", c) })),
                                 { name: "condition" });
-  const shelter = showShelter
-    ? field(t("check_in_at"), selectInput(m, "shelter_id", shelterOptions(t("no_shelter")), { name: "shelter_id" }),
-            { hint: openShelters().length ? null : t("no_shelters_cached") })
-    : null;
+  const shelter = showShelter ? memberShelterField(m, family) : null;
+  const matchBox = family ? h("div", { class: "match-box", "aria-live": "polite" }) : null;
 
-  return h("section", { class: "card member", dataset: { member: String(index) } },
+  const card = h("section", { class: "card member", dataset: { member: String(index) } },
     h("div", { class: "card-head" },
       h("h3", {}, t("member_n", { n: index + 1 })),
       onRemove ? h("button", { type: "button", class: "link danger", onclick: onRemove }, t("remove")) : null),
     field(t("full_name"), name, { required: true, check: req("full_name"), touched: submitted }),
-    sex, sexWarning, ageBox, nikField, vuln,
+    sex, sexWarning, ageBox, nikField, confirmBox, matchBox, vuln,
     field(t("condition"), condition),
     shelter);
+  // Any change in the card re-checks every field of it (an error goes as soon as it is fixed, also one
+  // fixed from another field: a NIK corrected clears the birth date's disagreement), and looks the
+  // person up (find before register).
+  const recheck = () => {
+    for (const c of card.querySelectorAll("input,select")) c.recheck?.();
+    showSexProblem();
+    drawConfirm();
+    if (matchBox) scheduleMatch(m, matchBox, () => onChange?.());
+  };
+  card.addEventListener("input", (ev) => { if (!ev.target.closest(".nik-confirm")) recheck(); });
+  card.addEventListener("change", (ev) => { if (!ev.target.closest(".nik-confirm")) recheck(); });
+  if (matchBox && m.matches) drawMatches(m, matchBox, () => onChange?.());
+  return card;
 }
 
 function householdView() {
   const d = state.household;
-  const problems = d.submitted ? householdProblems(d) : {};
-  const req = (key) => (problems[key] ? () => problems[key] : null);
+  const req = (key) => (d.submitted ? () => householdProblems(d)[key] || null : null);
   const head = textInput(d, "head_name", { autocomplete: "off", maxlength: 200, name: "head_name" });
   head.addEventListener("input", () => {
     const first = d.members[0];
     if (first && !first.name_edited) {
       first.full_name = d.head_name;
       const input = document.querySelector('[data-member="0"] input[name=full_name]');
-      if (input) input.value = d.head_name;
+      if (input) { input.value = d.head_name; input.recheck?.(); }
     }
   });
   const members = h("div", { class: "members" });
   const drawMembers = () => {
     members.replaceChildren(...d.members.map((m, i) => memberFields(m, i, {
-      submitted: d.submitted,
+      submitted: d.submitted, family: d, onChange: drawMembers,
       onRemove: d.members.length > 1 ? () => { d.members.splice(i, 1); drawMembers(); } : null,
     })));
   };
@@ -689,7 +738,8 @@ function householdView() {
             { check: checkKk, touched: d.submitted, hint: t("kk_hint") }),
       field(t("kelurahan"), selectInput(d, "kelurahan_code", kelurahanOptions(), { name: "kelurahan_code" }),
             { hint: state.regions.length ? null : t("no_regions_cached") }),
-      field(t("address"), textInput(d, "address", { maxlength: 500, autocomplete: "street-address", name: "address" }))),
+      field(t("address"), textInput(d, "address", { maxlength: 500, autocomplete: "street-address", name: "address" })),
+      familyShelterField(d, drawMembers)),
     h("h3", { class: "section-title" }, t("members")),
     members,
     h("button", { type: "button", class: "btn btn-block", id: "add-member",
@@ -709,7 +759,10 @@ function personData(m, { id, householdId, registeredAt }) {
   if (m.age_mode === "birth" && m.birth_date) data.birth_date = m.birth_date;
   if (m.age_mode === "age" && m.age_years !== "") data.age_years = Number(m.age_years);
   if (m.nik.trim()) data.nik = m.nik.trim();
-  if (m.shelter_id) data.shelter_id = m.shelter_id;
+  if (m.nik_mismatch_confirmed && Object.keys(nikMismatchProblems({ ...m, nik_mismatch_confirmed: false })).length) {
+    data.nik_mismatch_confirmed = true;
+  }
+  if (m.shelter_id && m.shelter_id !== FAMILY_SHELTER) data.shelter_id = m.shelter_id;
   data.registered_at = registeredAt;
   return data;
 }
@@ -724,7 +777,7 @@ function localPerson(data, eventId) {
 async function saveHousehold() {
   const d = state.household;
   d.submitted = true;
-  const bad = Object.keys(householdProblems(d)).length || d.members.some((m) => Object.keys(memberProblems(m)).length);
+  const bad = Object.keys(householdProblems(d)).length || d.members.some((m) => Object.keys(memberProblems(m, d)).length);
   if (bad) {
     renderTab();
     document.querySelector("#view [aria-invalid=true], #view .field-msg.error")?.closest(".field")
@@ -739,22 +792,302 @@ async function saveHousehold() {
   if (d.kk_number.trim()) household.kk_number = d.kk_number.trim();
   if (d.kelurahan_code) household.kelurahan_code = d.kelurahan_code;
   if (d.address.trim()) household.address = d.address.trim();
-  const records = [{ id: hid, type: "household", event_id: eid, data: household, meta: { label: household.head_name } }];
+  const same = d.members.filter((m) => m.same);
+  const fresh = d.members.filter((m) => !m.same);
+  // A family whose every member is already registered is not created again (the server would not
+  // keep it either): only their check-ins are sent.
+  const needHousehold = fresh.length > 0 || same.some((m) => m.same.action === "family");
+  const records = needHousehold
+    ? [{ id: hid, type: "household", event_id: eid, data: household, meta: { label: household.head_name } }] : [];
   const persons = [];
-  for (const m of d.members) {
-    const data = personData(m, { id: uuid(), householdId: hid, registeredAt: now });
+  const sameOutcome = await sameMemberRecords(same, d, needHousehold ? hid : null, now);
+  records.push(...sameOutcome.records);
+  persons.push(...sameOutcome.persons);
+  for (const m of fresh) {
+    const data = personData({ ...m, shelter_id: memberShelter(m, d) }, { id: uuid(), householdId: hid, registeredAt: now });
     records.push({ id: data.id, type: "person", event_id: eid, data,
                    meta: { label: data.full_name, shelter_name: data.shelter_id ? shelterName(data.shelter_id) : null } });
     persons.push(localPerson(data, eid));
   }
   await store.addRecords(records, {
-    persons, households: [{ ...household, event_id: eid, local: true }],
+    persons, households: needHousehold ? [{ ...household, event_id: eid, local: true }] : [],
   });
+  await addFamilyLinks(sameOutcome.links);
   state.household = newHouseholdDraft();
   renderTab();
   window.scrollTo(0, 0);
-  toast(t("saved_household", { n: persons.length }), "ok");
+  toast(needHousehold ? t("saved_household", { n: persons.length }) : t("saved_same_only", { n: same.length }), "ok");
   await refreshRecords();
+  syncNow();
+}
+
+// ---- plausible data at the door: a NIK fills and checks the birth date and sex ----
+
+/** Fill the birth date and sex from a typed NIK where the volunteer has not typed them (or they came from
+ * an earlier NIK). Returns whether anything changed. */
+function fillFromNik(m) {
+  const nik = m.nik.trim();
+  if (nikProblem(nik, { typing: true })) return false; // a NIK already wrong says nothing reliable
+  let changed = false;
+  const born = nikBirthDate(nik);
+  if (born && (!m.birth_date || m.birth_from_nik) && m.birth_date !== born) {
+    m.birth_date = born;
+    m.birth_from_nik = true;
+    m.age_mode = "birth";
+    changed = true;
+  }
+  const sex = nikSex(nik);
+  if (sex && (!m.sex || m.sex_from_nik) && m.sex !== sex) {
+    m.sex = sex;
+    m.sex_from_nik = true;
+    changed = true;
+  }
+  return changed;
+}
+
+/** The server's rule (shared/domain/plausibility.py nik_mismatch): a whole NIK must agree with the birth date
+ * and the sex unless the volunteer confirms that it does not. */
+function nikMismatchProblems(m) {
+  const nik = m.nik.trim();
+  if (m.nik_mismatch_confirmed || nikProblem(nik)) return {};
+  const p = {};
+  if (m.age_mode === "birth" && nikDisagreesWithBirthDate(nik, m.birth_date)) p.birth_date = "nik_birth_mismatch";
+  const sex = nikSex(nik);
+  if (sex && m.sex && sex !== m.sex) p.sex = "nik_sex_mismatch";
+  return p;
+}
+
+function nikMismatchConfirm(m) {
+  const disagree = Object.keys(nikMismatchProblems({ ...m, nik_mismatch_confirmed: false })).length > 0;
+  if (!disagree) return "";
+  return h("label", { class: "check warn" },
+    h("input", { type: "checkbox", name: "nik_mismatch_confirmed", checked: m.nik_mismatch_confirmed,
+                 onchange: (e) => {
+                   m.nik_mismatch_confirmed = e.target.checked;
+                   e.target.closest(".member")?.dispatchEvent(new Event("input", { bubbles: true }));
+                 } }),
+    ` ${t("nik_mismatch_confirm")}`);
+}
+
+// ---- one shelter for the whole family (each member can still differ) ----
+
+/** The birth date input: a date typed by hand is never replaced by one read from the NIK. */
+function typedBirthDate(m) {
+  const input = textInput(m, "birth_date", { type: "date", max: today(), name: "birth_date" });
+  input.addEventListener("input", () => { m.birth_from_nik = false; });
+  return input;
+}
+
+function memberShelter(m, family) {
+  return m.shelter_id === FAMILY_SHELTER ? (family?.shelter_id || "") : (m.shelter_id || "");
+}
+
+function familyShelterField(d, redraw) {
+  return field(t("family_shelter"),
+    selectInput(d, "shelter_id", shelterOptions(t("no_shelter")), { name: "family_shelter_id", after: () => redraw() }),
+    { hint: openShelters().length ? t("family_shelter_hint") : t("no_shelters_cached") });
+}
+
+function memberShelterField(m, family, check = null) {
+  const options = shelterOptions(t("no_shelter"));
+  if (family) {
+    options.unshift({ value: FAMILY_SHELTER, label: family.shelter_id
+      ? t("same_as_family", { shelter: shelterName(family.shelter_id) }) : t("same_as_family_none") });
+  } else if (m.shelter_id === FAMILY_SHELTER) {
+    m.shelter_id = "";
+  }
+  return field(t("check_in_at"), selectInput(m, "shelter_id", options, { name: "shelter_id" }),
+               { check, touched: Boolean(check), hint: openShelters().length ? null : t("no_shelters_cached") });
+}
+
+// ---- find before register, and "orang yang sama" ----
+
+const matchTimers = new WeakMap();
+
+/** Look the member up (debounced): the server when online, the persons this phone holds otherwise. */
+function scheduleMatch(m, box, redraw) {
+  clearTimeout(matchTimers.get(m));
+  const query = matchQuery(m);
+  const key = JSON.stringify(query);
+  if (key === m.match_key) return;
+  if (!query) { m.match_key = key; m.matches = null; box.replaceChildren(); return; }
+  matchTimers.set(m, setTimeout(async () => {
+    m.match_key = key;
+    const eid = state.event.id;
+    let found;
+    try {
+      if (!navigator.onLine) throw new api.NetworkError("offline");
+      found = await matchServer(eid, query);
+    } catch (err) {
+      if (!(err instanceof api.NetworkError)) console.warn("match search failed", err);
+      found = matchLocal(await store.eventPersons(eid), query);
+    }
+    if (m.match_key !== key || m.same) return; // typed on since, or already chosen
+    m.matches = found;
+    drawMatches(m, box, redraw);
+  }, 400));
+}
+
+function candidateFacts(c) {
+  return [enumLabel("sex", c.sex), c.birth_date ? formatDate(c.birth_date) : null,
+          c.shelter_id ? (c.shelter_name || shelterName(c.shelter_id)) : t("not_in_shelter")].filter(Boolean).join(" · ");
+}
+
+function formatDate(iso) { return iso.split("-").reverse().join("-"); }
+
+function drawMatches(m, box, redraw) {
+  if (!m.matches || !m.matches.length) { box.replaceChildren(); return; }
+  const target = memberShelter(m, state.household);
+  box.replaceChildren(
+    h("p", { class: "match-title" }, h("b", {}, t("maybe_registered"))),
+    h("ul", { class: "list matches" }, m.matches.map((c) => h("li", { class: "match", dataset: { personId: c.person_id } },
+      h("div", {}, h("b", {}, c.full_name), " ", h("span", { class: "muted small" }, candidateFacts(c))),
+      h("div", { class: "rec-actions" },
+        h("button", { type: "button", class: "btn btn-small btn-primary", dataset: { action: "stay" },
+                      onclick: () => { m.same = { candidate: c, action: "stay" }; redraw(); } },
+          sameStayLabel(c.shelter_id, target)),
+        h("button", { type: "button", class: "btn btn-small", dataset: { action: "family" },
+                      onclick: () => { m.same = { candidate: c, action: "family" }; redraw(); } },
+          t("same_add_family")))))));
+}
+
+function sameStayLabel(current, target) {
+  if (current && target && current === target) return t("same_here_already");
+  return current ? t("same_move") : t("same_check_in");
+}
+
+function sameMemberProblems(m, family) {
+  return m.same.action === "stay" && !memberShelter(m, family) ? { shelter_id: "same_needs_shelter" } : {};
+}
+
+/** A member the volunteer recognised as a registered person: nothing new is registered for them. */
+function sameMemberCard(m, index, { onRemove, submitted, family, onChange }) {
+  const c = m.same.candidate;
+  const what = h("p", { class: "same-what" });
+  const describe = () => {
+    const target = memberShelter(m, family);
+    const bits = [];
+    if (m.same.action === "family") bits.push(t("same_will_join"));
+    if (target && target === c.shelter_id) bits.push(t("same_already_there", { shelter: shelterName(target) }));
+    else if (target && c.shelter_id) bits.push(t("same_will_move", { from: shelterName(c.shelter_id), shelter: shelterName(target) }));
+    else if (target) bits.push(t("same_will_check_in", { shelter: shelterName(target) }));
+    what.textContent = bits.join(" ");
+  };
+  describe();
+  const shelter = memberShelterField(m, family, submitted ? () => sameMemberProblems(m, family).shelter_id || null : null);
+  shelter.addEventListener("change", describe);
+  return h("section", { class: "card member same", dataset: { member: String(index), same: c.person_id } },
+    h("div", { class: "card-head" },
+      h("h3", {}, t("same_title", { n: index + 1 })),
+      onRemove ? h("button", { type: "button", class: "link danger", onclick: onRemove }, t("remove")) : null),
+    h("p", {}, h("b", {}, c.full_name), " ", h("span", { class: "muted small" }, candidateFacts(c))),
+    what, shelter,
+    h("button", { type: "button", class: "link", onclick: () => { m.same = null; m.matches = null; m.match_key = null; onChange?.(); } },
+      t("same_cancel")));
+}
+
+/** The records of the recognised members: a check-in (or transfer) where they are not yet, and the
+ * "add to this family" links sent once the household is on the server. */
+async function sameMemberRecords(members, family, householdId, at) {
+  const out = { records: [], persons: [], links: [] };
+  for (const m of members) {
+    const c = m.same.candidate;
+    const target = memberShelter(m, family);
+    const held = (await store.getPerson(c.person_id)) || {};
+    if (target && target !== c.shelter_id) {
+      const id = uuid();
+      out.records.push({ id, type: "check_in", event_id: state.event.id,
+                         data: { id, person_id: c.person_id, shelter_id: target, at },
+                         meta: { label: c.full_name, shelter_name: shelterName(target),
+                                 from_shelter: c.shelter_id ? shelterName(c.shelter_id) : null } });
+    }
+    if (m.same.action === "family" && householdId) {
+      out.links.push({ person_id: c.person_id, household_id: householdId, name: c.full_name });
+    }
+    out.persons.push({ ...held, id: c.person_id, event_id: state.event.id, full_name: c.full_name, sex: held.sex || c.sex,
+                       birth_date: c.birth_date ?? held.birth_date ?? null, household_id: c.household_id ?? null,
+                       shelter_id: target || c.shelter_id || null, local: Boolean(held.local) });
+  }
+  return out;
+}
+
+async function addFamilyLinks(links) {
+  if (!links.length) return;
+  await store.kvSet(LINKS_KEY, [...((await store.kvGet(LINKS_KEY)) || []), ...links]);
+  processFamilyLinks();
+}
+
+let linking = false;
+
+/** Send the waiting "add to this family" changes (PATCH /persons/{id}) whose household the server has. */
+async function processFamilyLinks() {
+  if (linking || !navigator.onLine || !api.session()) return;
+  linking = true;
+  try {
+    const links = (await store.kvGet(LINKS_KEY)) || [];
+    if (!links.length) return;
+    const waiting = [];
+    for (const link of links) {
+      const household = await store.recordById(link.household_id);
+      if (household && household.status === "pending") { waiting.push(link); continue; }
+      if (household && household.status === "rejected") {
+        toast(t("family_link_failed", { name: link.name, error: household.error || "" }), "error");
+        continue;
+      }
+      try {
+        await api.request(`/persons/${link.person_id}`, { method: "PATCH", body: { household_id: link.household_id } });
+        await store.updatePerson(link.person_id, { household_id: link.household_id });
+        toast(t("saved_family_link", { name: link.name }), "ok");
+      } catch (err) {
+        if (err instanceof api.NetworkError) waiting.push(link);
+        else toast(t("family_link_failed", { name: link.name, error: errorMessage(err) }), "error");
+      }
+    }
+    await store.kvSet(LINKS_KEY, waiting);
+  } finally {
+    linking = false;
+  }
+}
+
+/** A person refused because the NIK is registered: offer "orang yang sama" instead of "edit and resend". */
+function conflictOffer(r) {
+  const ex = r.existing;
+  const choice = { shelter_id: r.data.shelter_id || "" };
+  const household = r.data.household_id ? state.records.find((x) => x.id === r.data.household_id) : null;
+  const familyExists = r.data.household_id && (!household || household.status === "accepted");
+  const where = [ex.household_head_name ? t("household_of", { name: ex.household_head_name }) : null,
+                 ex.shelter_name || t("not_in_shelter")].filter(Boolean).join(" · ");
+  const stay = h("button", { type: "button", class: "btn btn-small btn-primary", dataset: { action: "stay" },
+                             onclick: () => resolveConflict(r, "stay", choice.shelter_id) },
+    sameStayLabel(ex.shelter_id, choice.shelter_id));
+  return h("div", { class: "same-offer" },
+    h("p", {}, h("b", {}, `${t("same_person_q")} `), ex.full_name, h("span", { class: "muted small" }, ` · ${where}`)),
+    r.data.shelter_id ? null : field(t("shelter"), selectInput(choice, "shelter_id", shelterOptions(t("choose")),
+      { name: "same_shelter", after: () => { stay.textContent = sameStayLabel(ex.shelter_id, choice.shelter_id); } })),
+    h("div", { class: "rec-actions" }, stay,
+      familyExists ? h("button", { type: "button", class: "btn btn-small", dataset: { action: "family" },
+                                   onclick: () => resolveConflict(r, "family", choice.shelter_id) }, t("same_add_family"))
+        : null));
+}
+
+async function resolveConflict(r, action, shelterId) {
+  const ex = r.existing;
+  if (action === "stay" && !shelterId) { toast(t("same_needs_shelter"), "error"); return; }
+  const candidate = { person_id: ex.person_id, full_name: ex.full_name, sex: r.data.sex, birth_date: null,
+                      household_id: ex.household_id, shelter_id: ex.shelter_id };
+  const made = await sameMemberRecords([{ same: { candidate, action }, shelter_id: shelterId }], null,
+                                       action === "family" ? r.data.household_id : null, isoNow());
+  await store.addRecords(made.records, { persons: made.persons });
+  await store.deleteRecord(r.seq);
+  // A family the server did not keep (every member was registered) goes from the queue with its last member.
+  const household = r.data.household_id ? await store.recordById(r.data.household_id) : null;
+  const others = (await store.allRecords()).filter((x) => x.type === "person" && x.status !== "accepted"
+                                                       && x.data.household_id === r.data.household_id);
+  if (household && household.status === "rejected" && !others.length) await store.deleteRecord(household.seq);
+  await addFamilyLinks(made.links);
+  toast(t("same_done", { name: ex.full_name }), "ok");
+  await refreshRecords();
+  renderTab();
   syncNow();
 }
 
@@ -988,7 +1321,7 @@ function distributionView() {
   const d = state.distribution;
   if (!d.shelter_id) d.shelter_id = openShelters()[0]?.id || "";
   const problems = d.submitted ? distributionProblems(d) : {};
-  const req = (key) => (problems[key] ? () => problems[key] : null);
+  const req = (key) => (d.submitted ? () => distributionProblems(d)[key] || null : null);
   const form = h("form", { class: "stack", novalidate: true, id: "distribution-form" });
   const unit = h("span", { class: "unit" }, itemOf(d.item_code)?.unit || "");
   const targetGroup = nextId("target");
@@ -1150,8 +1483,10 @@ function recordCard(r) {
   if (r.status === "rejected") {
     card.append(
       h("p", { class: "rec-error", role: "note" }, h("b", {}, `${t(`result.${r.result}`)}: `), r.error || ""),
+      r.type === "person" && r.existing ? conflictOffer(r) : null,
       h("div", { class: "rec-actions" },
-        h("button", { type: "button", class: "btn btn-small btn-primary", onclick: () => startEdit(r) }, t("fix_resend")),
+        h("button", { type: "button", class: `btn btn-small${r.existing ? "" : " btn-primary"}`, onclick: () => startEdit(r) },
+          r.existing ? t("not_same_fix") : t("fix_resend")),
         h("button", { type: "button", class: "btn btn-small", onclick: async () => {
           if (!confirm(t("discard_confirm"))) return;
           await store.deleteRecord(r.seq);
@@ -1201,7 +1536,8 @@ function memberDraftFrom(d) {
            age_mode: d.age_years !== undefined && d.age_years !== null ? "age" : "birth",
            birth_date: d.birth_date || "", age_years: d.age_years ?? "", nik: d.nik || "",
            vulnerabilities: [...(d.vulnerabilities || [])], needs_psychosocial: Boolean(d.needs_psychosocial),
-           condition: d.condition || "selamat", shelter_id: d.shelter_id || "" };
+           condition: d.condition || "selamat", shelter_id: d.shelter_id || "",
+           nik_mismatch_confirmed: Boolean(d.nik_mismatch_confirmed) };
 }
 
 function startEdit(r) {
@@ -1222,10 +1558,9 @@ function editor(r) {
   const d = ed.draft;
   const box = h("form", { class: "editor stack", novalidate: true });
   if (r.type === "household") {
-    const problems = ed.submitted ? householdProblems(d) : {};
     box.append(
       field(t("head_name"), textInput(d, "head_name", { maxlength: 200, name: "head_name" }),
-            { required: true, check: problems.head_name ? () => problems.head_name : null, touched: ed.submitted }),
+            { required: true, check: ed.submitted ? () => householdProblems(d).head_name || null : null, touched: ed.submitted }),
       field(t("kk_number"), textInput(d, "kk_number", { inputmode: "numeric", maxlength: 20, name: "kk_number", class: "mono" }),
             { check: checkKk, touched: ed.submitted }),
       field(t("kelurahan"), selectInput(d, "kelurahan_code", kelurahanOptions(), { name: "kelurahan_code" })),
@@ -1296,11 +1631,19 @@ async function saveEdit(r) {
   if (fixed && r.type === "check_in") {
     await store.updatePerson(fixed.data.person_id, { shelter_id: fixed.data.shelter_id || null });
   }
+  if (fixed && r.type === "person") await resendEmptyFamily(fixed);
   state.editing = null;
   toast(t("resent"), "ok");
   await refreshRecords();
   renderTab();
   syncNow();
+}
+
+/** The server does not keep a family whose every member was already registered; a member fixed as a new
+ * person (not the same one after all) brings that family back: it is queued again, before the member. */
+async function resendEmptyFamily(person) {
+  const household = person.data.household_id ? await store.recordById(person.data.household_id) : null;
+  if (household && household.status === "rejected") await store.resubmit(household.seq, household.data, household.meta, uuid);
 }
 
 function errorMessage(err) {
@@ -1328,7 +1671,7 @@ async function start() {
     state.screen = "login";
     render();
   });
-  syncState.addEventListener("change", () => { refreshRecords(); });
+  syncState.addEventListener("change", () => { refreshRecords(); if (!syncStatus.running) processFamilyLinks(); });
   window.addEventListener("online", () => { refreshAll(); });
   window.addEventListener("offline", () => renderSyncBar());
   try {

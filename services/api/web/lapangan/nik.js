@@ -32,3 +32,26 @@ export function kkProblem(kk, { typing = false } = {}) {
   if (kk.length < 16 && !typing) return "kk_digits";
   return null;
 }
+
+/**
+ * The birth date a NIK encodes (YYYY-MM-DD), or null while fewer than 12 digits are typed or the date
+ * does not exist. The NIK holds two digits of the year: a year not after this one is 20YY, else 19YY.
+ */
+export function nikBirthDate(nik, today = new Date()) {
+  if (!/^[0-9]{12}/.test(nik)) return null;
+  let day = Number(nik.slice(6, 8));
+  if (day > 40) day -= 40;
+  const month = Number(nik.slice(8, 10));
+  const yy = Number(nik.slice(10, 12));
+  const year = 2000 + yy <= today.getFullYear() ? 2000 + yy : 1900 + yy;
+  const d = new Date(Date.UTC(year, month - 1, day));
+  if (d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null;
+  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+}
+
+/** Whether a typed birth date disagrees with the NIK's DDMMYY (the century is not in a NIK). */
+export function nikDisagreesWithBirthDate(nik, birthDate) {
+  const born = nikBirthDate(nik);
+  if (!born || !birthDate) return false;
+  return born.slice(2) !== birthDate.slice(2);
+}

@@ -124,6 +124,8 @@ export async function applyResults(sent, results) {
     current.result = res.status;
     current.status = ACCEPTED.has(res.status) ? "accepted" : "rejected";
     current.error = current.status === "rejected" ? (res.error || res.status) : null;
+    // A NIK already registered: who it is, for the "orang yang sama" offer (only roles that see names get it).
+    current.existing = current.status === "rejected" ? (res.existing || null) : null;
     current.data_seq = res.data_seq ?? null;
     current.updated_at = now;
     current.attempts = (current.attempts || 0) + 1;
