@@ -11,7 +11,7 @@ import segno
 def svg(text: str) -> str:
     """An SVG document (no script, no external reference) that a phone's camera reads as `text`."""
     out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True,
+    segno.make(text, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, omitsize=True,
                                      title="Aplikasi lapangan Posko", dark="#000", light="#fff")
     return out.getvalue().decode("utf-8")
 

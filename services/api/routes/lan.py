@@ -5,7 +5,7 @@ The certificate page needs no login and is also served over plain HTTP (services
 phone cannot trust the HTTPS address before it has the authority. It shows only what is public by
 nature: the authority's certificate, its fingerprint and the field app's address. The authority's
 key is never read here (shared/tls.authority_certificate_der re-encodes the parsed certificate).
-Without `--lan` every path here answers 404.
+Without `--lan` the pages answer 404 and GET /api/v1/lan says `enabled: false`.
 """
 
 from __future__ import annotations
@@ -56,11 +56,14 @@ def authority_certificate(request: Request) -> Response:
 @router.get("/lan", summary="Alamat aplikasi lapangan di jaringan posko, dengan kode QR (admin, posko)")
 def lan_address(request: Request, actor: CurrentActor) -> dict[str, Any]:
     """The HTTPS address phones open, the certificate page, the authority's fingerprint and an SVG QR
-    code of the field app's address; 404 when the server runs without `--lan`."""
+    code of the field app's address. Without `--lan`: `{"enabled": false}` (a 200, so the dashboard's
+    question is never a failed request in the browser's console)."""
     if not can_manage_events(actor):
         raise Forbidden("hanya admin dan posko (admin and posko only)")
-    site = lan_site(request)
-    return {"field_app_url": site.field_app_url, "certificate_page_url": site.certificate_page_url,
+    site = getattr(request.app.state, "lan", None)
+    if site is None:
+        return {"enabled": False}
+    return {"enabled": True, "field_app_url": site.field_app_url, "certificate_page_url": site.certificate_page_url,
             "ca_fingerprint_sha256": site.ca_fingerprint, "qr_svg": qr.svg(site.field_app_url)}
 
 
