@@ -23,6 +23,8 @@ if [ "$mode" = "test" ]; then
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   # browser tests drive Debian's Chromium with Playwright (no browser download)
   command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
+  # certutil: the LAN browser test trusts Posko's local authority in an NSS database, as a phone does
+  command -v certutil >/dev/null || missing+=(libnss3-tools)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${missing[*]}"

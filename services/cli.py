@@ -1,6 +1,7 @@
 """`posko`: one console script for the whole product.
 
     posko run                 migrations, first admin, Redis (private if none answers), worker and API
+    posko run --lan [--host ADDR]   also HTTPS on the LAN address for field phones (docs/operations.md)
     posko api | worker        one process of the stack
     posko worker --check      0 if this host's worker is healthy (the compose health check)
     posko db upgrade          schema migrations and reference data
@@ -176,11 +177,29 @@ def cmd_api(settings: Settings) -> int:
             await super().shutdown(sockets)
 
     install_log_redaction()
+    if settings.lan:  # `posko run --lan` / POSKO_LAN=true: also HTTPS on the LAN (services/lan/)
+        return _serve_lan(settings, Server)
     config = uvicorn.Config("services.api.main:create_app", factory=True, host=settings.host, port=settings.port,
                             log_level="info", access_log=settings.access_log, proxy_headers=False)
     server = Server(config)
     server.run()
     return 0 if server.started else 3
+
+
+def _serve_lan(settings: Settings, server_cls: Any) -> int:
+    from services.lan.serve import serve
+    from services.lan.site import LanUnavailable, prepare
+
+    try:
+        site = prepare(settings)
+    except LanUnavailable as err:
+        print(err, file=sys.stderr)
+        return 2
+    refusal = listen_refusal(settings.model_copy(update={"host": site.host}))
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    return serve(settings, site, server_cls)
 
 
 def cmd_worker(settings: Settings, check: bool = False) -> int:
@@ -366,7 +385,10 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posko", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="the whole stack on this machine")
+    run = sub.add_parser("run", help="the whole stack on this machine")
+    run.add_argument("--lan", action="store_true",
+                     help="also serve HTTPS on the LAN address for field phones, with a local certificate authority")
+    run.add_argument("--host", help="with --lan: the LAN address phones use (POSKO_LAN_HOST; default: found)")
     sub.add_parser("api", help="the HTTP API (and web pages)")
     worker = sub.add_parser("worker", help="an RQ worker with the outbox relay")
     worker.add_argument("--check", action="store_true",
@@ -416,6 +438,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pengaturan tidak sah{' ' + where if where else ''}: {e['msg'].removeprefix('Value error, ')} "
                   "(invalid setting)", file=sys.stderr)
         return 2
+    if args.command == "run" and (args.lan or args.host):
+        if not args.lan:
+            print("--host hanya bersama --lan; alamat biasa diatur dengan POSKO_HOST "
+                  "(--host goes with --lan; use POSKO_HOST otherwise)", file=sys.stderr)
+            return 2
+        try:
+            settings = Settings(lan=True, lan_host=args.host or settings.lan_host)
+        except ValidationError as err:
+            print(f"--host: {err.errors()[0]['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+            return 2
     if args.command == "report":
         args.output = os.path.abspath(args.output)  # relative to where the command was given
     os.chdir(Path(ROOT))

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     ready_scheduler_seconds: float = 120.0  # the scheduler's last tick
     worker_heartbeat_seconds: float = 10.0  # how often a worker beats (and the scheduler ticks)
     abandoned_job_seconds: float = 30.0  # a started job whose worker has been silent this long is re-queued
+    # Field phones over HTTPS on the posko's own network (`posko run --lan`, docs/operations.md).
+    lan: bool = False  # also serve HTTPS on the LAN address, with the local authority's certificate
+    lan_host: str = ""  # the LAN address phones use; empty: the address with the default route
+    lan_port: int = Field(default=8443, ge=1, le=65535)  # HTTPS: API, dashboard and field app
+    lan_http_port: int = Field(default=8080, ge=1, le=65535)  # plain HTTP: only the certificate page
+    tls_dir: Path = ROOT / "var" / "tls"  # the local authority and the server certificate (0700/0600)
 
     @field_validator("env")
     @classmethod
@@ -88,6 +94,20 @@ class Settings(BaseSettings):
                     raise ValueError(f"POSKO_TRUSTED_PROXIES: {part.strip()!r} bukan alamat atau CIDR "
                                      "(not an address or CIDR)") from exc
         return value
+
+    @field_validator("lan_host")
+    @classmethod
+    def _check_lan_host(cls, value: str) -> str:
+        import ipaddress
+
+        value = value.strip()
+        if value:
+            try:
+                ipaddress.ip_address(value.strip("[]"))
+            except ValueError as exc:
+                raise ValueError(f"POSKO_LAN_HOST: {value!r} bukan alamat IP, mis. 192.168.1.20 "
+                                 "(not an IP address)") from exc
+        return value.strip("[]")
 
     @model_validator(mode="after")
     def _check_secret(self) -> Settings:

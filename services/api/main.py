@@ -20,6 +20,7 @@ from services.api.routes import (
     event_reports,
     events,
     health,
+    lan,
     logistics,
     people,
     privacy,
@@ -78,13 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.dispatcher = dispatcher
     app.state.writer = writer  # read through deps.WriterDep
     app.state.live = live
+    app.state.lan = None  # a services.lan.site.LanSite under `posko run --lan`
     app.state.login_throttle = LoginThrottle(settings)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(lan.pages)  # `posko run --lan`: the phone's certificate page
     app.mount("/static", StaticFiles(directory=web.WEB), name="static")
     for module in (auth, users, reference, events, shelters, people, logistics, sync, status, event_reports, renstra,
-                   privacy):
+                   privacy, lan):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(live_router, prefix=API_PREFIX)
     docs_csp = install_docs(app)

@@ -3,6 +3,7 @@
 import { ApiError, get, getSession, login, newest, setSession, whenUnauthorized } from "./api.js";
 import { chartSvg, localDay } from "./chart.js";
 import { applyStatic, fmt, fmtDate, fmtTime, getLang, label, setLang, t } from "./i18n.js";
+import { fieldPhones } from "./lan.js";
 import { Live } from "./live.js";
 import { Ops } from "./ops.js";
 import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
@@ -64,6 +65,7 @@ function showView(name) {
   $("logout").hidden = !signedIn;
   $("topbar-event").hidden = !signedIn || state.events.length === 0;
   $("live").hidden = name !== "dash";
+  fieldPhones(signedIn && isOperator());
   document.body.dataset.view = name;
 }
 
