@@ -644,7 +644,7 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
   const condition = selectInput(m, "condition", CONDITIONS.map((c) => ({ value: c, label: enumLabel("condition", c) })),
                                 { name: "condition" });
   const shelter = showShelter
-    ? field(t("check_in_at"), selectInput(m, "shelter_id", shelterOptions(t("no_shelter")), { name: "shelter_id" }),
+    ? field(t("check_in_at"), selectInput(m, "shelter_id", withMandiriOption(shelterOptions(t("no_shelter"))), { name: "shelter_id" }),
             { hint: openShelters().length ? null : t("no_shelters_cached") })
     : null;
 
@@ -710,6 +710,7 @@ function personData(m, { id, householdId, registeredAt }) {
   if (m.age_mode === "age" && m.age_years !== "") data.age_years = Number(m.age_years);
   if (m.nik.trim()) data.nik = m.nik.trim();
   if (m.shelter_id) data.shelter_id = m.shelter_id;
+  mandiriRegistration(data, m.shelter_id, state.household?.kelurahan_code);
   data.registered_at = registeredAt;
   return data;
 }
@@ -717,6 +718,7 @@ function personData(m, { id, householdId, registeredAt }) {
 function localPerson(data, eventId) {
   return { id: data.id, event_id: eventId, full_name: data.full_name, sex: data.sex, nik: data.nik || null,
            household_id: data.household_id || null, shelter_id: data.shelter_id || null,
+           stay_kind: data.mandiri ? "mandiri" : (data.shelter_id ? "shelter" : null),
            birth_date: data.birth_date || null, age_years: data.age_years ?? null, condition: data.condition,
            vulnerabilities: data.vulnerabilities, local: true };
 }
@@ -725,6 +727,7 @@ async function saveHousehold() {
   const d = state.household;
   d.submitted = true;
   const bad = Object.keys(householdProblems(d)).length || d.members.some((m) => Object.keys(memberProblems(m)).length);
+  if (!bad && mandiriNeedsKelurahan(d)) { toast(t("mandiri_pick_kelurahan"), "error"); return; }
   if (bad) {
     renderTab();
     document.querySelector("#view [aria-invalid=true], #view .field-msg.error")?.closest(".field")
@@ -890,7 +893,8 @@ function personDetail() {
           p.nik ? [h("dt", {}, t("nik")), h("dd", { class: "mono" }, p.nik)] : null,
           household ? [h("dt", {}, t("household")), h("dd", {}, household)] : null,
           h("dt", {}, t("condition")), h("dd", {}, enumLabel("condition", p.condition || "selamat")),
-          h("dt", {}, t("shelter")), h("dd", { id: "person-shelter" }, inShelter ? shelterName(p.shelter_id) : t("not_in_shelter")))),
+          h("dt", {}, t("shelter")), h("dd", { id: "person-shelter" }, inShelter ? shelterName(p.shelter_id)
+            : (p.stay_kind === "mandiri" ? t("mandiri_staying") : t("not_in_shelter"))))),
       h("section", { class: "card" },
         h("h3", {}, inShelter ? t("transfer") : t("check_in")),
         shelterChoices.length
@@ -899,10 +903,11 @@ function personDetail() {
                            onclick: () => recordStay(p, "check_in", act.shelter_id) },
                inShelter ? t("do_transfer") : t("do_check_in"))]
           : h("p", { class: "muted" }, t("no_shelters_cached")),
-        inShelter
+        inShelter || p.stay_kind === "mandiri"
           ? h("button", { type: "button", class: "btn btn-block", id: "do-check-out",
                           onclick: () => recordStay(p, "check_out") }, t("do_check_out"))
           : null),
+      mandiriCard(p),
       h("section", { class: "card" },
         h("h3", {}, t("service")),
         field(t("service_kind"), selectInput(act, "kind", SERVICE_KINDS.map((k) => ({ value: k, label: enumLabel("service", k) })),
@@ -934,6 +939,55 @@ async function householdLabel(id) {
   return hh ? hh.head_name : null;
 }
 
+// ---- mengungsi mandiri (displaced outside the shelters: docs/rules.md, "Mandiri stays") ----
+
+const MANDIRI = "mandiri"; // the place choice that stands for "mengungsi mandiri" beside the shelters
+
+/** The shelter choices of the registration form, with "mengungsi mandiri" offered beside them. */
+function withMandiriOption(options) {
+  return [...options, { value: MANDIRI, label: t("mandiri_option") }];
+}
+
+/** A member registered as mengungsi mandiri stays in the household's kelurahan (a person create with
+ *  `mandiri` in place of `shelter_id`). */
+function mandiriRegistration(data, choice, kelurahanCode) {
+  if (choice !== MANDIRI) return;
+  delete data.shelter_id;
+  data.mandiri = { kelurahan_code: kelurahanCode };
+}
+
+function mandiriNeedsKelurahan(d) {
+  return !d.kelurahan_code && d.members.some((m) => m.shelter_id === MANDIRI);
+}
+
+/** Check a person in as mengungsi mandiri (or move them there from a shelter): kelurahan and address. */
+function mandiriCard(p) {
+  const act = { kelurahan_code: state.event?.kelurahan_codes?.[0] || "", address: "" };
+  return h("section", { class: "card", id: "mandiri-card" },
+    h("h3", {}, t("mandiri_title")),
+    h("p", { class: "muted small" }, t("mandiri_hint")),
+    field(t("kelurahan"), selectInput(act, "kelurahan_code", kelurahanOptions(), { name: "mandiri_kelurahan" }),
+          { hint: state.regions.length ? null : t("no_regions_cached") }),
+    field(t("address"), textInput(act, "address", { maxlength: 500, name: "mandiri_address" })),
+    h("button", { type: "button", class: "btn btn-block", id: "do-mandiri",
+                  onclick: () => recordMandiri(p, act.kelurahan_code, act.address.trim()) }, t("do_mandiri")));
+}
+
+async function recordMandiri(p, kelurahanCode, address) {
+  if (!kelurahanCode) { toast(t("mandiri_pick_kelurahan"), "error"); return; }
+  const id = uuid();
+  const data = { id, person_id: p.id, kind: MANDIRI, kelurahan_code: kelurahanCode, at: isoNow() };
+  if (address) data.address = address;
+  const meta = { label: p.full_name, shelter_name: t("mandiri_staying"),
+                 from_shelter: p.shelter_id ? shelterName(p.shelter_id) : null };
+  await store.addRecords([{ id, type: "check_in", event_id: state.event.id, data, meta }]);
+  await store.updatePerson(p.id, { shelter_id: null, stay_kind: MANDIRI });
+  toast(t("saved_mandiri", { name: p.full_name }), "ok");
+  renderTab();
+  await refreshRecords();
+  syncNow();
+}
+
 async function recordStay(p, type, shelterId) {
   const id = uuid();
   const data = type === "check_in" ? { id, person_id: p.id, shelter_id: shelterId, at: isoNow() }
@@ -941,7 +995,8 @@ async function recordStay(p, type, shelterId) {
   const meta = { label: p.full_name, shelter_name: shelterId ? shelterName(shelterId) : null,
                  from_shelter: p.shelter_id ? shelterName(p.shelter_id) : null };
   await store.addRecords([{ id, type, event_id: state.event.id, data, meta }]);
-  await store.updatePerson(p.id, { shelter_id: type === "check_in" ? shelterId : null });
+  await store.updatePerson(p.id, { shelter_id: type === "check_in" ? shelterId : null,
+                                   stay_kind: type === "check_in" ? "shelter" : null });
   toast(type === "check_in" ? t("saved_check_in", { name: p.full_name, shelter: meta.shelter_name })
     : t("saved_check_out", { name: p.full_name }), "ok");
   renderTab();
