@@ -1035,7 +1035,8 @@ function distributionProblems(d) {
   if (d.quantity === "" || !Number.isFinite(q) || q <= 0) p.quantity = "quantity_positive";
   if (d.target === "shelter" && !d.shelter_id) p.shelter_id = "required";
   if (d.target !== "shelter" && !d.recipient) p.recipient = "required";
-  if (d.target !== "shelter" && state.dailyItems.has(d.item_code)) p.item_code = "daily_needs_shelter";
+  // Daily items (meals, water) may go to a household or person too: meals for those staying mandiri
+  // are counted per household-day (docs/rules.md, "Mandiri stays").
   return p;
 }
 
