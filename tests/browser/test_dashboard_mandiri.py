@@ -25,7 +25,8 @@ ELSEWHERE = "12.75.01.1001"  # Pahlawan, where the relatives live
 
 
 def test_dashboard_shows_shelter_residents_and_mandiri_persons_per_kelurahan(
-        web_server: LiveServer, web_users: dict[str, str], page: Any, scene: Scene, admin_api: httpx.Client) -> None:
+        web_server: LiveServer, web_users: dict[str, str], page: Any, scene: Scene,  # noqa: F811 (fixtures)
+        admin_api: httpx.Client) -> None:  # noqa: F811
     log_in(page, web_server.base_url, web_users["pengamat"], scene.id)
     page.wait_for_selector("#indicator-percent", timeout=PAGE_TIMEOUT_MS)
     residents = scene.status["people"]["in_shelters_now"]

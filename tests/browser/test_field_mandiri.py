@@ -20,8 +20,8 @@ KELURAHAN = "12.75.04.1004"  # the household's kelurahan in fill_household
 ELSEWHERE = "12.75.01.1001"
 
 
-def test_mandiri_registration_transfer_and_household_meals_reach_the_api(field_scene: FieldScene,
-                                                                         page: Page) -> None:
+def test_mandiri_registration_transfer_and_household_meals_reach_the_api(
+        field_scene: FieldScene, page: Page) -> None:  # noqa: F811 (field_scene is the imported fixture)
     scene = field_scene
     log_in(page, scene)
     page.context.set_offline(True)
