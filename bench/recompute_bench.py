@@ -4,9 +4,11 @@
 The event (default: bench/README.md, "Targets", Recompute row): 50,000 persons in households
 of about four (realistic ages, so balita and lansia, plus ibu hamil/menyusui, disabilitas and
 psychosocial flags, a few injured, missing and dead), 200 shelters, 30 days of stays (most families
-arrive in the first two days; transfers, families going home and some coming back: ~60,000 stays),
-300,000 distributions (meals per shelter at each meal time in several batches, drinking and clean
-water per shelter and day, blankets, clothing, family kits, baby and mother kits, cash) and
+arrive in the first two days; transfers, families going home and some coming back: ~60,000 stays;
+about one displaced family in ten stays with relatives — mandiri stays, docs/rules.md "Mandiri stays"
+— and some shelter families move to relatives later), 300,000 distributions (meals per shelter at each
+meal time in several batches, meals brought daily to most families staying mandiri, drinking and
+clean water per shelter and day, blankets, clothing, family kits, baby and mother kits, cash) and
 services for vulnerable persons. It is written with set-based inserts
 (`shared.repositories.bulk.insert_many` inside `shared.db.write_unit`), all in the past, times
 built in Asia/Jakarta.
@@ -68,6 +70,8 @@ SHELTER_KINDS = {"SD Negeri": "sekolah", "SMP Negeri": "sekolah", "Masjid": "rum
                  "Balai Desa": "fasilitas_umum", "Madrasah": "sekolah", "Posyandu": "fasilitas_sosial"}
 HOUSEHOLD_SIZES = (1, 2, 3, 4, 5, 6, 7)
 HOUSEHOLD_WEIGHTS = (5, 12, 20, 25, 20, 11, 7)  # mean ≈ 4.0
+MANDIRI = -1  # the "shelter" of a mandiri stay (with relatives, no shelter)
+MANDIRI_SHARE = 0.11  # displaced families who stay with relatives from the start
 
 
 # ---------------------------------------------------------------- data generation
@@ -297,13 +301,18 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
 
         # ---- stays: arrivals, transfers, families going home (some come back), the missing and dead leave
         st_ins = Inserter(db, Stay, stats, "stays")
-        stays: list[tuple[int, int, datetime, datetime | None]] = []  # (person, shelter, check_in, check_out)
+        # (person, shelter or MANDIRI, check_in, check_out)
+        stays: list[tuple[int, int, datetime, datetime | None]] = []
         first_in: dict[int, datetime] = {}
         open_stay: dict[int, int] = {}  # person → index of their open stay
+        mandiri_kelurahan: dict[int, str] = {}  # stay index → where a mandiri stay is
 
         def open_stays(group: list[int], shelter: int, at: datetime) -> None:
+            place = rng.choice(kelurahan) if shelter == MANDIRI else ""
             for p in group:
                 open_stay[p] = len(stays)
+                if shelter == MANDIRI:
+                    mandiri_kelurahan[len(stays)] = place
                 stays.append((p, shelter, at, None))
                 first_in.setdefault(p, at)
 
@@ -330,6 +339,21 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
         for group, arrival, displaced in units:
             if not displaced:
                 continue
+            if rng.random() < MANDIRI_SHARE:  # the family stays with relatives (mengungsi mandiri)
+                open_stays(group, MANDIRI, arrival)
+                if rng.random() < 0.15:  # the relatives' house is full: on to a shelter
+                    t = uniform_time(arrival + 24 * hour, last - hour)
+                    if t is not None:
+                        to = pick_shelter(t)
+                        t = max(t, opened[to])
+                        if t < last - hour:
+                            open_stays(close_stays(group, t), to, t)
+                for p in group:  # missing or dead: their stay is closed
+                    if p_gone[p] and p in first_in:
+                        t = uniform_time(first_in[p], last - hour)
+                        if t is not None:
+                            close_stays([p], t)
+                continue
             shelter = pick_shelter(arrival)
             late_head = len(group) > 1 and rng.random() < 0.1  # the head guards the house a day longer
             open_stays(group[1:] if late_head else group, shelter, max(arrival, opened[shelter]))
@@ -338,7 +362,12 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
                 if t < last - hour:
                     open_stays(group[:1], shelter, t)
             here, since = shelter, max(arrival, opened[shelter])
-            if rng.random() < 0.24:  # transferred (crowded shelter, tents opened)
+            if rng.random() < 0.04:  # moved in with relatives
+                t = uniform_time(since + 12 * hour, last - hour)
+                if t is not None:
+                    open_stays(close_stays(group, t), MANDIRI, t)
+                    here, since = MANDIRI, t
+            elif rng.random() < 0.24:  # transferred (crowded shelter, tents opened)
                 t = uniform_time(since + 6 * hour, last - hour)
                 if t is not None:
                     to = pick_shelter(t, avoid=here)
@@ -359,8 +388,11 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
                     t = uniform_time(first_in[p], last - hour)
                     if t is not None:
                         close_stays([p], t)
-        for p, s, cin, cout in stays:
-            st_ins.add({"id": _uid(rng), "event_id": event_id, "person_id": p_ids[p], "shelter_id": shelter_ids[s],
+        for k, (p, s, cin, cout) in enumerate(stays):
+            home = s == MANDIRI
+            st_ins.add({"id": _uid(rng), "event_id": event_id, "person_id": p_ids[p],
+                        "shelter_id": None if home else shelter_ids[s], "kind": "mandiri" if home else "shelter",
+                        "kelurahan_code": mandiri_kelurahan[k] if home else shelter_rows[s]["kelurahan_code"],
                         "check_in": cin, "check_out": cout, "created_by": None, "created_at": cin})
         st_ins.flush()
 
@@ -375,18 +407,25 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
             d += timedelta(days=1)
         stats.meal_slots = len(slots)
         present = [[0] * (len(slots) + 1) for _ in range(shelters)]
+        # mandiri stays: per meal unit (the household, or -1 - person for a person without one)
+        home_present: dict[int, list[int]] = {}
         # a person's stays never overlap here, so summing stays counts distinct persons
-        for _p, s, cin, cout in stays:
+        for p_, s, cin, cout in stays:
             a = bisect.bisect_left(slots, cin)
             b = bisect.bisect_left(slots, cout) if cout is not None else len(slots)
             if a < b:
-                present[s][a] += 1
-                present[s][b] -= 1
-        for s in range(shelters):
+                if s == MANDIRI:
+                    unit = p_household[p_] if p_household[p_] >= 0 else -1 - p_
+                    row = home_present.setdefault(unit, [0] * (len(slots) + 1))
+                else:
+                    row = present[s]
+                row[a] += 1
+                row[b] -= 1
+        for row in [*present, *home_present.values()]:
             run = 0
             for k in range(len(slots) + 1):
-                run += present[s][k]
-                present[s][k] = run
+                run += row[k]
+                row[k] = run
 
         # ---- person- and household-level items (intentions first: the budget decides how many are kept)
         displaced_persons = sorted(first_in)
@@ -460,6 +499,30 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
                 dist("makanan_siap_saji", float(qty), at, shelter=s, notes="dapur umum" if j == 0 else None)
                 meal_rows += 1
 
+        # meals brought from the public kitchen to most families staying mandiri: one delivery a day to
+        # the household (to the person when alone), counted per household-day (docs/rules.md "Mandiri stays")
+        slot_days: dict[date, list[int]] = {}
+        for k, t in enumerate(slots):
+            slot_days.setdefault(t.date(), []).append(k)
+        home_meal_rows = 0
+        for unit, row in home_present.items():
+            for day, ks in slot_days.items():
+                due = sum(row[k] for k in ks)
+                if due <= 0 or rng.random() < 0.12:  # nothing due, or no delivery that day
+                    continue
+                qty = int(due * rng.uniform(0.6, 0.95)) if rng.random() < 0.05 else due
+                if qty <= 0:
+                    continue
+                at = max(slots[ks[0]] - timedelta(minutes=rng.randint(20, 90)), start + timedelta(minutes=1))
+                if at.date() != day:
+                    at = slots[ks[0]] - timedelta(minutes=1)
+                if unit >= 0:
+                    dist("makanan_siap_saji", float(qty), at, household=unit, notes="antar ke rumah kerabat")
+                else:
+                    dist("makanan_siap_saji", float(qty), at, person_=-1 - unit, notes="antar ke rumah kerabat")
+                home_meal_rows += 1
+        meal_rows += home_meal_rows
+
         # water: the rest of the budget, spread over the shelter-days with occupants
         shelter_days: list[tuple[int, date, int]] = []
         by_day: dict[date, list[int]] = {}
@@ -511,6 +574,9 @@ def generate(settings: Any, *, persons: int, shelters: int, days: int, distribut
                                 {"n": stats.data_seq, "id": event_id})
         stats.counts["displaced"] = len(displaced_persons)
         stats.counts["meal_rows"] = meal_rows
+        stats.counts["home_meal_rows"] = home_meal_rows
+        stats.counts["mandiri_stays"] = len(mandiri_kelurahan)
+        stats.counts["mandiri_units"] = len(home_present)
         stats.counts["person_item_rows"] = len(items)
         stats.counts["water_rows"] = water_rows
     finally:
@@ -837,8 +903,10 @@ def report(results: list[BackendResult], args: argparse.Namespace, load_before: 
     print("\n" + "=" * width)
     print(f"Posko recompute benchmark — one event: {g.counts['persons']:,} persons in {g.counts['households']:,} "
           f"households, {g.counts['shelters']} shelters, {args.days} days ({g.meal_slots} meal times), "
-          f"{g.counts['stays']:,} stays,\n  {g.counts['distributions']:,} distributions "
-          f"({g.counts['meal_rows']:,} meal batches, {g.counts['water_rows']:,} water deliveries, "
+          f"{g.counts['stays']:,} stays ({g.counts['mandiri_stays']:,} mandiri, {g.counts['mandiri_units']:,} "
+          f"households or persons staying mandiri),\n  {g.counts['distributions']:,} distributions "
+          f"({g.counts['meal_rows']:,} meal batches of which {g.counts['home_meal_rows']:,} to mandiri households, "
+          f"{g.counts['water_rows']:,} water deliveries, "
           f"{g.counts['person_item_rows']:,} person/household items), {g.counts['services']:,} services; "
           f"{g.counts['displaced']:,} persons ever displaced")
     print("=" * width)
@@ -883,7 +951,8 @@ def report(results: list[BackendResult], args: argparse.Namespace, load_before: 
               f"{m['unmet']:,} unmet ("
               + ", ".join(f"{k} {v.get('fulfilled')}/{v.get('eligible')}" for k, v in
                           (ind.get("services") or {}).items())
-              + f"); people {m['people'].get('displaced_now')} displaced now, {m['people'].get('returned')} "
+              + f"); people {m['people'].get('displaced_now')} displaced now ({m['people'].get('in_shelters_now')} in "
+              f"shelters, {m['people'].get('mandiri_now')} mandiri), {m['people'].get('returned')} "
               f"returned, vulnerable {m['people'].get('vulnerable')}; first recompute {ms(m['full'][0])} ms"
               + (f"; ANALYZE after the load took {r.analyze_s:.1f} s" if r.analyze_s else ""))
         ck = m["checks"]

@@ -24,7 +24,7 @@ from shared.redis import Keys, connect
 from shared.repositories import bookkeeping, delivery_totals
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
-from shared.repositories.reference import sandang_item
+from shared.repositories.reference import sandang_and_meal_items
 from shared.services import status as status_service
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def recompute(event_id: str) -> dict[str, int]:
         with write_unit(ctx.db) as uow:
             seq = status_service.store(uow, event_id, snapshot, as_of, tz)
             if totals == "stale":  # rows written around the write path (an import): recount once, for next time
-                delivery_totals.rebuild(uow.session, event_id, tz, sandang_item(uow.session, event))
+                delivery_totals.rebuild(uow.session, event_id, tz, sandang_and_meal_items(uow.session, event))
     if seq is None:  # a newer snapshot was stored meanwhile; it has been published already
         return {"seq": 0, "data_seq": int(snapshot["data_seq"])}
     publish(ctx, event_id, seq, status_service.public(snapshot, seq))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, false
+from sqlalchemy import CheckConstraint, Index, false
 from sqlmodel import Field, SQLModel
 
 from shared.models.base import created_at, instant, json_list
@@ -78,18 +78,29 @@ class Person(SQLModel, table=True):
     anonymised_at: datetime | None = instant(nullable=True)
 
 
+# docs/rules.md, "Mandiri stays": a shelter stay names its shelter, a mandiri stay its kelurahan.
+STAY_KIND_CHECK = ("(kind = 'shelter' AND shelter_id IS NOT NULL) OR "
+                   "(kind = 'mandiri' AND shelter_id IS NULL AND kelurahan_code IS NOT NULL)")
+
+
 class Stay(SQLModel, table=True):
-    """A person's stay in a shelter: [check_in, check_out)."""
+    """A person's stay, [check_in, check_out): in a shelter (`kind` shelter), or displaced outside the
+    shelters, with relatives or elsewhere (`kind` mandiri: a kelurahan and an optional address, no
+    shelter). `kelurahan_code` of a shelter stay is its shelter's, so people per kelurahan are one query."""
 
     __tablename__ = "stays"
     __table_args__ = (
         Index("ix_stays_person", "person_id", "check_out"),
         Index("ix_stays_event_shelter", "event_id", "shelter_id"),
+        CheckConstraint(STAY_KIND_CHECK, name="ck_stays_kind_place"),
     )
     id: str = Field(primary_key=True, max_length=36)
     event_id: str = Field(foreign_key="events.id", max_length=36)
     person_id: str = Field(foreign_key="persons.id", max_length=36)
-    shelter_id: str = Field(foreign_key="shelters.id", max_length=36)
+    shelter_id: str | None = Field(default=None, foreign_key="shelters.id", max_length=36)
+    kind: str = Field(default="shelter", max_length=10, sa_column_kwargs={"server_default": "shelter"})  # | mandiri
+    kelurahan_code: str | None = Field(default=None, max_length=20)
+    address: str | None = Field(default=None, max_length=500)
     check_in: datetime = instant()
     check_out: datetime | None = instant(nullable=True)
     created_by: int | None = None

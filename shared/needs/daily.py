@@ -11,9 +11,10 @@ This module gets all days at once from the observation that, under the rules bot
 - eligible from the local day of the person's first check-in (`rules.is_eligible`: never when missing
   or dead);
 - permakanan fails from the first day on which the person was present at a meal time of an
-  uncovered shelter-day (`rules.uncovered_days`), and stays failed (nothing carries over; a covered
-  shelter-day is final once the day is over, because presence at a past meal time and that day's
-  deliveries do not change when the cut-off moves later);
+  uncovered shelter-day or (in a mandiri stay) household-day (`rules.uncovered_days`), and stays
+  failed (nothing carries over; a covered shelter- or household-day is final once the day is over,
+  because presence at a past meal time and that day's deliveries do not change when the cut-off moves
+  later);
 - sandang is met from the day a person's own deliveries reach the rate (`rules.own_sandang_met`), or
   the day the household's cumulative quantity gives the person's place (`rules.household_places` in
   `rules.household_order`);
@@ -74,7 +75,7 @@ def _daily_counts(inputs: NeedsInputs, first_day: date, as_of: datetime,
     for i, p in enumerate(inputs.persons):
         pidx.setdefault(p.id, i)
     stays = _stay_days(inputs, pidx, n_days, as_of_ts, day_of)
-    fail = _permakanan_fail_day(inputs, stays, first_day, last_day, tz, as_of_ts)
+    fail = _permakanan_fail_day(inputs, pidx, stays, first_day, last_day, tz, as_of_ts)
     sandang = _sandang_day(inputs, pidx, as_of_ts, day_of)
     if sandang is None:
         return None
@@ -84,14 +85,15 @@ def _daily_counts(inputs: NeedsInputs, first_day: date, as_of: datetime,
 
 class _Stays:
     """Per person: the report day of the first check-in (inf: none) and the [a, b) day spans in which a
-    stay is open at the day's end; the kept stays as (person, shelter, check-in, check-out or None)."""
+    stay is open at the day's end; the kept stays as (person, shelter or None for a mandiri stay,
+    check-in, check-out or None)."""
 
     __slots__ = ("entry", "open_days", "kept", "first_ts")
 
     def __init__(self, n: int) -> None:
         self.entry: list[float] = [inf] * n
         self.open_days: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-        self.kept: list[tuple[int, str, float, float | None]] = []
+        self.kept: list[tuple[int, str | None, float, float | None]] = []
         self.first_ts = inf
 
 
@@ -124,10 +126,11 @@ def _stay_days(inputs: NeedsInputs, pidx: dict[str, int], n_days: int, as_of_ts:
     return out
 
 
-def _permakanan_fail_day(inputs: NeedsInputs, stays: _Stays, first_day: date, last_day: date, tz: ZoneInfo,
-                         as_of_ts: float) -> list[float]:
+def _permakanan_fail_day(inputs: NeedsInputs, pidx: dict[str, int], stays: _Stays, first_day: date,
+                         last_day: date, tz: ZoneInfo, as_of_ts: float) -> list[float]:
     """Per person, the first report day on which they were present at a meal time of an uncovered
-    shelter-day (`rules.uncovered_days`); inf when never."""
+    shelter-day, or in a mandiri stay at a meal time of an uncovered household-day
+    (`rules.uncovered_days`, `rules.meal_unit`); inf when never."""
     fail = [inf] * len(inputs.persons)
     profile = inputs.profile
     perm_item = profile.item_for("permakanan")
@@ -138,25 +141,30 @@ def _permakanan_fail_day(inputs: NeedsInputs, stays: _Stays, first_day: date, la
     slot_ts, slot_day, slot_starts = meal_slots(slot_first, last_day, profile.meal_times, tz, as_of_ts)
     n_slots = len(slot_ts)
     offset = (slot_first - first_day).days  # slot-day index + offset = report-day index
-    ranges: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    # a shelter by its id, a mandiri stay's meal unit by its ("h" | "p", id) key: the two never collide
+    ranges: dict[tuple[int, str | tuple[str, str]], list[tuple[int, int]]] = {}
+    persons = inputs.persons
     for pi, sid, ci, co in stays.kept:
         lo = bisect_left(slot_ts, ci)
         hi = n_slots if co is None else bisect_left(slot_ts, co)
         if lo < hi:
-            ranges.setdefault((pi, sid), []).append((lo, hi))
+            key = sid if sid is not None else rules.meal_unit(persons[pi].household_id, persons[pi].id)
+            ranges.setdefault((pi, key), []).append((lo, hi))
     merged, diff = merge_slot_ranges(ranges, n_slots)
-    meals = [dv for dv in inputs.deliveries if dv.item_code == perm_item.code and dv.shelter_id is not None]
-    per_shelter_day = delivered_per_item(meals, profile, slot_starts, as_of_ts).permakanan
+    meals = [dv for dv in inputs.deliveries if dv.item_code == perm_item.code]
+    delivered = delivered_per_item(meals, profile, slot_starts, as_of_ts, persons, pidx)
+    per_key_day: dict[str | tuple[str, str], dict[int, Decimal]] = dict(delivered.permakanan.items())
+    per_key_day.update(delivered.permakanan_unit.items())
     rate = exact(perm_item.rate)
-    bad_slots: dict[str, list[int]] = {}
+    bad_slots: dict[str | tuple[str, str], list[int]] = {}
     n_slot_days = len(slot_starts)
-    for sid, d in diff.items():
-        bad = rules.uncovered_days(presence_by_day(d, slot_day, n_slot_days), per_shelter_day.get(sid, {}),
+    for place, d in diff.items():
+        bad = rules.uncovered_days(presence_by_day(d, slot_day, n_slot_days), per_key_day.get(place, {}),
                                    rate, n_meals)
         if bad:
-            bad_slots[sid] = [i for i in range(n_slots) if slot_day[i] in bad]
-    for pi, sid, lo, hi in merged:
-        slots = bad_slots.get(sid)
+            bad_slots[place] = [i for i in range(n_slots) if slot_day[i] in bad]
+    for pi, place, lo, hi in merged:
+        slots = bad_slots.get(place)
         if not slots:
             continue
         k = bisect_left(slots, lo)
@@ -261,7 +269,7 @@ def _per_day(inputs: NeedsInputs, pidx: dict[str, int], stays: _Stays, fail: lis
                     cur_a, cur_b = a, b
             displaced[cur_a] += 1
             displaced[cur_b] -= 1
-        need = [start, sandang[pi]]  # permakanan and tempat_penampungan from the entry day, sandang
+        need = [start, sandang[pi]]  # permakanan and tempat_penampungan (if required) from the entry day, sandang
         if needs_special_handling(p.vulnerabilities):
             need.append(special[pi])
         if p.needs_psychosocial:

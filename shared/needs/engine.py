@@ -7,16 +7,19 @@ shelter-day is covered, who takes a household's sandang places, what an item req
 functions of shared/needs/rules.py, which the daily series (shared/needs/daily.py) uses as well:
 
 1. `index_people`: persons and shelters by index (a repeated person id counts once, at its first row).
-2. `kept_stays`: the stays started by `as_of` of known persons; who has a stay, whose stay is open.
-3. `presence`: meal-time slots, merged slot ranges per (person, shelter), `present(S, t)` per
-   shelter-day and occupants (shared/needs/presence.py).
-4. `delivered_per_item`: deliveries up to `as_of`: totals per item, permakanan per shelter-day,
-   sandang per person and per household.
-5. `permakanan_failed`: who was present at a meal time of an uncovered shelter-day.
+2. `kept_stays`: the stays started by `as_of` of known persons; who has a stay (a shelter stay), whose
+   stay (shelter or mandiri stay) is open.
+3. `presence`: meal-time slots, merged slot ranges per (person, shelter) and per (person, household)
+   for mandiri stays, `present(S, t)` per shelter-day, `present_mandiri(H, t)` per household-day and
+   occupants (shared/needs/presence.py).
+4. `delivered_per_item`: deliveries up to `as_of`: totals per item, permakanan per shelter-day and
+   (to a household or person, no shelter) per household-day, sandang per person and per household.
+5. `permakanan_failed`: who was present at a meal time of an uncovered shelter-day or household-day.
 6. `sandang_met`: who is clothed by their own deliveries or by a household place.
 7. `services_received`: who received penanganan khusus / psikososial.
-8. `count_people`: registered, displaced now / returned / affected, injured, missing, dead, by sex,
-   vulnerable; and the displaced persons, households and vulnerability sets `required` counts.
+8. `count_people`: registered, displaced now (in shelters, mandiri) / returned / affected, injured,
+   missing, dead, by sex, vulnerable; and the displaced persons, households and vulnerability sets
+   `required` counts. `staying_by_kelurahan`: shelter residents and mandiri persons per kelurahan.
 9. `indicator`: eligible and fulfilled persons, per service, and the unmet list.
 10. `required_per_item`: required, delivered, gap and coverage per item.
 11. `shelter_rows`: occupants, today's meals, covered area and toilets per shelter.
@@ -39,6 +42,8 @@ Choices where the rules are silent (besides those of shared/needs/rules.py):
 - Stays of a person not in `persons` are ignored everywhere; stays in a shelter not in `shelters`
   count for presence, `required` and permakanan (the shelter just has no row in the snapshot).
 - Household-level sandang is a delivery with `household_id` and no `person_id`.
+- A stay without a shelter is a mandiri stay ("Mandiri stays"); permakanan delivered without a shelter
+  to a person the event does not hold counts for no household-day (it still counts as delivered).
 - Naive datetimes in the input are taken as UTC; instants may also come as POSIX seconds (model.py).
 - `meals_due_today` / `meals_delivered_today` are 0.0 when the profile has no permakanan item.
 - `as_of` is rendered as `isoformat()` in UTC (`...+00:00`), like the API's other instants.
@@ -105,12 +110,13 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
 
     index = index_people(persons, shelters)
     kept = kept_stays(stays, index, as_of_ts)
-    here = presence(kept, index, profile, today, tz, as_of_ts)
-    delivered = delivered_per_item(deliveries, profile, here.day_starts, as_of_ts)
+    here = presence(kept, index, persons, profile, today, tz, as_of_ts)
+    delivered = delivered_per_item(deliveries, profile, here.day_starts, as_of_ts, persons, index.person)
     perm_fail = permakanan_failed(here, delivered, profile, index)
     sandang = sandang_met(persons, index, delivered, profile)
     special, psychosocial = services_received(services, as_of_ts)
     people = count_people(persons, index, kept)
+    people.body["staying_by_kelurahan"] = staying_by_kelurahan(shelters, index, kept, here, people.gone)
     indicator_body, unmet = indicator(persons, index, kept, perm_fail, sandang, special, psychosocial,
                                       event.target_percent)
     return {
@@ -154,30 +160,53 @@ def index_people(persons: Sequence[PersonIn], shelters: Sequence[ShelterIn]) -> 
 
 @dataclass(slots=True)
 class KeptStays:
-    """The stays started by `as_of` of known persons as (person, shelter, check-in, check-out or None
-    when open at `as_of`), per person whether they have one and whether one is open, and the earliest
-    check-in."""
+    """The shelter stays started by `as_of` of known persons as (person, shelter, check-in, check-out or
+    None when open at `as_of`), their mandiri stays as (person, check-in, check-out or None); per
+    person whether they have a stay, a shelter stay, one open (of either kind, in a shelter, mandiri);
+    and the earliest check-in."""
 
     stays: list[tuple[int, int, float, float | None]]
     has_stay: bytearray
     open_now: bytearray
     first_ts: float
+    mandiri: list[tuple[int, float, float | None, str | None]]
+    has_shelter: bytearray
+    open_shelter: bytearray
+    open_mandiri: bytearray
 
 
 def kept_stays(stays: Sequence[StayIn], index: Index, as_of_ts: float) -> KeptStays:
     """docs/rules.md, "Needs and the basic-needs indicator": stays that start after `as_of` are ignored
-    everywhere; a check-out after `as_of` leaves the stay open. Registers shelters only stays name."""
+    everywhere; a check-out after `as_of` leaves the stay open. Registers shelters only stays name. A
+    stay without a shelter is a mandiri stay ("Mandiri stays")."""
     pidx, sidx = index.person, index.shelter
     kept: list[tuple[int, int, float, float | None]] = []
+    mandiri: list[tuple[int, float, float | None, str | None]] = []
     has_stay = bytearray(index.n_persons)
     open_now = bytearray(index.n_persons)
+    has_shelter = bytearray(index.n_persons)
+    open_shelter = bytearray(index.n_persons)
+    open_mandiri = bytearray(index.n_persons)
     first_ts = inf
-    for person_id, shelter_id, ci, co in stays:  # the inputs are named tuples: unpacking is the fast read
+    for person_id, shelter_id, ci, co, kelurahan in stays:  # the inputs are named tuples: unpacking is the fast read
         ci_ts = ci if ci.__class__ is float else seconds(ci)
         if ci_ts > as_of_ts:
             continue
         pi = pidx.get(person_id)
         if pi is None:
+            continue
+        if shelter_id is None:
+            m_out: float | None = None
+            if co is not None:
+                m_out = co if co.__class__ is float else seconds(co)
+                if m_out > as_of_ts:
+                    m_out = None
+            has_stay[pi] = 1
+            if m_out is None:
+                open_now[pi] = open_mandiri[pi] = 1
+            if ci_ts < first_ts:
+                first_ts = ci_ts
+            mandiri.append((pi, ci_ts, m_out, kelurahan))
             continue
         si = sidx.get(shelter_id)
         if si is None:
@@ -187,13 +216,13 @@ def kept_stays(stays: Sequence[StayIn], index: Index, as_of_ts: float) -> KeptSt
             co_ts = co if co.__class__ is float else seconds(co)
             if co_ts > as_of_ts:
                 co_ts = None
-        has_stay[pi] = 1
+        has_stay[pi] = has_shelter[pi] = 1
         if co_ts is None:
-            open_now[pi] = 1
+            open_now[pi] = open_shelter[pi] = 1
         if ci_ts < first_ts:
             first_ts = ci_ts
         kept.append((pi, si, ci_ts, co_ts))
-    return KeptStays(kept, has_stay, open_now, first_ts)
+    return KeptStays(kept, has_stay, open_now, first_ts, mandiri, has_shelter, open_shelter, open_mandiri)
 
 
 # ---- 3. presence -----------------------------------------------------------------------------------------
@@ -202,7 +231,9 @@ def kept_stays(stays: Sequence[StayIn], index: Index, as_of_ts: float) -> KeptSt
 class Presence:
     """Meal-time slots up to `as_of` (instants, local-day index of each, start of each local day), the
     merged (person, shelter, lo, hi) slot ranges, Σ_t∈d present(S, t) per shelter and day, the total
-    of present(S, t) over all shelters and meal times, and the occupants (open stays) per shelter."""
+    of present(S, t) and present_mandiri(H, t) over all shelters, households and meal times, and the
+    occupants (open stays) per shelter. For mandiri stays: the merged (person, unit, lo, hi) ranges,
+    Σ_t∈d present_mandiri(H, t) per unit and day, and the units (`rules.meal_unit`) by index."""
 
     slot_ts: list[float]
     slot_day: list[int]
@@ -211,14 +242,18 @@ class Presence:
     day_presence: list[list[int]]
     presence_total: int
     occupants: list[set[int]]
+    unit_merged: list[tuple[int, int, int, int]]
+    unit_presence: list[list[int]]
+    units: list[tuple[str, str]]
 
 
-def presence(kept: KeptStays, index: Index, profile: Profile, today: date, tz: ZoneInfo,
-             as_of_ts: float) -> Presence:
+def presence(kept: KeptStays, index: Index, persons: Sequence[PersonIn], profile: Profile, today: date,
+             tz: ZoneInfo, as_of_ts: float) -> Presence:
     """docs/rules.md, "Needs and the basic-needs indicator": `present(S, t)` counts the distinct persons
-    one of whose stays in S contains meal time t; occupants are the open stays at `as_of`."""
+    one of whose stays in S contains meal time t; occupants are the open stays at `as_of`. "Mandiri
+    stays": `present_mandiri(H, t)` counts H's members one of whose mandiri stays contains t."""
     first_day = today
-    if kept.stays:
+    if kept.stays or kept.mandiri:
         first_day = min(today, datetime.fromtimestamp(kept.first_ts, UTC).astimezone(tz).date())
     slot_ts, slot_day, day_starts = meal_slots(first_day, today, profile.meal_times, tz, as_of_ts)
     n_slots = len(slot_ts)
@@ -244,7 +279,36 @@ def presence(kept: KeptStays, index: Index, profile: Profile, today: date, tz: Z
     n_days = len(day_starts)
     day_presence = [presence_by_day(diff.get(si, no_one), slot_day, n_days) for si in range(n_shelters)]
     presence_total = sum(hi - lo for _, _, lo, hi in merged)
-    return Presence(slot_ts, slot_day, day_starts, merged, day_presence, presence_total, occupants)
+    unit_merged, unit_presence, units = _mandiri_presence(kept, persons, slot_ts, slot_day, n_days)
+    presence_total += sum(hi - lo for _, _, lo, hi in unit_merged)
+    return Presence(slot_ts, slot_day, day_starts, merged, day_presence, presence_total, occupants,
+                    unit_merged, unit_presence, units)
+
+
+def _mandiri_presence(kept: KeptStays, persons: Sequence[PersonIn], slot_ts: list[float], slot_day: list[int],
+                      n_days: int) -> tuple[list[tuple[int, int, int, int]], list[list[int]], list[tuple[str, str]]]:
+    """docs/rules.md, "Mandiri stays": the mandiri stays' slot ranges merged per (person, unit), and
+    Σ_t∈d present_mandiri(H, t) per unit (`rules.meal_unit`: the household, or the person without one)."""
+    if not kept.mandiri:
+        return [], [], []
+    n_slots = len(slot_ts)
+    unit_index: dict[tuple[str, str], int] = {}
+    ranges: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    meal_unit = rules.meal_unit
+    for pi, ci_ts, co_ts, _ in kept.mandiri:
+        hi = n_slots if co_ts is None else bisect_left(slot_ts, co_ts)
+        lo = bisect_left(slot_ts, ci_ts)
+        if lo >= hi:
+            continue
+        p = persons[pi]
+        unit = meal_unit(p.household_id, p.id)
+        ui = unit_index.get(unit)
+        if ui is None:
+            ui = unit_index[unit] = len(unit_index)
+        ranges.setdefault((pi, ui), []).append((lo, hi))
+    merged, diff = merge_slot_ranges(ranges, n_slots)
+    unit_presence = [presence_by_day(diff[ui], slot_day, n_days) for ui in range(len(unit_index))]
+    return merged, unit_presence, list(unit_index)
 
 
 # ---- 4. deliveries ---------------------------------------------------------------------------------------
@@ -252,19 +316,25 @@ def presence(kept: KeptStays, index: Index, profile: Profile, today: date, tz: Z
 @dataclass(slots=True)
 class Delivered:
     """Deliveries up to `as_of`: total per item code of the profile, the permakanan item per shelter id
-    and local-day index, the sandang item per person and per household (household-level only)."""
+    and local-day index and (no shelter) per meal unit and local-day index, the sandang item per person
+    and per household (household-level only)."""
 
     total: dict[str, Decimal]
     permakanan: dict[str, dict[int, Decimal]]
     sandang_person: dict[str, Decimal]
     sandang_household: dict[str, Decimal]
+    permakanan_unit: dict[tuple[str, str], dict[int, Decimal]]
 
 
 def delivered_per_item(deliveries: Sequence[DeliveryIn], profile: Profile, day_starts: Sequence[float],
-                       as_of_ts: float) -> Delivered:
+                       as_of_ts: float, persons: Sequence[PersonIn] = (),
+                       person_index: dict[str, int] | None = None) -> Delivered:
     """docs/rules.md, "Required, delivered and gap per item": Σ quantity of the profile's items with `delivered_at ≤ as_of`; the
-    permakanan item also per shelter and local day (only deliveries with a shelter count for meals),
-    the sandang item per recipient. Deliveries of items outside the profile are ignored."""
+    permakanan item also per shelter and local day (deliveries with a shelter count for that shelter's
+    meals) and, without a shelter, per meal unit and local day ("Mandiri stays": a household-level
+    delivery to its household, a person-level one to the household recorded on the person, or to the
+    person's own unit; a person not in `persons` is skipped); the sandang item per recipient.
+    Deliveries of items outside the profile are ignored."""
     codes = {item.code for item in profile.items}
     perm_item = profile.item_for("permakanan")
     sandang_item = profile.item_for("sandang")
@@ -274,6 +344,7 @@ def delivered_per_item(deliveries: Sequence[DeliveryIn], profile: Profile, day_s
     perm_day: dict[str, dict[int, Decimal]] = {}
     sandang_person: dict[str, Decimal] = {}
     sandang_household: dict[str, Decimal] = {}
+    perm_unit: dict[tuple[str, str], dict[int, Decimal]] = {}
     cache: dict[float, Decimal] = {}
     for code, qty, at, to_shelter, to_person, to_household in deliveries:
         if code not in codes:
@@ -292,20 +363,40 @@ def delivered_per_item(deliveries: Sequence[DeliveryIn], profile: Profile, day_s
                 if days is None:
                     days = perm_day[to_shelter] = {}
                 days[di] = days.get(di, _ZERO) + q
+        elif code == perm_code and (to_person is not None or to_household is not None):
+            unit = _delivery_unit(to_person, to_household, persons, person_index)
+            di = bisect_right(day_starts, ts) - 1
+            if unit is not None and di >= 0:
+                unit_days = perm_unit.setdefault(unit, {})
+                unit_days[di] = unit_days.get(di, _ZERO) + q
         if code == sandang_code:
             if to_person is not None:
                 sandang_person[to_person] = sandang_person.get(to_person, _ZERO) + q
             elif to_household is not None:
                 sandang_household[to_household] = sandang_household.get(to_household, _ZERO) + q
-    return Delivered(total, perm_day, sandang_person, sandang_household)
+    return Delivered(total, perm_day, sandang_person, sandang_household, perm_unit)
+
+
+def _delivery_unit(to_person: str | None, to_household: str | None, persons: Sequence[PersonIn],
+                   person_index: dict[str, int] | None) -> tuple[str, str] | None:
+    """The meal unit a delivery without a shelter goes to (`rules.meal_unit`): the household it names,
+    or the household recorded on the person it names; None for an unknown person."""
+    if to_person is None:
+        assert to_household is not None
+        return ("h", to_household)
+    pi = person_index.get(to_person) if person_index is not None else None
+    if pi is None:
+        return None
+    return rules.meal_unit(persons[pi].household_id, to_person)
 
 
 # ---- 5. permakanan ---------------------------------------------------------------------------------------
 
 def permakanan_failed(here: Presence, delivered: Delivered, profile: Profile, index: Index) -> bytearray:
     """docs/rules.md, "Permakanan: covered shelter-days": per person, 1 when they were present at a meal time of a shelter-day
-    that is not covered (`rules.uncovered_days`). A profile without a permakanan item or meal times has
-    nothing due: nobody fails."""
+    that is not covered (`rules.uncovered_days`), or ("Mandiri stays") present in a mandiri stay at a
+    meal time of a household-day that is not covered. A profile without a permakanan item or meal
+    times has nothing due: nobody fails."""
     perm_fail = bytearray(index.n_persons)
     perm_item = profile.item_for("permakanan")
     n_meals = len(profile.meal_times)
@@ -333,6 +424,18 @@ def permakanan_failed(here: Presence, delivered: Delivered, profile: Profile, in
         uncovered = uncovered_prefix[si]
         if uncovered is not None and uncovered[hi] != uncovered[lo]:
             perm_fail[pi] = 1
+    if here.unit_merged:
+        bad_unit_slots: list[list[int]] = []
+        for ui, unit in enumerate(here.units):
+            bad_days = rules.uncovered_days(here.unit_presence[ui],
+                                            delivered.permakanan_unit.get(unit, no_deliveries), rate, n_meals)
+            bad_unit_slots.append([i for i in range(n_slots) if slot_day[i] in bad_days] if bad_days else [])
+        for pi, ui, lo, hi in here.unit_merged:
+            bad = bad_unit_slots[ui]
+            if bad:
+                k = bisect_left(bad, lo)
+                if k < len(bad) and bad[k] < hi:
+                    perm_fail[pi] = 1
     return perm_fail
 
 
@@ -395,20 +498,25 @@ class People:
     n_displaced: int
     households: set[str]
     displaced_sets: dict[Any, int]
+    gone: set[int]  # missing and dead persons (by index)
 
 
 def count_people(persons: Sequence[PersonIn], index: Index, kept: KeptStays) -> People:
     """docs/rules.md, "People counts": registered, displaced now / returned / affected
-    (`rules.displacement`, without missing and dead persons), injured, missing, dead, by sex and per
+    (`rules.displacement`, without missing and dead persons), of those displaced now the ones in a
+    shelter and the ones staying mandiri (both, with two open stays of each kind), injured, missing, dead, by sex and per
     vulnerability; with the displaced persons `required_per_item` counts."""
     # One pass over 50,000 persons: plain local counters, vulnerability sets counted per distinct set
     # (the loader shares one set among all persons with the same flags).
     pidx, unique_ids = index.person, index.unique_ids
     has_stay, open_now = kept.has_stay, kept.open_now
+    open_shelter, open_mandiri = kept.open_shelter, kept.open_mandiri
+    in_shelters_now = mandiri_now = 0
     n_male = n_female = registered = injured = missing = dead = 0
     where = dict.fromkeys(("displaced_now", "returned", "affected"), 0)
     per_vulnerability_set: dict[Any, int] = {}
     n_displaced = 0
+    gone: set[int] = set()
     households: set[str] = set()
     displaced_sets: dict[Any, int] = {}
     displacement = rules.displacement
@@ -433,11 +541,16 @@ def count_people(persons: Sequence[PersonIn], index: Index, kept: KeptStays) -> 
             injured += 1
         elif cond == "hilang":
             missing += 1
+            gone.add(pi)
             continue
         elif cond == "meninggal":
             dead += 1
+            gone.add(pi)
             continue
         where[displacement(stayed, open_now[pi])] += 1
+        if open_now[pi]:
+            in_shelters_now += open_shelter[pi]
+            mandiri_now += open_mandiri[pi]
     vulnerable = dict.fromkeys(VULNERABILITIES, 0)
     for vulns, count in per_vulnerability_set.items():
         for v in vulns:
@@ -446,6 +559,8 @@ def count_people(persons: Sequence[PersonIn], index: Index, kept: KeptStays) -> 
     body = {
         "registered": registered,
         "displaced_now": where["displaced_now"],
+        "in_shelters_now": in_shelters_now,
+        "mandiri_now": mandiri_now,
         "returned": where["returned"],
         "affected": where["affected"],
         "injured": injured,
@@ -454,7 +569,35 @@ def count_people(persons: Sequence[PersonIn], index: Index, kept: KeptStays) -> 
         "by_sex": {"L": n_male, "P": n_female},
         "vulnerable": vulnerable,
     }
-    return People(body, n_displaced, households, displaced_sets)
+    return People(body, n_displaced, households, displaced_sets, gone)
+
+
+def staying_by_kelurahan(shelters: Sequence[ShelterIn], index: Index, kept: KeptStays, here: Presence,
+                         gone: set[int]) -> list[dict[str, Any]]:
+    """docs/rules.md, "Mandiri stays": per kelurahan where the displaced stay at `as_of`, the persons with
+    an open shelter stay there (by the shelter's kelurahan; "" when not known) and with an open mandiri
+    stay there, side by side, without missing and dead persons like `displaced_now`; by code, only
+    kelurahan with someone."""
+    residents: dict[str, set[int]] = {}
+    for sh in shelters:
+        occupants = here.occupants[index.shelter[sh.id]]
+        if occupants:
+            residents.setdefault(sh.kelurahan_code or "", set()).update(occupants)
+    listed = {sh.id for sh in shelters}
+    for shelter_id, si in index.shelter.items():  # shelters only stays name: kelurahan unknown
+        if shelter_id not in listed and here.occupants[si]:
+            residents.setdefault("", set()).update(here.occupants[si])
+    mandiri: dict[str, set[int]] = {}
+    for pi, _, co_ts, kelurahan in kept.mandiri:
+        if co_ts is None:
+            mandiri.setdefault(kelurahan or "", set()).add(pi)
+    rows = []
+    for code in sorted(residents.keys() | mandiri.keys()):
+        n_res = len(residents.get(code, set()) - gone)
+        n_man = len(mandiri.get(code, set()) - gone)
+        if n_res or n_man:
+            rows.append({"kelurahan_code": code, "in_shelters_now": n_res, "mandiri_now": n_man})
+    return rows
 
 
 # ---- 9. the indicator ------------------------------------------------------------------------------------
@@ -467,8 +610,9 @@ def indicator(persons: Sequence[PersonIn], index: Index, kept: KeptStays, perm_f
     flag) met or not; fulfilled when all are. Returns the `indicator` section and the unmet persons
     sorted by id, each with the services they miss in SERVICES order."""
     pidx, unique_ids = index.person, index.unique_ids
-    has_stay = kept.has_stay
+    has_stay, has_shelter = kept.has_stay, kept.has_shelter
     is_eligible, needs_special_handling = rules.is_eligible, rules.needs_special_handling
+    shelter_eligible = 0
     eligible = fulfilled = perm_met = sandang_met_count = special_eligible = special_met = psy_eligible = psy_met = 0
     unmet: list[dict[str, Any]] = []  # a `lacking` list only for persons who lack something
     for pi, (pid, _, _, cond, vulns, needs_psy, _) in enumerate(persons):
@@ -486,7 +630,9 @@ def indicator(persons: Sequence[PersonIn], index: Index, kept: KeptStays, perm_f
             lacking = ["sandang"]
         else:
             lacking.append("sandang")
-        # tempat_penampungan: met by the stay itself
+        # tempat_penampungan: required only with a shelter stay (rules.needs_shelter_place), met by it
+        if has_shelter[pi]:
+            shelter_eligible += 1
         if vulns and needs_special_handling(vulns):
             special_eligible += 1
             if pid in special:
@@ -509,7 +655,7 @@ def indicator(persons: Sequence[PersonIn], index: Index, kept: KeptStays, perm_f
             unmet.append({"person_id": pid, "missing": lacking})
     unmet.sort(key=lambda u: u["person_id"])
     per_service = {"permakanan": (eligible, perm_met), "sandang": (eligible, sandang_met_count),
-                   "tempat_penampungan": (eligible, eligible), "penanganan_khusus": (special_eligible, special_met),
+                   "tempat_penampungan": (shelter_eligible, shelter_eligible), "penanganan_khusus": (special_eligible, special_met),
                    "psikososial": (psy_eligible, psy_met)}
     body = {
         "eligible": eligible,

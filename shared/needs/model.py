@@ -103,15 +103,18 @@ class ShelterIn:
     capacity_persons: int
     covered_area_m2: float | None = None
     toilets: int | None = None
+    kelurahan_code: str | None = None  # where it is (people per kelurahan; the rules do not look)
 
 
 class StayIn(NamedTuple):
-    """[check_in, check_out); check_out None = still open."""
+    """[check_in, check_out); check_out None = still open. `shelter_id` None is a mandiri stay
+    (docs/rules.md, "Mandiri stays": displaced outside the shelters, with relatives or elsewhere)."""
 
     person_id: str
-    shelter_id: str
+    shelter_id: str | None
     check_in: Instant
     check_out: Instant | None = None
+    kelurahan_code: str | None = None  # where a mandiri stay is (reports count per kelurahan; rules do not)
 
 
 class DeliveryIn(NamedTuple):

@@ -36,6 +36,19 @@ _ZERO = Decimal(0)
 
 # ---- who counts ----------------------------------------------------------------------------------------
 
+def meal_unit(household_id: str | None, person_id: str) -> tuple[str, str]:
+    """docs/rules.md, "Mandiri stays": the unit whose meals are counted for persons staying outside the
+    shelters is their household (wherever its members stay); a person without a household is their own
+    unit. The two kinds of key never collide."""
+    return ("h", household_id) if household_id is not None else ("p", person_id)
+
+
+def needs_shelter_place(has_shelter_stay: bool | int) -> bool:
+    """docs/rules.md, "Mandiri stays": tempat_penampungan is required only for persons with at least
+    one shelter stay; a person who only ever stayed mandiri is not eligible for it."""
+    return bool(has_shelter_stay)
+
+
 def is_eligible(condition: str, has_stay: bool | int) -> bool:
     """docs/rules.md, "Who is eligible": at least one stay started by `as_of`, and neither missing
     (hilang) nor dead (meninggal)."""
@@ -64,7 +77,8 @@ def needs_special_handling(vulnerabilities: Collection[str]) -> bool:
 
 def meals_due(rate: Decimal, presence: int, n_meals: int) -> Fraction:
     """docs/rules.md, "Required, delivered and gap per item": `due(S, d) = rate / number_of_meal_times × Σ present(S, t)` over the
-    meal times t of day d (`presence` is that sum); nothing is due without meal times."""
+    meal times t of day d (`presence` is that sum); nothing is due without meal times. The same for a
+    household-day of mandiri members, `due(H, d)` ("Mandiri stays")."""
     return Fraction(rate) * presence / n_meals if n_meals else Fraction(0)
 
 
@@ -72,7 +86,9 @@ def uncovered_days(presence_per_day: Sequence[int], delivered_per_day: Mapping[i
                    n_meals: int) -> set[int]:
     """docs/rules.md, "Permakanan: covered shelter-days": the days d of one shelter on which someone was present at a meal time
     and the permakanan delivered there that day is below `due(S, d)` (compared without division:
-    delivered × meal times < rate × presence). Nothing carries over between days."""
+    delivered × meal times < rate × presence). Nothing carries over between days. A household's
+    mandiri members are checked the same way against `due(H, d)` and the meals delivered to the
+    household or its members ("Mandiri stays")."""
     return {di for di, count in enumerate(presence_per_day)
             if count and delivered_per_day.get(di, _ZERO) * n_meals < rate * count}
 
@@ -119,8 +135,8 @@ def required(item: ItemRule, n_meals: int, presence_total: int, n_displaced: int
              displaced_sets: Mapping[Any, int], n_households: int) -> Fraction:
     """docs/rules.md, "Required, delivered and gap per item": what an item requires to `as_of`, exactly, by its basis.
 
-    `presence_total` is Σ present(S, t) over all shelters and meal times (so Σ due(S, d) is
-    rate × presence_total / meal times), `n_displaced` the persons with a stay, `displaced_sets` how many
+    `presence_total` is Σ present(S, t) over all shelters and meal times plus Σ present_mandiri(H, t)
+    over all households (so Σ due(S, d) + Σ due(H, d) is rate × presence_total / meal times), `n_displaced` the persons with a stay, `displaced_sets` how many
     of them carry each distinct vulnerability set, `n_households` the households with a displaced member.
     An unknown basis requires 0."""
     rate = Fraction(exact(item.rate))

@@ -12,10 +12,14 @@ Sections (docs/rules.md, "Reports"):
 - `event`: kind, category, status, standard, start and end (UTC instants and local dates), the
   kelurahan with their names, and `status_history`: when the event was opened and changed, from the
   audit log (it records that a change happened, not what changed; `status` is the current one).
-- `people`: the snapshot's counts, plus by condition, by age group (0–4 balita, 5–17 anak,
-  18–59 dewasa, 60+ lansia, age unknown) overall and per sex, and per kelurahan of the household
-  (`by_kelurahan`; a person without a household, or a household without a kelurahan, is counted
-  under code "").
+- `people`: the snapshot's counts (displaced now, of them in shelters and mandiri), plus by
+  condition, by age group (0–4 balita, 5–17 anak, 18–59 dewasa, 60+ lansia, age unknown) overall and
+  per sex, per kelurahan of the household (`by_kelurahan`, with the displaced split into shelter
+  residents and mandiri persons; a person without a household, or a household without a kelurahan,
+  is counted under code ""), and per kelurahan where the displaced stay now
+  (`displaced_by_kelurahan`: shelter residents by their shelter's kelurahan, mandiri persons by the
+  kelurahan of their stay, side by side, with names and every kelurahan of the event; the snapshot's
+  own `staying_by_kelurahan` is kept as it is).
 - `shelters`: per shelter, the snapshot's row (occupants, capacity, adequacy at `as_of`, meals of
   `as_of`'s day) with kind, kelurahan, open/close dates, days open, persons served and peak occupancy
   (most distinct persons present at once up to `as_of`, and when that was first reached).
@@ -55,10 +59,12 @@ from shared.reports.facts import (
     AGE_GROUPS,
     STANDINGS,
     UNKNOWN_AREA,
+    StayingNow,
     load_person_facts,
     load_regions,
     occupancy,
     standings,
+    staying_now,
 )
 from shared.repositories import reports as reports_repo
 from shared.repositories import status as status_repo
@@ -119,6 +125,8 @@ def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, wit
     persons = load_person_facts(session, event.id, start_local, with_names=with_names)
     where = standings(persons, inputs.stays, as_of)
     occ = occupancy(inputs.stays, as_of)
+    shelter_rows = reports_repo.shelters(session, event.id)
+    staying = staying_now(inputs.stays, {s.id: s.kelurahan_code for s in shelter_rows}, as_of)
     note("memuat data", 1, 1)
 
     report: dict[str, Any] = {
@@ -129,8 +137,8 @@ def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, wit
         "timezone": str(tz),
         "data_seq": snapshot["data_seq"],
         "event": _event_section(session, event, as_of, tz, regions),
-        "people": _people_section(snapshot, persons, where, regions, event),
-        "shelters": _shelter_section(session, event, snapshot, occ, as_of, tz, regions),
+        "people": _people_section(snapshot, persons, where, staying, regions, event),
+        "shelters": _shelter_section(shelter_rows, snapshot, occ, as_of, tz, regions),
         "needs": _needs_section(session, snapshot, inputs),
         "distributions": _distribution_section(session, event.id, as_of),
         "indicator": _indicator_section(snapshot),
@@ -175,8 +183,8 @@ def _event_section(session: Session, event: Event, as_of: datetime, tz: ZoneInfo
     }
 
 
-def _people_section(snapshot: dict[str, Any], persons: list[Any], where: dict[str, str], regions: Any,
-                    event: Event) -> dict[str, Any]:
+def _people_section(snapshot: dict[str, Any], persons: list[Any], where: dict[str, str], staying: StayingNow,
+                    regions: Any, event: Event) -> dict[str, Any]:
     people = dict(snapshot["people"])
     by_condition = Counter(p.condition for p in persons)
     people["by_condition"] = {c: by_condition.get(c, 0) for c in ("selamat", "luka", "hilang", "meninggal")}
@@ -192,7 +200,8 @@ def _people_section(snapshot: dict[str, Any], persons: list[Any], where: dict[st
         if found is None:
             found = rows[code] = {"kelurahan_code": code, "kelurahan_name": regions.name(code) if code else
                                   "tidak diketahui", "kecamatan_name": regions.name(regions.parent(code)),
-                                  "registered": 0, **dict.fromkeys(STANDINGS, 0), "injured": 0, "L": 0, "P": 0,
+                                  "registered": 0, **dict.fromkeys(STANDINGS, 0), "in_shelters_now": 0,
+                                  "mandiri_now": 0, "injured": 0, "L": 0, "P": 0,
                                   **dict.fromkeys(AGE_GROUPS, 0)}
         return found
 
@@ -202,6 +211,9 @@ def _people_section(snapshot: dict[str, Any], persons: list[Any], where: dict[st
         r = row(p.kelurahan_code)
         r["registered"] += 1
         r[where[p.id]] += 1
+        if where[p.id] == "displaced_now":
+            r["in_shelters_now"] += p.id in staying.in_shelters
+            r["mandiri_now"] += p.id in staying.mandiri
         if p.condition == "luka":
             r["injured"] += 1
         if p.sex in ("L", "P"):
@@ -213,12 +225,33 @@ def _people_section(snapshot: dict[str, Any], persons: list[Any], where: dict[st
     if UNKNOWN_AREA in rows and UNKNOWN_AREA not in event.kelurahan_codes:
         ordered.append(rows[UNKNOWN_AREA])
     people["by_kelurahan"] = ordered
+    people["displaced_by_kelurahan"] = _displaced_by_kelurahan(persons, where, staying, regions, event)
     return people
 
 
-def _shelter_section(session: Session, event: Event, snapshot: dict[str, Any], occ: dict[str, Any], as_of: datetime,
+def _displaced_by_kelurahan(persons: list[Any], where: dict[str, str], staying: StayingNow, regions: Any,
+                          event: Event) -> list[dict[str, Any]]:
+    """Per kelurahan where displaced persons stay at `as_of`: shelter residents (by their shelter's
+    kelurahan) and mandiri persons (by their stay's), side by side; missing and dead persons are not
+    counted, like `displaced_now`. The event's kelurahan first, then the others by code."""
+    counts: dict[str, list[int]] = {code: [0, 0] for code in event.kelurahan_codes}
+    for p in persons:
+        if where[p.id] != "displaced_now":
+            continue
+        for code in staying.in_shelters.get(p.id, ()):
+            counts.setdefault(code, [0, 0])[0] += 1
+        for code in staying.mandiri.get(p.id, ()):
+            counts.setdefault(code, [0, 0])[1] += 1
+    order = list(event.kelurahan_codes) + sorted(c for c in counts if c not in event.kelurahan_codes)
+    return [{"kelurahan_code": code, "kelurahan_name": regions.name(code) if code else "tidak diketahui",
+             "kecamatan_name": regions.name(regions.parent(code)), "in_shelters_now": counts[code][0],
+             "mandiri_now": counts[code][1]}
+            for code in order]
+
+
+def _shelter_section(shelter_rows: list[Any], snapshot: dict[str, Any], occ: dict[str, Any], as_of: datetime,
                      tz: ZoneInfo, regions: Any) -> list[dict[str, Any]]:
-    rows = {s.id: s for s in reports_repo.shelters(session, event.id)}
+    rows = {s.id: s for s in shelter_rows}
     as_of_local = as_of.astimezone(tz).date()
     out = []
     for snap in snapshot["shelters"]:

@@ -137,6 +137,8 @@ def occupancy(stays: Iterable[Any], as_of: datetime) -> dict[str, ShelterOccupan
         ci = seconds(st.check_in)
         if ci > as_of_ts:
             continue
+        if st.shelter_id is None:
+            continue  # a mandiri stay: in no shelter
         co = None if st.check_out is None else seconds(st.check_out)
         if co is not None and co > as_of_ts:
             co = None
@@ -181,6 +183,31 @@ def occupancy(stays: Iterable[Any], as_of: datetime) -> dict[str, ShelterOccupan
             if count > occ.peak:
                 occ.peak, occ.peak_at = count, ts
     return result
+
+
+@dataclass
+class StayingNow:
+    """Where the persons displaced at `as_of` stay (docs/rules.md, "Mandiri stays"): per person, the
+    kelurahan of their open shelter stays and of their open mandiri stays (a person with open stays of
+    both kinds is in both)."""
+
+    in_shelters: dict[str, set[str]] = field(default_factory=dict)
+    mandiri: dict[str, set[str]] = field(default_factory=dict)
+
+
+def staying_now(stays: Iterable[Any], shelter_areas: Mapping[str, str], as_of: datetime) -> StayingNow:
+    """`StayingNow` from the stays (shelter stays placed in their shelter's kelurahan, mandiri stays in
+    their own)."""
+    as_of_ts = seconds(as_of)
+    out = StayingNow()
+    for st in stays:
+        if seconds(st.check_in) > as_of_ts or (st.check_out is not None and seconds(st.check_out) <= as_of_ts):
+            continue
+        if st.shelter_id is None:
+            out.mandiri.setdefault(st.person_id, set()).add(st.kelurahan_code or UNKNOWN_AREA)
+        else:
+            out.in_shelters.setdefault(st.person_id, set()).add(shelter_areas.get(st.shelter_id) or UNKNOWN_AREA)
+    return out
 
 
 def standings(persons: Iterable[PersonFacts], stays: Iterable[Any], as_of: datetime) -> dict[str, str]:

@@ -1,8 +1,12 @@
 """Running sums of distributions (shared.models.DeliveryTotal): kept by the write path, read by the recompute.
 
 Sums are as fine as the needs rules look, and no finer: deliveries to a shelter per item, recipient
-and local day (the per-day meal check); the event's sandang item to a person or household per
-recipient (who is clothed); everything else per item (it only enters the totals).
+and local day (the per-day meal check); the event's permakanan item to a person or household without
+a shelter per recipient and local day (the household-day meal check of mandiri stays); the event's
+sandang item to a person or household per recipient (who is clothed); everything else per item (it
+only enters the totals).
+
+Each event's two items are handed in as `ItemCodes` (sandang, permakanan).
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ from shared.needs.model import seconds as seconds_of
 
 Key = tuple[str, str, str, str, str, date]  # event, item, shelter, person, household, local date
 ANY_DAY = date(1970, 1, 1)  # the day of sums that do not depend on the day
+# An event's sandang and permakanan item codes (either may be missing from its profile); a bare code
+# (or None) is the sandang item alone, as callers before mandiri stays passed it.
+ItemCodes = tuple[str | None, str | None]
+
+
+def _codes(value: ItemCodes | str | None) -> ItemCodes:
+    return value if isinstance(value, tuple) else (value, None)
 
 
 @dataclass
@@ -34,23 +45,24 @@ class _Sum:
     last: datetime | None = None
 
 
-def total_key(r: dict[str, Any], tz: ZoneInfo, sandang_code: str | None) -> Key:
+def total_key(r: dict[str, Any], tz: ZoneInfo, sandang_code: str | None, meal_code: str | None = None) -> Key:
     at: datetime = r["delivered_at"]
-    if r["shelter_id"]:
-        return (r["event_id"], r["item_code"], r["shelter_id"], r["person_id"] or "", r["household_id"] or "",
+    if r["shelter_id"] or (r["item_code"] == meal_code and (r["person_id"] or r["household_id"])):
+        return (r["event_id"], r["item_code"], r["shelter_id"] or "", r["person_id"] or "", r["household_id"] or "",
                 at.astimezone(tz).date())
     if r["item_code"] == sandang_code and (r["person_id"] or r["household_id"]):
         return (r["event_id"], r["item_code"], "", r["person_id"] or "", r["household_id"] or "", ANY_DAY)
     return (r["event_id"], r["item_code"], "", "", "", ANY_DAY)
 
 
-def summarise(rows: Iterable[dict[str, Any]], tz: ZoneInfo, sandang: dict[str, str | None]) -> dict[Key, _Sum]:
-    """Sum distribution rows (dicts with the Distribution columns) by total key; `sandang` names each
-    event's sandang item."""
+def summarise(rows: Iterable[dict[str, Any]], tz: ZoneInfo,
+              items: dict[str, ItemCodes] | dict[str, str | None]) -> dict[Key, _Sum]:
+    """Sum distribution rows (dicts with the Distribution columns) by total key; `items` names each
+    event's sandang and permakanan items."""
     sums: dict[Key, _Sum] = {}
     for r in rows:
         at: datetime = r["delivered_at"]
-        key = total_key(r, tz, sandang.get(r["event_id"]))
+        key = total_key(r, tz, *_codes(items.get(r["event_id"])))
         s = sums.setdefault(key, _Sum())
         s.quantity += float(r["quantity"])
         s.rows += 1
@@ -64,11 +76,12 @@ def _values(sums: dict[Key, _Sum], tz: ZoneInfo) -> list[dict[str, Any]]:
             for k, s in sums.items()]
 
 
-def add(session: Session, rows: Sequence[dict[str, Any]], tz: ZoneInfo, sandang: dict[str, str | None]) -> None:
+def add(session: Session, rows: Sequence[dict[str, Any]], tz: ZoneInfo,
+        items: dict[str, ItemCodes] | dict[str, str | None]) -> None:
     """Add newly inserted distributions to the totals (upsert), in the same transaction."""
     if not rows:
         return
-    values = _values(summarise(rows, tz, sandang), tz)
+    values = _values(summarise(rows, tz, items), tz)
     table = DeliveryTotal.__table__  # type: ignore[attr-defined]
     sqlite = session.get_bind().dialect.name == "sqlite"
     stmt: Any = sqlite_insert(table) if sqlite else pg_insert(table)
@@ -137,7 +150,7 @@ def read_checked(session: Session, event_id: str, as_of: datetime, tz: ZoneInfo)
     return verdict, out if verdict == "ok" else []
 
 
-def rebuild(session: Session, event_id: str, tz: ZoneInfo, sandang_code: str | None) -> None:
+def rebuild(session: Session, event_id: str, tz: ZoneInfo, items: ItemCodes | str | None) -> None:
     """Recount an event's totals from its distributions (after rows were written around the write path)."""
     session.execute(delete(DeliveryTotal).where(col(DeliveryTotal.event_id) == event_id))
     cols = (col(Distribution.event_id), col(Distribution.item_code), col(Distribution.shelter_id),
@@ -148,6 +161,6 @@ def rebuild(session: Session, event_id: str, tz: ZoneInfo, sandang_code: str | N
     # event: over 100 MB); a Core result streams them from the cursor into the sums.
     result = session.connection().execute(select(*cols).where(col(Distribution.event_id) == event_id))
     rows = (dict(zip(names, r, strict=True)) for r in result)
-    sums = summarise(rows, tz, {event_id: sandang_code})
+    sums = summarise(rows, tz, {event_id: _codes(items)})
     if sums:
         session.execute(DeliveryTotal.__table__.insert(), _values(sums, tz))  # type: ignore[attr-defined]

@@ -77,27 +77,32 @@ def load_deliveries(session: Session, event_id: str, profile: Profile, as_of: da
     """Distributions summed as finely as the rules look at them, and no finer.
 
     - to a shelter: per item, shelter and local day (the per-day meal check), keeping any recipient;
+    - the permakanan item to a person or household without a shelter: per recipient and local day
+      (the household-day meal check of mandiri stays, docs/rules.md "Mandiri stays");
     - the sandang item to a person or household without a shelter: per recipient (who is clothed);
     - everything else: per item (it only enters the totals).
     """
     sandang = profile.item_for("sandang")
     sandang_code = sandang.code if sandang else ""
+    meal = profile.item_for("permakanan")
+    meal_code = meal.code if meal else ""
     d = Distribution
     base = (col(d.event_id) == event_id, col(d.delivered_at) <= as_of)
     day = _local_day(session, tz, as_of).label("day")
     recipient = (col(d.item_code), col(d.shelter_id), col(d.person_id), col(d.household_id))
     totals = (func.sum(col(d.quantity)), epoch_seconds(session, func.max(col(d.delivered_at))))
-    per_recipient = and_(col(d.shelter_id).is_(None), col(d.item_code) == sandang_code,
-                         or_(col(d.person_id).is_not(None), col(d.household_id).is_not(None)))
+    to_someone = or_(col(d.person_id).is_not(None), col(d.household_id).is_not(None))
+    per_recipient = and_(col(d.shelter_id).is_(None), col(d.item_code) == sandang_code, to_someone)
+    per_recipient_day = and_(col(d.shelter_id).is_(None), col(d.item_code) == meal_code, to_someone)
     queries = [
         select(*recipient, *totals)
-        .where(*base, col(d.shelter_id).is_not(None))
+        .where(*base, or_(col(d.shelter_id).is_not(None), per_recipient_day))
         .group_by(col(d.item_code), col(d.shelter_id), col(d.person_id), col(d.household_id), day),
         select(*recipient, *totals)
         .where(*base, per_recipient)
         .group_by(col(d.item_code), col(d.shelter_id), col(d.person_id), col(d.household_id)),
         select(col(d.item_code), literal(None), literal(None), literal(None), *totals)
-        .where(*base, col(d.shelter_id).is_(None), not_(per_recipient))
+        .where(*base, col(d.shelter_id).is_(None), not_(per_recipient), not_(per_recipient_day))
         .group_by(col(d.item_code)),
     ]
     out: list[DeliveryIn] = []
@@ -151,16 +156,16 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
                 with_age_groups(_flags(flags), group == BALITA, group == LANSIA))
         add_person(PersonIn(pid, hid, sex, condition, vulnerabilities, bool(psy), seconds(registered)))
     shelters = [
-        ShelterIn(id=sid, name=name, capacity_persons=cap, covered_area_m2=area, toilets=toilets)
-        for sid, name, cap, area, toilets in session.execute(
+        ShelterIn(id=sid, name=name, capacity_persons=cap, covered_area_m2=area, toilets=toilets, kelurahan_code=kel)
+        for sid, name, cap, area, toilets, kel in session.execute(
             select(col(Shelter.id), col(Shelter.name), col(Shelter.capacity_persons), col(Shelter.covered_area_m2),
-                   col(Shelter.toilets))
+                   col(Shelter.toilets), col(Shelter.kelurahan_code))
             .where(col(Shelter.event_id) == eid).order_by(col(Shelter.created_at), col(Shelter.id)))
     ]
     check_in, seconds = instant_seconds(session, col(Stay.check_in))
     check_out, _ = instant_seconds(session, col(Stay.check_out))
-    stays = [StayIn(pid, sid, seconds(cin), seconds(cout)) for pid, sid, cin, cout in driver_rows(session, (
-        select(col(Stay.person_id), col(Stay.shelter_id), check_in, check_out)
+    stays = [StayIn(pid, sid, seconds(cin), seconds(cout), kel) for pid, sid, cin, cout, kel in driver_rows(session, (
+        select(col(Stay.person_id), col(Stay.shelter_id), check_in, check_out, col(Stay.kelurahan_code))
         .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of)))]
     totals, summed = delivery_totals.read_checked(session, eid, as_of, tz)
     if totals == "ok":

@@ -16,11 +16,11 @@ from shared.repositories.bulk import instant_param, select_in
 
 # ---- prefetch for the write path: one set-based query per table ----
 
-def shelters_by_id(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, datetime | None]]:
-    """id -> (event_id, closed_at)."""
-    return {sid: (eid, parse_instant(closed))
-            for sid, eid, closed in select_in(session, "SELECT id, event_id, closed_at FROM shelters WHERE id {values}",
-                                              ids)}
+def shelters_by_id(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, datetime | None, str]]:
+    """id -> (event_id, closed_at, kelurahan_code)."""
+    return {sid: (eid, parse_instant(closed), kelurahan)
+            for sid, eid, closed, kelurahan in select_in(
+                session, "SELECT id, event_id, closed_at, kelurahan_code FROM shelters WHERE id {values}", ids)}
 
 
 def household_events(session: Session, ids: Iterable[str]) -> dict[str, str]:
@@ -43,14 +43,17 @@ def existing_ids(session: Session, table: str, ids: Iterable[str]) -> set[str]:
     return {row[0] for row in select_in(session, f"SELECT id FROM {table} WHERE id {{values}}", ids)}
 
 
-def open_stays(session: Session, person_ids: Iterable[str], at: datetime) -> dict[str, tuple[str, str, datetime]]:
-    """person_id -> (stay_id, shelter_id, check_in) of the stay open at `at`."""
-    rows = select_in(session, "SELECT person_id, id, shelter_id, check_in FROM stays "
+def open_stays(session: Session, person_ids: Iterable[str], at: datetime
+               ) -> dict[str, tuple[str, str | None, datetime, str | None, str | None]]:
+    """person_id -> (stay_id, shelter_id (None: mandiri), check_in, kelurahan_code, address) of the stay
+    open at `at`."""
+    rows = select_in(session, "SELECT person_id, id, shelter_id, check_in, kelurahan_code, address FROM stays "
                               "WHERE (check_out IS NULL OR check_out > {p}) AND person_id {values}",
                      person_ids, instant_param(session, at))
-    parsed: list[tuple[datetime, str, str, str]] = sorted(
-        (parse_instant(cin), pid, sid, shelter) for pid, sid, shelter, cin in rows)  # type: ignore[misc]
-    return {pid: (sid, shelter, cin) for cin, pid, sid, shelter in parsed}  # the latest check-in wins
+    parsed = sorted(((parse_instant(cin), pid, sid), (shelter, kel, addr))
+                    for pid, sid, shelter, cin, kel, addr in rows)  # type: ignore[misc]
+    # the latest check-in wins
+    return {pid: (sid, place[0], cin, place[1], place[2]) for (cin, pid, sid), place in parsed}  # type: ignore[misc]
 
 
 def persons_by_nik(session: Session, event_ids: Iterable[str], niks: Iterable[str]) -> dict[tuple[str, str], str]:
@@ -81,20 +84,33 @@ def _open_stay_shelter(now: datetime) -> Any:
     )
 
 
+def _open_stay_kind(now: datetime) -> Any:
+    """The kind of the person's open stay (shelter | mandiri), null without one."""
+    return (
+        sa_select(col(Stay.kind))
+        .where(col(Stay.person_id) == col(Person.id), or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
+        .order_by(col(Stay.check_in).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _person_query(now: datetime) -> Any:
+    """Rows of (person, event start, open stay's shelter, has a stay, open stay's kind)."""
     has_stay = exists().where(and_(col(Stay.person_id) == col(Person.id), col(Stay.check_in) <= now))
-    return select(Person, Event.started_at, _open_stay_shelter(now).label("shelter_id"), has_stay.label("has_stay")).join(
+    return sa_select(Person, col(Event.started_at), _open_stay_shelter(now).label("shelter_id"),
+                     has_stay.label("has_stay"), _open_stay_kind(now).label("stay_kind")).join(
         Event, col(Event.id) == Person.event_id)
 
 
-def get_person_row(session: Session, person_id: str) -> tuple[Person, datetime, str | None, bool] | None:
-    row = session.exec(_person_query(utcnow()).where(Person.id == person_id)).first()
+def get_person_row(session: Session, person_id: str) -> tuple[Person, datetime, str | None, bool, str | None] | None:
+    row = session.execute(_person_query(utcnow()).where(col(Person.id) == person_id)).first()
     return tuple(row) if row else None  # type: ignore[return-value]
 
 
 def list_person_rows(session: Session, event_id: str, *, q: str | None, shelter_id: str | None,
                      household_id: str | None, condition: str | None, limit: int,
-                     offset: int) -> tuple[list[tuple[Person, datetime, str | None, bool]], int]:
+                     offset: int) -> tuple[list[tuple[Person, datetime, str | None, bool, str | None]], int]:
     now = utcnow()
     filters: list[Any] = [Person.event_id == event_id]
     if q:
@@ -107,7 +123,7 @@ def list_person_rows(session: Session, event_id: str, *, q: str | None, shelter_
     if shelter_id:
         filters.append(_open_stay_shelter(now) == shelter_id)
     total = session.exec(select(func.count()).select_from(Person).where(*filters)).one()
-    rows = session.exec(_person_query(now).where(*filters).order_by(
+    rows = session.execute(_person_query(now).where(*filters).order_by(
         col(Person.created_at), col(Person.id)).limit(limit).offset(offset)).all()
     return [tuple(r) for r in rows], total  # type: ignore[misc]
 
@@ -128,7 +144,7 @@ def occupants(session: Session, shelter_ids: list[str]) -> dict[str, int]:
         col(Stay.shelter_id).in_(shelter_ids), or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now),
         col(Stay.check_in) <= now,
     ).group_by(col(Stay.shelter_id))
-    return dict(session.exec(q).all())
+    return {sid: n for sid, n in session.exec(q).all() if sid is not None}  # a mandiri stay has no shelter
 
 
 def list_shelters(session: Session, event_id: str, *, open_only: bool, limit: int, offset: int) -> tuple[list[Shelter], int]:

@@ -59,9 +59,10 @@ def anonymise_households(session: Session, event_id: str, household_ids: Sequenc
 
 def clear_notes(session: Session, event_id: str, person_ids: Sequence[str] | None,
                 household_ids: Sequence[str] | None) -> None:
-    """Free text about these persons and households (distribution and service notes) is removed; with
-    None for both, every note of the event about a person or household."""
+    """Free text about these persons and households (distribution and service notes, the addresses of
+    mandiri stays) is removed; with None for both, every note of the event about a person or household."""
     if person_ids is None:
+        session.execute(update(Stay).where(col(Stay.event_id) == event_id).values(address=None))
         session.execute(update(Service).where(col(Service.event_id) == event_id).values(notes=None))
         session.execute(update(Distribution).where(
             col(Distribution.event_id) == event_id,
@@ -69,6 +70,7 @@ def clear_notes(session: Session, event_id: str, person_ids: Sequence[str] | Non
             .values(notes=None))
         return
     if person_ids:
+        session.execute(update(Stay).where(col(Stay.person_id).in_(list(person_ids))).values(address=None))
         session.execute(update(Service).where(col(Service.person_id).in_(list(person_ids))).values(notes=None))
     conditions = []
     if person_ids:

@@ -118,6 +118,15 @@ def sandang_item(session: Session, event: Any) -> str | None:
     return next((i["code"] for i in body.get("items", []) if i.get("service") == "sandang"), None)
 
 
+def sandang_and_meal_items(session: Session, event: Any) -> tuple[str | None, str | None]:
+    """The item codes that serve sandang and permakanan in the event's profile version (the running
+    delivery totals sum both per recipient: shared/repositories/delivery_totals.py)."""
+    body = profile_body(session, event.standard_code, event.standard_version)
+    items = body.get("items", [])
+    return (next((i["code"] for i in items if i.get("service") == "sandang"), None),
+            next((i["code"] for i in items if i.get("service") == "permakanan"), None))
+
+
 def add_profile(session: Session, profile: StandardProfile) -> None:
     session.add(profile)
     session.flush()

@@ -94,7 +94,7 @@ def persons(session: Session, event_id: str, *, with_names: bool) -> Iterator[Pe
 
 class StayRow(NamedTuple):
     person_id: str
-    shelter_id: str
+    shelter_id: str | None  # None: a mandiri stay
     check_in: datetime
     check_out: datetime | None
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
 from pydantic.json_schema import JsonDict
 
 from shared.domain.identity import kk_problem, nik_problem
@@ -157,12 +158,44 @@ class _PersonFields(Input):
     _one_age = field_validator("age_years")(classmethod(lambda cls, v, info: _only_one_age(v, info)))
 
 
+StayKind = Literal["shelter", "mandiri"]
+
+
+def _without_unsent_stay_fields(data: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The dumped request without the mandiri fields that are at their defaults: a replay's fingerprint
+    (shared/services/idempotency.py) hashes every field, and a record a phone queued before mandiri
+    stays existed must still be recognised as the same content."""
+    return {k: v for k, v in data.items() if not (k in defaults and v == defaults[k])}
+
+
+class MandiriPlace(Input):
+    """Where a person displaced outside the shelters stays (with relatives or elsewhere): docs/rules.md,
+    "Mandiri stays"."""
+
+    kelurahan_code: KelurahanCode
+    address: ShortText | None = None
+
+
 class PersonCreate(_PersonFields):
-    """POST /events/{id}/persons; a shelter_id opens a stay at registered_at."""
+    """POST /events/{id}/persons; a shelter_id opens a shelter stay at registered_at, `mandiri` (in its
+    place) a mandiri stay."""
 
     id: ClientId | None = None
     shelter_id: ObjectId | None = None
+    mandiri: MandiriPlace | None = None
     registered_at: PastInstant | None = None
+
+    @field_validator("mandiri")
+    @classmethod
+    def _one_place(cls, v: MandiriPlace | None, info: ValidationInfo) -> MandiriPlace | None:
+        if v is not None and info.data.get("shelter_id") is not None:
+            raise ValueError("isi salah satu: shelter_id atau mandiri, bukan keduanya "
+                             "(give shelter_id or mandiri, not both)")
+        return v
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_unsent_stay_fields(handler(self), {"mandiri": None})
 
 
 class PersonUpdate(Input):
@@ -211,6 +244,7 @@ class PersonPublic(Output):
     registered_at: UTCInstantOut
     displacement: str  # mengungsi (open stay) | kembali (stays, none open) | terdampak (no stay)
     shelter_id: str | None
+    stay_kind: StayKind | None = None  # the kind of the open stay: shelter | mandiri (null without one)
     version: int
     created_at: UTCInstantOut
 
@@ -236,11 +270,52 @@ class NikConflictAnswer(Output):
 
 
 class CheckIn(Input):
-    """POST /persons/{id}/check-in: a transfer closes the open stay elsewhere at `at`."""
+    """POST /persons/{id}/check-in: `{shelter_id}` in a shelter, or `{kind: "mandiri", kelurahan_code,
+    address?}` staying outside the shelters (docs/rules.md, "Mandiri stays"); a transfer (to another
+    shelter, between a shelter and mandiri, or to another mandiri place) closes the open stay at `at`."""
 
     id: ClientId | None = None
-    shelter_id: ObjectId
+    kind: StayKind = "shelter"
+    shelter_id: ObjectId | None = Field(default=None, validate_default=True)
+    kelurahan_code: KelurahanCode | None = Field(default=None, validate_default=True)
+    address: ShortText | None = None
     at: PastInstant | None = None
+
+    @field_validator("shelter_id")
+    @classmethod
+    def _shelter_for_shelter_stays(cls, v: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if kind == "shelter" and v is None:
+            raise ValueError("wajib diisi untuk masuk tempat penampungan; untuk mengungsi mandiri kirim "
+                             "kind: mandiri dan kelurahan_code (required for a shelter stay; for a mandiri stay "
+                             "send kind: mandiri and kelurahan_code)")
+        if kind == "mandiri" and v is not None:
+            raise ValueError("mengungsi mandiri tidak di tempat penampungan: kosongkan shelter_id "
+                             "(a mandiri stay has no shelter)")
+        return v
+
+    @field_validator("kelurahan_code")
+    @classmethod
+    def _kelurahan_for_mandiri_stays(cls, v: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if kind == "mandiri" and v is None:
+            raise ValueError("wajib diisi untuk mengungsi mandiri: kelurahan tempat menumpang "
+                             "(required for a mandiri stay: the kelurahan where the person stays)")
+        if kind == "shelter" and v is not None:
+            raise ValueError("hanya untuk mengungsi mandiri; kelurahan tempat penampungan diambil dari datanya "
+                             "(only for a mandiri stay: a shelter stay takes its shelter's kelurahan)")
+        return v
+
+    @field_validator("address")
+    @classmethod
+    def _address_for_mandiri_stays(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and info.data.get("kind") == "shelter":
+            raise ValueError("hanya untuk mengungsi mandiri (only for a mandiri stay)")
+        return v
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_unsent_stay_fields(handler(self), {"kind": "shelter", "kelurahan_code": None, "address": None})
 
 
 class CheckOut(Input):
@@ -249,16 +324,23 @@ class CheckOut(Input):
 
 
 class StayPublic(Output):
+    """A stay: in a shelter (`kind` shelter, `kelurahan_code` the shelter's when known) or mandiri (no
+    shelter; the kelurahan and address where the person stays)."""
+
     id: str
     event_id: str
     person_id: str
-    shelter_id: str
+    shelter_id: str | None
+    kind: StayKind = "shelter"
+    kelurahan_code: str | None = None
+    address: str | None = None
     check_in: UTCInstantOut
     check_out: UTCInstantOut | None
 
 
 class DistributionCreate(Input):
-    """POST /events/{id}/distributions; a per_person_day item needs shelter_id."""
+    """POST /events/{id}/distributions; a per_person_day item needs shelter_id, or a household or person
+    (meals for mandiri stays: docs/rules.md, "Mandiri stays")."""
 
     id: ClientId | None = None
     item_code: Code

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from shared.schemas.common import ClientId, Input, ObjectId, PastInstant
 from shared.schemas.people import (
+    CheckIn,
     DistributionCreate,
     ExistingPerson,
     HouseholdCreate,
@@ -57,10 +58,12 @@ class SyncPerson(PersonCreate):
     id: ClientId
 
 
-class SyncCheckIn(Input):
+class SyncCheckIn(CheckIn):
+    """A check-in as the single endpoint takes it (a shelter, or `kind: "mandiri"` with a kelurahan),
+    plus the person and a required `at`."""
+
     id: ClientId
     person_id: ObjectId
-    shelter_id: ObjectId
     at: PastInstant
 
 

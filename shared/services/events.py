@@ -133,8 +133,8 @@ def update_event(uow: UnitOfWork, actor: Actor, event: Event, data: EventUpdate,
         if profile is None:
             raise Invalid("standard_code", "profil standar tidak dikenal (unknown standard profile)")
         event.standard_code, event.standard_version = profile.code, profile.version
-        # the sandang item may differ: its per-recipient running sums are recounted
-        delivery_totals.rebuild(uow.session, event.id, uow.tz, ref_repo.sandang_item(uow.session, event))
+        # the sandang and permakanan items may differ: their per-recipient running sums are recounted
+        delivery_totals.rebuild(uow.session, event.id, uow.tz, ref_repo.sandang_and_meal_items(uow.session, event))
     ended_at = changes.get("ended_at")
     if ended_at is not None and ended_at < event.started_at:
         raise Invalid("ended_at", "waktu selesai sebelum waktu mulai (ended_at is before started_at)")

@@ -94,8 +94,16 @@ class Outcome:
 @dataclass
 class _OpenStay:
     stay_id: str
-    shelter_id: str
+    shelter_id: str | None  # None: a mandiri stay
     check_in: datetime
+    kelurahan_code: str | None = None
+    address: str | None = None
+
+    def same_place(self, shelter_id: str | None, kelurahan_code: str | None, address: str | None) -> bool:
+        """A check-in to where the person already is: the same shelter, or mandiri at the same place."""
+        if self.shelter_id is not None:
+            return self.shelter_id == shelter_id
+        return shelter_id is None and (self.kelurahan_code, self.address) == (kelurahan_code, address)
 
 
 @dataclass
@@ -106,6 +114,10 @@ class _EventState:
     data_seq: int
     profile_items: dict[str, dict[str, Any]]
     touched: bool = False
+
+    def service_item(self, service: str) -> str | None:
+        """The code of the profile item that serves an SPM service (sandang, permakanan), if any."""
+        return next((c for c, i in self.profile_items.items() if i.get("service") == service), None)
 
 
 @dataclass
@@ -153,7 +165,7 @@ class FieldWriter:
         self.pending = _Pending()
         self.ops: dict[tuple[str, str], dict[str, Any]] = {}
         self.households: dict[str, str] = {}
-        self.shelters: dict[str, tuple[str, datetime | None]] = {}
+        self.shelters: dict[str, tuple[str, datetime | None, str]] = {}  # id -> event, closed_at, kelurahan
         self.persons: dict[str, str] = {}
         self.open_stays: dict[str, _OpenStay | None] = {}
         self.niks: dict[tuple[str, str], str] = {}
@@ -218,8 +230,7 @@ class FieldWriter:
         bookkeeping.insert_rows(s, Stay, list(p.stays.values()))
         bookkeeping.insert_rows(s, Distribution, p.distributions)
         delivery_totals.add(s, p.distributions, self.uow.tz, {
-            eid: next((c for c, i in st.profile_items.items() if i.get("service") == "sandang"), None)
-            for eid, st in self.events.items()})
+            eid: (st.service_item("sandang"), st.service_item("permakanan")) for eid, st in self.events.items()})
         bookkeeping.insert_rows(s, Service, p.services)
         bookkeeping.insert_rows(s, ClientOperation, p.operations)
         bookkeeping.audit(s, p.audit)
@@ -262,7 +273,7 @@ class FieldWriter:
                 keys.append((c.type, client_id))
                 if c.type in CREATED_TABLE:
                     created_ids[CREATED_TABLE[c.type]].add(client_id)
-                if c.type == "person" and d["shelter_id"]:
+                if c.type == "person" and (d["shelter_id"] or d["mandiri"]):
                     new_rows["stays"].add(first_stay_id(client_id))
             for bucket, ref in ((hh, d.get("household_id")), (sh, d.get("shelter_id")), (pp, d.get("person_id")),
                                 (pp, c.person_id)):
@@ -322,7 +333,7 @@ class FieldWriter:
         # Two kinds of record insert stays: a check-in under its own id, a registration with a shelter
         # under an id derived from the person's. Either may meet the other, stored or earlier in this batch.
         stay_id = client_id if cmd.type == "check_in" else (
-            first_stay_id(client_id) if cmd.type == "person" and cmd.data.shelter_id else None)
+            first_stay_id(client_id) if cmd.type == "person" and (cmd.data.shelter_id or cmd.data.mandiri) else None)
         if stay_id is not None and (("stays", stay_id) in self.taken or stay_id in self.pending.stays):
             raise Conflict(ID_TAKEN)
 
@@ -368,11 +379,25 @@ class FieldWriter:
         if code is not None and code not in ref_repo.kelurahan_codes(self.session):
             raise Invalid("kelurahan_code", f"kode kelurahan {code} tidak dikenal (unknown kelurahan code)")
 
-    def _open_stay(self, state: _EventState, person_id: str, shelter_id: str, at: datetime, stay_id: str) -> None:
+    def _open_stay(self, state: _EventState, person_id: str, shelter_id: str | None, at: datetime, stay_id: str,
+                   kelurahan_code: str | None, address: str | None = None) -> None:
+        """Stage a stay: in `shelter_id`, or mandiri (no shelter) in `kelurahan_code` at `address`."""
         self.pending.stays[stay_id] = {"id": stay_id, "event_id": state.event.id, "person_id": person_id,
-                                       "shelter_id": shelter_id, "check_in": at, "check_out": None,
+                                       "shelter_id": shelter_id, "kind": "shelter" if shelter_id else "mandiri",
+                                       "kelurahan_code": kelurahan_code, "address": address,
+                                       "check_in": at, "check_out": None,
                                        "created_by": self.actor.id, "created_at": self.now}
-        self.open_stays[person_id] = _OpenStay(stay_id, shelter_id, at)
+        self.open_stays[person_id] = _OpenStay(stay_id, shelter_id, at, kelurahan_code, address)
+
+    def _place(self, state: _EventState, shelter_id: str | None, mandiri_kelurahan: str | None,
+               at: datetime) -> str | None:
+        """Check where a stay opens (an open shelter of the event, or a known kelurahan for a mandiri
+        stay) and answer the stay's kelurahan_code."""
+        if shelter_id is None:
+            self._kelurahan(mandiri_kelurahan)
+            return mandiri_kelurahan
+        self._shelter_open(state, shelter_id, at)
+        return self.shelters[shelter_id][2]
 
     def _close_stay(self, stay: _OpenStay, person_id: str, at: datetime) -> None:
         if stay.stay_id in self.pending.stays:
@@ -411,7 +436,7 @@ class FieldWriter:
         row.update(id=sid, event_id=state.event.id, opened_at=d.opened_at or self.now, closed_at=None, version=1,
                    created_by=self.actor.id, created_at=self.now)
         self.pending.shelters.append(row)
-        self.shelters[sid] = (state.event.id, None)
+        self.shelters[sid] = (state.event.id, None, d.kelurahan_code)
         return self._record(state, cmd.type, client_id, payload, sid, "shelter.create", row=row)
 
     def _person(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
@@ -423,7 +448,9 @@ class FieldWriter:
             if problem:
                 raise Invalid("birth_date", problem)
         self._household_in(state, d.household_id)
-        self._shelter_open(state, d.shelter_id, at)
+        mandiri = d.mandiri
+        kelurahan = self._place(state, d.shelter_id, mandiri.kelurahan_code if mandiri else None, at) \
+            if d.shelter_id or mandiri else None
         if d.nik and (state.event.id, d.nik) in self.niks:
             raise nik_taken(self.actor, self._existing_person(self.niks[(state.event.id, d.nik)]))
         mismatch = self._nik_mismatch(state, d)
@@ -438,10 +465,12 @@ class FieldWriter:
         self.open_stays[pid] = None
         if d.nik:
             self.niks[(state.event.id, d.nik)] = pid
-        if d.shelter_id:
-            self._open_stay(state, pid, d.shelter_id, at, first_stay_id(pid))
+        if d.shelter_id or mandiri:
+            self._open_stay(state, pid, d.shelter_id, at, first_stay_id(pid), kelurahan,
+                            mandiri.address if mandiri else None)
         return self._record(state, cmd.type, client_id, payload, pid, "person.create",
-                            row={**row, "shelter_id": d.shelter_id})
+                            row={**row, "shelter_id": d.shelter_id,
+                                 "stay_kind": "mandiri" if mandiri else ("shelter" if d.shelter_id else None)})
 
     def _nik_mismatch(self, state: _EventState, d: Any) -> bool:
         """Whether the NIK disagrees with the birth date, age or sex: 422 naming the field unless the
@@ -475,9 +504,9 @@ class FieldWriter:
         person_id = cmd.person_id or d.person_id
         at = d.at or self.now
         self._person_in(state, person_id)
-        self._shelter_open(state, d.shelter_id, at)
+        kelurahan = self._place(state, d.shelter_id, d.kelurahan_code, at)
         current = self.open_stays.get(person_id)
-        if current is not None and current.shelter_id == d.shelter_id:
+        if current is not None and current.same_place(d.shelter_id, d.kelurahan_code, d.address):
             return self._record(state, cmd.type, client_id, payload, current.stay_id, "stay.check_in",
                                 status="unchanged", bump=False)
         if current is not None and at < current.check_in:
@@ -485,7 +514,7 @@ class FieldWriter:
         if current is not None:
             self._close_stay(current, person_id, at)
         stay_id = client_id or str(uuid.uuid4())
-        self._open_stay(state, person_id, d.shelter_id, at, stay_id)
+        self._open_stay(state, person_id, d.shelter_id, at, stay_id, kelurahan, d.address)
         return self._record(state, cmd.type, client_id, payload, stay_id,
                             "stay.transfer" if current is not None else "stay.check_in",
                             row=dict(self.pending.stays[stay_id]))
@@ -501,7 +530,9 @@ class FieldWriter:
             raise Invalid("at", "waktu keluar sebelum waktu masuk (check-out is before the check-in)")
         self._close_stay(current, person_id, at)
         row = {"id": current.stay_id, "event_id": state.event.id, "person_id": person_id,
-               "shelter_id": current.shelter_id, "check_in": current.check_in, "check_out": at}
+               "shelter_id": current.shelter_id, "kind": "shelter" if current.shelter_id else "mandiri",
+               "kelurahan_code": current.kelurahan_code, "address": current.address,
+               "check_in": current.check_in, "check_out": at}
         return self._record(state, cmd.type, client_id, payload, current.stay_id, "stay.check_out", row=row)
 
     def _distribution(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
@@ -509,9 +540,13 @@ class FieldWriter:
         if d.item_code not in ref_repo.item_units(self.session):
             raise Invalid("item_code", f"item {d.item_code} tidak ada di katalog (unknown item code)")
         rule = state.profile_items.get(d.item_code)
-        if rule is not None and rule.get("basis") == "per_person_day" and d.shelter_id is None:
-            raise Invalid("shelter_id", f"item harian {d.item_code} dicatat per tempat penampungan: shelter_id wajib "
-                                        "(a per_person_day item needs shelter_id)")
+        if (rule is not None and rule.get("basis") == "per_person_day" and d.shelter_id is None
+                and d.person_id is None and d.household_id is None):
+            # docs/rules.md, "Mandiri stays": to a household or person (no shelter) for those staying outside
+            raise Invalid("shelter_id", f"item harian {d.item_code} dicatat per tempat penampungan, atau per "
+                                        "keluarga/orang yang mengungsi mandiri: isi shelter_id, household_id atau "
+                                        "person_id (a per_person_day item needs shelter_id, or household_id / "
+                                        "person_id for mandiri stays)")
         if d.shelter_id is not None:
             found = self.shelters.get(d.shelter_id)
             if found is None or found[0] != state.event.id:

@@ -18,8 +18,10 @@ def local_date(instant: datetime, tz: ZoneInfo) -> date:
 
 
 def person_public(person: Person | Any, event_started_at: datetime, open_shelter: str | None, has_stay: bool,
-                  tz: ZoneInfo, *, mask: bool) -> PersonPublic:
-    """A person answer: effective vulnerabilities, derived displacement, NIK masked when asked."""
+                  open_kind: str | None, tz: ZoneInfo, *, mask: bool) -> PersonPublic:
+    """A person answer: effective vulnerabilities, derived displacement (an open stay of either kind,
+    shelter or mandiri, is mengungsi), NIK masked when asked. The arguments before `tz` are a row of
+    shared/repositories/people.py (`get_person_row`)."""
     start = local_date(event_started_at, tz)
     return PersonPublic(
         id=person.id, event_id=person.event_id, household_id=person.household_id, full_name=person.full_name,
@@ -31,8 +33,8 @@ def person_public(person: Person | Any, event_started_at: datetime, open_shelter
         needs_psychosocial=person.needs_psychosocial, condition=person.condition,
         nik_mismatch_confirmed=bool(getattr(person, "nik_mismatch_confirmed", False)),
         registered_at=person.registered_at,
-        displacement="mengungsi" if open_shelter else ("kembali" if has_stay else "terdampak"),
-        shelter_id=open_shelter, version=person.version, created_at=person.created_at,
+        displacement="mengungsi" if open_shelter or open_kind else ("kembali" if has_stay else "terdampak"),
+        shelter_id=open_shelter, stay_kind=open_kind, version=person.version, created_at=person.created_at,
     )
 
 

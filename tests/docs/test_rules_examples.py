@@ -177,3 +177,49 @@ def test_shelter_adequacy_example() -> None:
 
 def test_meal_times_of_the_profile() -> None:
     assert spm_binjai().meal_times == (time(7), time(12), time(18))
+
+
+def mandiri_scene() -> tuple[list[PersonIn], list[StayIn]]:
+    """"Mandiri stays": the Rahmat household (R) with relatives from 06:00 on 3 December, Eko in shelter A
+    until 15:00 and then with them; Nenek Ros (no household) with a neighbour from 06:00."""
+    persons = [PersonIn(id=pid, household_id="R", sex=sex, condition="selamat")
+               for pid, sex in (("rahmat", "L"), ("sri", "P"), ("dina", "P"), ("eko", "L"))]
+    persons.append(PersonIn(id="ros", household_id=None, sex="P", condition="selamat"))
+    stays = [StayIn(pid, None, at(3, 6), kelurahan_code="12.75.05.1006") for pid in ("rahmat", "sri", "dina", "ros")]
+    stays += [StayIn("eko", "A", at(3, 6), at(3, 15)), StayIn("eko", None, at(3, 15), kelurahan_code="12.75.05.1006")]
+    return persons, stays
+
+
+def test_mandiri_stays_example() -> None:
+    """"Mandiri stays": due(Rahmat) 10, due(Ros) 3, due(A) 2 → 15 porsi and 12.5 L required; 6 to the household
+    and 4 to Sri cover the household, 6 alone leave all four lacking; porsi to shelter A never cover the
+    household; tempat_penampungan only for Eko; displaced 5, all mandiri."""
+    persons, stays = mandiri_scene()
+
+    def snapshot(deliveries: list[DeliveryIn]) -> dict:  # type: ignore[type-arg]
+        return compute_snapshot(EVENT, spm_binjai(), persons, [A], stays, deliveries, [], at(3, 23), WIB)
+
+    def lacking(deliveries: list[DeliveryIn]) -> set[str]:
+        return {u["person_id"] for u in snapshot(deliveries)["unmet"] if "permakanan" in u["missing"]}
+
+    snap = snapshot([])
+    assert meals(snap)["required"] == 15.0
+    water = next(n for n in snap["needs"] if n["item_code"] == "air_minum")
+    assert water["required"] == 12.5
+    household = DeliveryIn("makanan_siap_saji", 6, at(3, 12, 30), household_id="R")
+    to_sri = DeliveryIn("makanan_siap_saji", 4, at(3, 18, 30), person_id="sri")
+    to_a = DeliveryIn("makanan_siap_saji", 2, at(3, 19), shelter_id="A")
+    to_ros = DeliveryIn("makanan_siap_saji", 3, at(3, 19), person_id="ros")
+    assert lacking([household, to_sri, to_a, to_ros]) == set()
+    assert lacking([household, to_a, to_ros]) == {"rahmat", "sri", "dina", "eko"}
+    assert lacking([household, to_sri, to_ros]) == {"eko"}  # (A, 3 Dec) not covered
+    assert lacking([household, to_a, to_ros, DeliveryIn("makanan_siap_saji", 10, at(3, 19), shelter_id="A")]) == {
+        "rahmat", "sri", "dina", "eko"}  # a shelter's porsi count only for that shelter
+    assert lacking([household, to_sri, to_a]) == {"ros"}
+    services = snap["indicator"]["services"]
+    assert services["tempat_penampungan"] == {"eligible": 1, "fulfilled": 1}
+    assert snap["indicator"]["eligible"] == 5
+    people = snap["people"]
+    assert (people["displaced_now"], people["in_shelters_now"], people["mandiri_now"]) == (5, 0, 5)
+    assert people["staying_by_kelurahan"] == [
+        {"kelurahan_code": "12.75.05.1006", "in_shelters_now": 0, "mandiri_now": 5}]

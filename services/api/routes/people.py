@@ -105,7 +105,7 @@ def get_household(event: VisibleEvent, household_id: str, actor: CurrentActor, u
 
 
 @router.post("/events/{event_id}/persons", response_model=PersonPublic, status_code=201,
-             summary="Daftarkan orang (shelter_id membuka masa tinggal)",
+             summary="Daftarkan orang (shelter_id atau mandiri membuka masa tinggal)",
              responses={200: {"description": "replay of the same id"},
                         409: {"model": NikConflictAnswer, "description": "NIK already registered: `existing` names them"}})
 async def create_person(event_id: str, body: PersonCreate, actor: CurrentActor, writer: WriterDep,
@@ -116,7 +116,7 @@ async def create_person(event_id: str, body: PersonCreate, actor: CurrentActor, 
     def from_row(o: Outcome) -> PersonPublic:
         assert o.row is not None and o.event is not None
         return person_public(SimpleNamespace(**o.row), o.event.started_at, o.row["shelter_id"],
-                             o.row["shelter_id"] is not None, tz, mask=False)
+                             o.row["stay_kind"] is not None, o.row["stay_kind"], tz, mask=False)
 
     def from_db(session: Session, o: Outcome) -> PersonPublic:
         row = people_repo.get_person_row(session, o.stored_id)  # type: ignore[arg-type]
@@ -184,7 +184,7 @@ async def _stay_command(writer: WriteBatcher, actor: Actor, person_id: str, kind
 
 
 @router.post("/persons/{person_id}/check-in", response_model=StayPublic, status_code=201,
-             summary="Masuk tempat penampungan (pindah menutup masa tinggal sebelumnya)",
+             summary="Masuk tempat penampungan atau mengungsi mandiri (pindah menutup masa tinggal sebelumnya)",
              responses={200: {"description": "already in this shelter, or a replay of the same id"}})
 async def check_in(person_id: str, body: CheckIn, actor: CurrentActor, writer: WriterDep,
                    response: Response) -> StayPublic:

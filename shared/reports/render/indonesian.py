@@ -28,7 +28,9 @@ CATEGORY_LABELS = {"alam": "Bencana alam", "non_alam": "Bencana non-alam", "sosi
 CONDITION_LABELS = {"selamat": "Selamat", "luka": "Luka-luka", "hilang": "Hilang", "meninggal": "Meninggal dunia"}
 VULNERABILITY_LABELS = {"balita": "Balita", "lansia": "Lanjut usia", "ibu_hamil": "Ibu hamil",
                         "ibu_menyusui": "Ibu menyusui", "disabilitas": "Penyandang disabilitas"}
-PEOPLE_LABELS = {"registered": "Terdaftar", "displaced_now": "Mengungsi", "returned": "Sudah kembali",
+PEOPLE_LABELS = {"registered": "Terdaftar", "displaced_now": "Mengungsi",
+                 "in_shelters_now": "Mengungsi di tempat penampungan", "mandiri_now": "Mengungsi mandiri",
+                 "returned": "Sudah kembali",
                  "affected": "Terdampak, tidak mengungsi", "injured": "Luka-luka", "missing": "Hilang",
                  "dead": "Meninggal dunia"}
 BASIS_LABELS = {"per_person_day": "per orang per hari", "per_person_once": "per orang",

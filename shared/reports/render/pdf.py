@@ -345,13 +345,21 @@ def event_pdf(report: dict[str, Any]) -> bytes:
                             + [("Perlu dukungan psikososial", fmt_int(pp["needs_psychosocial"]))]))
     pdf.set_font(pdf.base_font, "B", 9)
     pdf.cell(0, 6, pdf.t("Korban per kelurahan (menurut keluarga)"), new_x="LMARGIN", new_y="NEXT")
-    out.table([("Kelurahan", 47, "L"), ("Terdaftar", 16, "R"), ("Mengungsi", 16, "R"), ("Kembali", 14, "R"),
-               ("Terdampak", 19, "R"), ("Luka", 10, "R"), ("Hilang", 11, "R"), ("Meninggal", 15, "R"),
-               ("L", 10, "R"), ("P", 10, "R")],
+    out.table([("Kelurahan", 39, "L"), ("Terdaftar", 14, "R"), ("Mengungsi", 14, "R"), ("Penampungan", 17, "R"),
+               ("Mandiri", 12, "R"), ("Kembali", 12, "R"), ("Terdampak", 15, "R"), ("Luka", 9, "R"),
+               ("Hilang", 10, "R"), ("Meninggal", 14, "R"), ("L", 8, "R"), ("P", 8, "R")],
               [[(f"{r['kelurahan_name']} ({r['kelurahan_code']})" if r["kelurahan_code"] else "Tidak diketahui"),
-                fmt_int(r["registered"]), fmt_int(r["displaced_now"]), fmt_int(r["returned"]), fmt_int(r["affected"]),
+                fmt_int(r["registered"]), fmt_int(r["displaced_now"]), fmt_int(r["in_shelters_now"]),
+                fmt_int(r["mandiri_now"]), fmt_int(r["returned"]), fmt_int(r["affected"]),
                 fmt_int(r["injured"]), fmt_int(r["missing"]), fmt_int(r["dead"]), fmt_int(r["L"]), fmt_int(r["P"])]
                for r in pp["by_kelurahan"]], size=7)
+    pdf.set_font(pdf.base_font, "B", 9)
+    pdf.cell(0, 6, pdf.t("Pengungsi per kelurahan tempat mengungsi: di tempat penampungan dan mandiri"),
+             new_x="LMARGIN", new_y="NEXT")
+    out.table([("Kelurahan", 80, "L"), ("Di tempat penampungan", 40, "R"), ("Mengungsi mandiri", 40, "R")],
+              [[(f"{r['kelurahan_name']} ({r['kelurahan_code']})" if r["kelurahan_code"] else "Tidak diketahui"),
+                fmt_int(r["in_shelters_now"]), fmt_int(r["mandiri_now"])] for r in pp["displaced_by_kelurahan"]],
+              size=7)
 
     out.heading("5. Tempat Penampungan")
     shelters = report["shelters"]

@@ -70,11 +70,17 @@ def event_tables(report: dict[str, Any]) -> list[Table]:
     tables.append(Table("people", "Korban", [("group", "Kelompok"), ("category", "Kategori"), ("label", "Uraian"),
                                              ("value", "Jumlah")], people_rows))
     kel_cols = [("kelurahan_code", "Kode kelurahan"), ("kelurahan_name", "Kelurahan"), ("kecamatan_name", "Kecamatan"),
-                ("registered", "Terdaftar"), ("displaced_now", "Mengungsi"), ("returned", "Sudah kembali"),
+                ("registered", "Terdaftar"), ("displaced_now", "Mengungsi"),
+                ("in_shelters_now", "Di tempat penampungan"), ("mandiri_now", "Mengungsi mandiri"),
+                ("returned", "Sudah kembali"),
                 ("affected", "Terdampak"), ("injured", "Luka"), ("missing", "Hilang"), ("dead", "Meninggal"),
                 ("L", "Laki-laki"), ("P", "Perempuan")] + [(g, AGE_GROUP_LABELS[g]) for g in AGE_GROUPS]
     tables.append(Table("people_by_kelurahan", "Korban per kelurahan", kel_cols,
                         [[r[k] for k, _ in kel_cols] for r in pp["by_kelurahan"]]))
+    stay_cols = [("kelurahan_code", "Kode kelurahan"), ("kelurahan_name", "Kelurahan"), ("kecamatan_name", "Kecamatan"),
+                 ("in_shelters_now", "Di tempat penampungan"), ("mandiri_now", "Mengungsi mandiri")]
+    tables.append(Table("people_displaced_by_kelurahan", "Tempat mengungsi", stay_cols,
+                        [[r[k] for k, _ in stay_cols] for r in pp["displaced_by_kelurahan"]]))
     sh_cols = [("id", "ID"), ("name", "Nama tempat penampungan"), ("kind", "Jenis"), ("kelurahan_code", "Kode kelurahan"),
                ("kelurahan_name", "Kelurahan"), ("opened_date", "Dibuka"), ("closed_date", "Ditutup"),
                ("days_open", "Lama buka (hari)"), ("capacity_persons", "Kapasitas"), ("occupants", "Penghuni"),

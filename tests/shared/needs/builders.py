@@ -36,12 +36,19 @@ def person(pid: str, household: str | None = None, *, sex: str = "L", condition:
                     needs_psychosocial=psy, registered_at=registered)
 
 
-def shelter(sid: str, *, capacity: int = 100, area: float | None = None, toilets: int | None = None) -> ShelterIn:
-    return ShelterIn(id=sid, name=f"Posko {sid}", capacity_persons=capacity, covered_area_m2=area, toilets=toilets)
+def shelter(sid: str, *, capacity: int = 100, area: float | None = None, toilets: int | None = None,
+            kelurahan: str | None = None) -> ShelterIn:
+    return ShelterIn(id=sid, name=f"Posko {sid}", capacity_persons=capacity, covered_area_m2=area, toilets=toilets,
+                     kelurahan_code=kelurahan)
 
 
 def stay(pid: str, sid: str, check_in: datetime, check_out: datetime | None = None) -> StayIn:
     return StayIn(person_id=pid, shelter_id=sid, check_in=check_in, check_out=check_out)
+
+
+def mandiri(pid: str, check_in: datetime, check_out: datetime | None = None, kelurahan: str = "K1") -> StayIn:
+    """A mandiri stay (no shelter: with relatives or elsewhere) in `kelurahan`."""
+    return StayIn(person_id=pid, shelter_id=None, check_in=check_in, check_out=check_out, kelurahan_code=kelurahan)
 
 
 def meals(sid: str, qty: float, when: datetime, item: str = "makanan_siap_saji") -> DeliveryIn:
@@ -66,7 +73,7 @@ def run(persons: Sequence[PersonIn], stays: Sequence[StayIn] = (), deliveries: S
         as_of: datetime | None = None, prof: Profile | None = None, target: float | None = 100.0) -> dict[str, Any]:
     """The snapshot; shelters default to every shelter id the stays name, in order of first mention."""
     if shelters is None:
-        shelters = [shelter(sid) for sid in dict.fromkeys(s.shelter_id for s in stays)]
+        shelters = [shelter(sid) for sid in dict.fromkeys(s.shelter_id for s in stays) if sid is not None]
     prof = prof or profile()
     event = EventIn(id="ev-1", started_at=at(1, 0), standard_code=prof.code, data_seq=42, target_percent=target)
     return compute_snapshot(event, prof, persons, shelters, stays, deliveries, services,

@@ -35,8 +35,9 @@ def day_end(day: date) -> datetime:
 
 
 def _random_inputs(seed: int) -> tuple[NeedsInputs, date, datetime]:
-    """A small random event (persons, households, transfers, short meals, clothing, services, times on a
-    half-hour grid so meal times and midnights are hit exactly), all at or before as_of."""
+    """A small random event (persons, households, transfers between shelters and mandiri stays, short
+    meals to shelters, households and persons, clothing, services, times on a half-hour grid so meal
+    times and midnights are hit exactly), all at or before as_of."""
     rng = random.Random(seed)
     code = rng.choice(["spm_binjai", "bnpb_perka_7_2008", "sphere_2018"])
     body = next(p for p in load_json("needs_profiles.json")["profiles"] if p["code"] == code)
@@ -61,8 +62,9 @@ def _random_inputs(seed: int) -> tuple[NeedsInputs, date, datetime]:
         for _ in range(rng.choice([0, 1, 1, 2, 3])):
             out = t + timedelta(minutes=30 * rng.randint(0, 60))
             closed = rng.random() < 0.5
-            stays.append(StayIn(person_id=pid, shelter_id=rng.choice(shelters).id, check_in=t,
-                                check_out=out if closed else None))
+            place = None if rng.random() < 0.3 else rng.choice(shelters).id  # None: mandiri, with relatives
+            stays.append(StayIn(person_id=pid, shelter_id=place, check_in=t, check_out=out if closed else None,
+                                kelurahan_code="K1" if place is None else None))
             if not closed or out > as_of:
                 break
             t = out + timedelta(minutes=30 * rng.randint(0, 4))
@@ -73,8 +75,11 @@ def _random_inputs(seed: int) -> tuple[NeedsInputs, date, datetime]:
     deliveries = []
     for _ in range(rng.randint(0, 40)):
         if perm is not None:
+            to = rng.choice([{"shelter_id": rng.choice(shelters).id}, {"shelter_id": rng.choice(shelters).id},
+                             {"household_id": rng.choice(["H0", "H1", "H2", "H3"])},
+                             {"person_id": rng.choice(persons).id}])  # the last two: meals of mandiri stays
             deliveries.append(DeliveryIn(item_code=perm.code, quantity=rng.choice([1, 2, 3, 5, 0.4, 1.2]),
-                                         delivered_at=when(), shelter_id=rng.choice(shelters).id))
+                                         delivered_at=when(), **to))
     for _ in range(rng.randint(0, 12)):
         if sandang is not None:
             to = rng.choice([{"person_id": rng.choice(persons).id}, {"household_id": rng.choice(["H0", "H1", "H2"])},

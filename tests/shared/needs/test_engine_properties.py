@@ -1,6 +1,7 @@
-"""Property-based tests of the needs engine on random small events (a few shelters, persons, stays,
-deliveries and services over a few days), including a comparison with a slow, literal reading of
-docs/rules.md that loops over every meal time and person."""
+"""Property-based tests of the needs engine on random small events (a few shelters, persons, stays —
+shelter and mandiri —, deliveries to shelters, households and persons, and services over a few days),
+including a comparison with a slow, literal reading of docs/rules.md that loops over every meal time
+and person."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     n_shelters = draw(st.integers(1, 3))
     shelters = [shelter(f"s{i}", capacity=draw(st.integers(0, 10)),
                         area=draw(st.sampled_from([None, 0.0, 3.5, 10.0, 35.0])),
-                        toilets=draw(st.sampled_from([None, 0, 1, 2]))) for i in range(n_shelters)]
+                        toilets=draw(st.sampled_from([None, 0, 1, 2])),
+                        kelurahan=draw(st.sampled_from([None, "K1", "K2"]))) for i in range(n_shelters)]
     n_persons = draw(st.integers(1, 7))
     regs = [None, at(1, 1), at(1, 2), at(1, 2), at(1, 3)]
     persons = [person(f"p{i}", draw(st.sampled_from([None, "h0", "h0", "h0", "h1"])), sex=draw(st.sampled_from("LP")),
@@ -69,6 +71,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             start, end = draw(moments()), draw(st.one_of(st.none(), moments()))
             if end is not None and end < start:
                 start, end = end, start
+            if draw(st.integers(0, 3)) == 0:  # a mandiri stay: with relatives, no shelter
+                stays.append(StayIn(person_id=p.id, shelter_id=None, check_in=start, check_out=end,
+                                    kelurahan_code=draw(st.sampled_from([None, "K1", "K3"]))))
+                continue
             stays.append(StayIn(person_id=p.id, shelter_id=f"s{draw(st.integers(0, n_shelters - 1))}",
                                 check_in=start, check_out=end))
     deliveries = [draw(delivery(prof, n_shelters, n_persons)) for _ in range(draw(st.integers(0, 12)))]
@@ -84,7 +90,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
 
 def delivery(prof, n_shelters: int, n_persons: int, max_hours: int = 80) -> st.SearchStrategy[DeliveryIn]:
     """Any delivery, biased to what decides services: meals to a shelter in amounts that often just cover a
-    shelter-day, and sandang to persons and households."""
+    shelter-day, meals to a household or person (mandiri stays), and sandang to persons and households."""
     codes = [i.code for i in prof.items] + ["uang_tunai"]
     meal = prof.item_for("permakanan").code
     sandang = prof.item_for("sandang").code
@@ -92,10 +98,16 @@ def delivery(prof, n_shelters: int, n_persons: int, max_hours: int = 80) -> st.S
     @st.composite
     def build(draw: st.DrawFn) -> DeliveryIn:
         when = draw(moments(max_hours))
-        kind = draw(st.sampled_from(["meals", "meals", "sandang", "any"]))
+        kind = draw(st.sampled_from(["meals", "meals", "home_meals", "sandang", "any"]))
         if kind == "meals":
             return DeliveryIn(item_code=meal, quantity=float(draw(st.integers(1, 6))), delivered_at=when,
                               shelter_id=f"s{draw(st.integers(0, n_shelters - 1))}")
+        if kind == "home_meals":  # to a household or a person, no shelter: meals of mandiri stays
+            if draw(st.booleans()):
+                return DeliveryIn(item_code=meal, quantity=float(draw(st.integers(1, 6))), delivered_at=when,
+                                  household_id=draw(st.sampled_from(["h0", "h0", "h1", "h2"])))
+            return DeliveryIn(item_code=meal, quantity=float(draw(st.integers(1, 4))), delivered_at=when,
+                              person_id=f"p{draw(st.integers(0, n_persons - 1))}")
         if kind == "sandang" and draw(st.booleans()):  # a few packages for a household, seldom all its members
             return DeliveryIn(item_code=sandang, quantity=draw(st.sampled_from([1.0, 1.0, 2.0, 2.0, 3.0])),
                               delivered_at=when, household_id="h0")
@@ -157,7 +169,22 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
     def due(rate: float, sid: str, d: date) -> Fraction:
         return _dec(rate) / n * sum(len(present_ids(sid, t)) for dd, t in meal_times if dd == d)
 
-    shelter_ids = list(dict.fromkeys([s.id for s in shelters] + [s.shelter_id for s in stays]))
+    # "Mandiri stays": meals per household (a person without one is their own unit)
+    household_of = {p.id: p.household_id for p in persons}
+
+    def unit(pid: str) -> tuple[str, str]:
+        hid = household_of[pid]
+        return ("h", hid) if hid is not None else ("p", pid)
+
+    def present_mandiri_ids(u: tuple[str, str], t: datetime) -> set[str]:
+        return {s.person_id for s in stays if s.shelter_id is None and unit(s.person_id) == u and contains(s, t)}
+
+    def due_home(rate: float, u: tuple[str, str], d: date) -> Fraction:
+        return _dec(rate) / n * sum(len(present_mandiri_ids(u, t)) for dd, t in meal_times if dd == d)
+
+    units = list(dict.fromkeys(unit(s.person_id) for s in stays if s.shelter_id is None))
+    shelter_ids = list(dict.fromkeys([s.id for s in shelters] + [s.shelter_id for s in stays
+                                                                 if s.shelter_id is not None]))
     with_stay = {s.person_id for s in stays}
     displaced = [p for p in persons if p.id in with_stay]
     perm = profile.item_for("permakanan")
@@ -168,12 +195,24 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
                     if perm and x.item_code == perm.code and x.shelter_id == sid and local(x.delivered_at) == d),
                    Fraction(0))
 
+    def home_delivered(u: tuple[str, str], d: date) -> Fraction:
+        """Meals with no shelter to the household itself or to any member (the household on the person)."""
+        return sum((_dec(x.quantity) for x in deliveries
+                    if perm and x.item_code == perm.code and x.shelter_id is None and local(x.delivered_at) == d
+                    and ((x.person_id is None and x.household_id is not None and u == ("h", x.household_id))
+                         or (x.person_id in household_of and unit(x.person_id) == u))),
+                   Fraction(0))
+
     def permakanan_met(pid: str) -> bool:
         if perm is None:
             return True
         for sid in shelter_ids:
             for d, t in meal_times:
                 if pid in present_ids(sid, t) and perm_delivered(sid, d) < due(perm.rate, sid, d):
+                    return False
+        for u in units:
+            for d, t in meal_times:
+                if pid in present_mandiri_ids(u, t) and home_delivered(u, d) < due_home(perm.rate, u, d):
                     return False
         return True
 
@@ -198,7 +237,9 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
     svc = {code: [0, 0] for code in SERVICES}
     unmet = []
     for p in eligible_persons:
-        checks = {"permakanan": permakanan_met(p.id), "sandang": sandang_met(p), "tempat_penampungan": True}
+        checks = {"permakanan": permakanan_met(p.id), "sandang": sandang_met(p)}
+        if any(s.person_id == p.id and s.shelter_id is not None for s in stays):
+            checks["tempat_penampungan"] = True
         if p.vulnerabilities & set(VULNERABILITIES):
             checks["penanganan_khusus"] = (p.id, "penanganan_khusus") in got_service
         if p.needs_psychosocial:
@@ -216,6 +257,7 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
         rate = _dec(item.rate)
         if item.basis == "per_person_day":
             required = sum((due(item.rate, sid, d) for sid in shelter_ids for d in days), Fraction(0))
+            required += sum((due_home(item.rate, u, d) for u in units for d in days), Fraction(0))
         elif item.basis == "per_person_once":
             required = rate * len(displaced)
         elif item.basis == "per_household_once":
@@ -241,11 +283,22 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
 
     gone = ("hilang", "meninggal")
     open_ids = {s.person_id for s in stays if is_open(s)}
+    here = {p.id for p in persons if p.condition not in gone}
+    area = {sh.id: sh.kelurahan_code or "" for sh in shelters}
+    staying: dict[str, list[set[str]]] = {}
+    for s in stays:
+        if is_open(s) and s.person_id in here:
+            code = (s.kelurahan_code or "") if s.shelter_id is None else area.get(s.shelter_id, "")
+            staying.setdefault(code, [set(), set()])[s.shelter_id is None].add(s.person_id)
     return {
         "event_id": event.id, "data_seq": event.data_seq, "as_of": as_of.astimezone(UTC).isoformat(), "standard_code": event.standard_code,
         "people": {
             "registered": len(persons),
             "displaced_now": sum(1 for p in persons if p.condition not in gone and p.id in open_ids),
+            "in_shelters_now": len({s.person_id for s in stays if is_open(s) and s.shelter_id is not None} & here),
+            "mandiri_now": len({s.person_id for s in stays if is_open(s) and s.shelter_id is None} & here),
+            "staying_by_kelurahan": [{"kelurahan_code": code, "in_shelters_now": len(res), "mandiri_now": len(man)}
+                                     for code, (res, man) in sorted(staying.items())],
             "returned": sum(1 for p in persons if p.condition not in gone and p.id in with_stay - open_ids),
             "affected": sum(1 for p in persons if p.condition not in gone and p.id not in with_stay),
             "injured": sum(1 for p in persons if p.condition == "luka"),

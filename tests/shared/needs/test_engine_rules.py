@@ -16,6 +16,7 @@ from shared.needs.numbers import percent, round_half_up
 from .builders import (
     TZ,
     at,
+    mandiri,
     meals,
     need,
     person,
@@ -43,8 +44,9 @@ def test_snapshot_has_the_documented_shape() -> None:
     assert snap["event_id"] == "ev-1" and snap["data_seq"] == 42 and snap["standard_code"] == "spm_binjai"
     assert snap["as_of"] == "2026-01-01T16:00:00+00:00"
     assert datetime.fromisoformat(snap["as_of"]) == at(1, 23)
-    assert set(snap["people"]) == {"registered", "displaced_now", "returned", "affected", "injured", "missing",
-                                   "dead", "by_sex", "vulnerable"}
+    assert set(snap["people"]) == {"registered", "displaced_now", "in_shelters_now", "mandiri_now", "returned",
+                                   "affected", "injured", "missing", "dead", "by_sex", "vulnerable",
+                                   "staying_by_kelurahan"}
     assert snap["people"]["by_sex"] == {"L": 0, "P": 1}
     assert list(snap["people"]["vulnerable"]) == ["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas"]
     assert snap["indicator"]["target_percent"] == 95.0
@@ -406,8 +408,9 @@ def test_missing_and_dead_are_not_eligible_nor_displaced_returned_or_affected() 
              stay("e", "A", at(1, 6), at(1, 9))]
     snap = run(persons, stays)
     assert snap["people"] == {
-        "registered": 6, "displaced_now": 1, "returned": 1, "affected": 1, "injured": 1, "missing": 2, "dead": 1,
-        "by_sex": {"L": 3, "P": 3},
+        "registered": 6, "displaced_now": 1, "in_shelters_now": 1, "mandiri_now": 0, "returned": 1, "affected": 1,
+        "injured": 1, "missing": 2, "dead": 1, "by_sex": {"L": 3, "P": 3},
+        "staying_by_kelurahan": [{"kelurahan_code": "", "in_shelters_now": 1, "mandiri_now": 0}],
         "vulnerable": {"balita": 0, "lansia": 0, "ibu_hamil": 0, "ibu_menyusui": 0, "disabilitas": 0},
     }
     assert snap["indicator"]["eligible"] == 2  # a and e
@@ -576,3 +579,92 @@ def test_instants_in_other_zones_are_the_same_instants() -> None:
               as_of=at(1, 23).astimezone(UTC))
     assert local == utc
     assert TZ.key == "Asia/Jakarta"
+
+
+# ---- mandiri stays (docs/rules.md, "Mandiri stays") ---------------------------------------------------
+
+
+def test_a_mandiri_person_is_displaced_and_eligible_without_tempat_penampungan() -> None:
+    """A person staying with relatives is displaced and eligible; tempat_penampungan is required only for
+    persons with a shelter stay."""
+    snap = run([person("m", "H"), person("s", "G")], [mandiri("m", at(1, 6)), stay("s", "A", at(1, 6))])
+    assert snap["people"]["displaced_now"] == 2
+    assert (snap["people"]["in_shelters_now"], snap["people"]["mandiri_now"]) == (1, 1)
+    assert snap["indicator"]["eligible"] == 2
+    assert service_counts(snap, "tempat_penampungan") == (1, 1)
+    assert service_counts(snap, "permakanan") == (2, 0)  # nothing delivered to either
+    assert unmet(snap)["m"] == ["permakanan", "sandang"]
+
+
+def test_household_day_due_counts_members_present_in_mandiri_stays() -> None:
+    """due(H, d) = rate / meal times × Σ present_mandiri(H, t): two members from 06:00 and one from 15:00
+    are 2 + 2 + 3 = 7 porsi; air_minum adds 2.5 / 3 × 7."""
+    persons = [person("a", "H"), person("b", "H"), person("c", "H")]
+    stays = [mandiri("a", at(1, 6)), mandiri("b", at(1, 6), kelurahan="K2"), mandiri("c", at(1, 15))]
+    snap = run(persons, stays)
+    assert need(snap, "makanan_siap_saji")["required"] == 7.0
+    assert need(snap, "air_minum")["required"] == float(Fraction(25, 10) * 7 / 3)
+    covered = run(persons, stays, [to_household("H", 7, at(1, 19), item="makanan_siap_saji")])
+    assert service_counts(covered, "permakanan") == (3, 3)
+    short = run(persons, stays, [to_household("H", 6, at(1, 19), item="makanan_siap_saji")])
+    assert service_counts(short, "permakanan") == (3, 0)
+
+
+def test_person_level_meals_count_for_the_household_whatever_the_members_stay() -> None:
+    """A delivery to a member (even one in a shelter) counts for the household recorded on the person; a
+    delivery to a shelter never covers a household-day."""
+    persons = [person("a", "H"), person("b", "H"), person("s", "H")]
+    stays = [mandiri("a", at(1, 6)), mandiri("b", at(1, 6)), stay("s", "A", at(1, 6))]
+    enough = [to_person("s", 4, at(1, 12), item="makanan_siap_saji"),
+              to_person("a", 2, at(1, 13), item="makanan_siap_saji"), meals("A", 3, at(1, 19))]
+    assert service_counts(run(persons, stays, enough), "permakanan") == (3, 3)
+    shelter_only = [meals("A", 9, at(1, 19))]
+    assert set(unmet(run(persons, stays, shelter_only))) == {"a", "b", "s"}  # s: no sandang either
+    assert "permakanan" not in unmet(run(persons, stays, shelter_only))["s"]
+
+
+def test_a_mandiri_person_without_a_household_is_their_own_unit() -> None:
+    """Meals to somebody else's household do not cover a person without a household; meals to them do."""
+    persons = [person("solo"), person("a", "H")]
+    stays = [mandiri("solo", at(1, 6)), mandiri("a", at(1, 6))]
+    other = [to_household("H", 6, at(1, 19), item="makanan_siap_saji")]
+    assert "permakanan" in unmet(run(persons, stays, other))["solo"]
+    own = other + [to_person("solo", 3, at(1, 19), item="makanan_siap_saji")]
+    assert "permakanan" not in unmet(run(persons, stays, own)).get("solo", [])
+
+
+def test_household_day_meals_do_not_carry_over_between_days() -> None:
+    """Porsi of 2 January do not cover 1 January's household-day."""
+    persons = [person("a", "H")]
+    stays = [mandiri("a", at(1, 6))]
+    late = [to_household("H", 6, at(2, 8), item="makanan_siap_saji")]
+    snap = run(persons, stays, late, as_of=at(2, 9))
+    assert need(snap, "makanan_siap_saji")["required"] == 4.0
+    assert "permakanan" in unmet(snap)["a"]
+
+
+def test_a_transfer_from_a_shelter_to_relatives_needs_both_kinds_of_day_covered() -> None:
+    """Breakfast and lunch in shelter A, dinner with the household: (A, d) and (H, d) must both be covered."""
+    persons = [person("e", "H")]
+    stays = [stay("e", "A", at(1, 6), at(1, 15)), mandiri("e", at(1, 15))]
+    both = [meals("A", 2, at(1, 12)), to_household("H", 1, at(1, 18), item="makanan_siap_saji")]
+    assert service_counts(run(persons, stays, both), "permakanan") == (1, 1)
+    assert service_counts(run(persons, stays, both[:1]), "permakanan") == (1, 0)
+    assert service_counts(run(persons, stays, both[1:]), "permakanan") == (1, 0)
+    snap = run(persons, stays, both)
+    assert service_counts(snap, "tempat_penampungan") == (1, 1)
+    assert (snap["people"]["in_shelters_now"], snap["people"]["mandiri_now"]) == (0, 1)
+
+
+def test_people_counts_split_shelter_residents_and_mandiri_persons_per_kelurahan() -> None:
+    """in_shelters_now / mandiri_now and per kelurahan (shelter's, stay's) without missing and dead; a
+    closed mandiri stay is returned."""
+    persons = [person("r1"), person("r2"), person("m1"), person("m2", condition="hilang"), person("back")]
+    stays = [stay("r1", "A", at(1, 6)), stay("r2", "B", at(1, 6)), mandiri("m1", at(1, 6), kelurahan="K2"),
+             mandiri("m2", at(1, 6)), mandiri("back", at(1, 6), at(1, 10))]
+    snap = run(persons, stays, shelters=[shelter("A", kelurahan="K1"), shelter("B", kelurahan="K2")])
+    people = snap["people"]
+    assert (people["displaced_now"], people["in_shelters_now"], people["mandiri_now"]) == (3, 2, 1)
+    assert people["returned"] == 1 and people["missing"] == 1
+    assert people["staying_by_kelurahan"] == [{"kelurahan_code": "K1", "in_shelters_now": 1, "mandiri_now": 0},
+                                              {"kelurahan_code": "K2", "in_shelters_now": 1, "mandiri_now": 1}]

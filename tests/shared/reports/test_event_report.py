@@ -372,7 +372,7 @@ def test_csv_report_carries_the_same_numbers(scenario: Scenario, admin: Api) -> 
     assert r.headers["content-type"].startswith("text/csv")
     assert 'filename="laporan-pasca-bencana-banjir-akhir-tahun-binjai-20260103.csv"' in r.headers["content-disposition"]
     sec = read_csv_sections(r.content.decode("utf-8"))
-    assert list(sec) == ["event", "kelurahan", "status_history", "people", "people_by_kelurahan", "shelters", "needs",
+    assert list(sec) == ["event", "kelurahan", "status_history", "people", "people_by_kelurahan", "people_displaced_by_kelurahan", "shelters", "needs",
                          "distributions", "indicator", "services", "daily", "unmet"]
     ev = {row["field"]: row["value"] for row in sec["event"]}
     assert (ev["year"], ev["start_date"], ev["end_date"], ev["status"]) == ("2025", "2025-12-31", "2026-01-03", "selesai")
@@ -402,7 +402,7 @@ def test_xlsx_report_has_a_sheet_per_section_with_number_cells(scenario: Scenari
     r = get_report(admin, scenario.eid, "xlsx")
     assert r.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheets = read_xlsx(r.content)
-    assert list(sheets) == ["Kejadian", "Wilayah", "Riwayat", "Korban", "Korban per kelurahan", "Tempat penampungan",
+    assert list(sheets) == ["Kejadian", "Wilayah", "Riwayat", "Korban", "Korban per kelurahan", "Tempat mengungsi", "Tempat penampungan",
                             "Kebutuhan", "Penyaluran", "Indikator", "Layanan", "Harian", "Belum terpenuhi"]
     head, *daily = sheets["Harian"]
     assert head[:5] == ("Tanggal", "Mengungsi", "Wajib", "Terpenuhi", "Terpenuhi (%)")

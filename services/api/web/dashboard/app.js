@@ -23,6 +23,7 @@ const state = {
   unmet: { loaded: false, items: [], total: 0, offset: 0 },
   feed: { loaded: false, items: [], mode: "field" },
   reportDaily: null,
+  kelurahanNames: null, // code → name, for displaced persons per kelurahan
   live: null,
   painted: false,
   openToken: 0,
@@ -205,6 +206,16 @@ async function loadItems() {
   try { sessionStorage.setItem("posko.items", JSON.stringify(state.items)); } catch { /* ignore */ }
 }
 
+async function loadKelurahanNames() {
+  // Names for the per-kelurahan counts (shelter residents and mandiri persons); codes until they arrive.
+  if (state.kelurahanNames) return;
+  try {
+    const page = await get("/regions?level=kelurahan&limit=500");
+    state.kelurahanNames = Object.fromEntries(page.items.map((r) => [r.code, r.name]));
+    renderDash();
+  } catch { /* codes stay */ }
+}
+
 async function openEvent(eventId) {
   closeEvent();
   const token = ++state.openToken;
@@ -229,6 +240,7 @@ async function openEvent(eventId) {
   state.snapshot = snap;
   rememberDay(snap);
   renderDash();
+  loadKelurahanNames();
   if (!state.painted) {
     state.painted = true;
     performance.mark("posko:snapshot-rendered");
@@ -376,7 +388,7 @@ function renderDash() {
   const kel = event.kelurahan_codes?.length ?? 0;
   $("event-meta").innerHTML = `${esc(label("kind", event.kind))} · <span class="badge badge-status status-${esc(event.status)}" id="event-status" data-value="${esc(event.status)}">${esc(label("status", event.status))}</span> · ${esc(t("event.started"))} ${esc(fmtDate(event.started_at))}${event.ended_at ? ` · ${esc(t("event.ended"))} ${esc(fmtDate(event.ended_at))}` : ""} · ${esc(fmt(kel))} kelurahan`;
   put("indicator", indicatorHtml(snap));
-  put("people", peopleHtml(snap));
+  put("people", peopleHtml(snap, state.kelurahanNames));
   put("needs", needsHtml(snap, state.items));
   put("shelters", sheltersHtml(snap, state.shelterInfo));
   if (state.unmet.loaded) put("unmet", unmetHtml(state.unmet, UNMET_PAGE, snap));

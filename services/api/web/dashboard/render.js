@@ -65,7 +65,20 @@ export function indicatorHtml(snap) {
   </div>`;
 }
 
-export function peopleHtml(snap) {
+/** Displaced persons per kelurahan where they stay: shelter residents and mandiri persons side by side. */
+function stayingHtml(rows, kelurahanNames) {
+  if (!rows?.length) return "";
+  const body = rows.map((r) => `<tr data-kelurahan="${esc(r.kelurahan_code)}">
+      <th scope="row">${esc(r.kelurahan_code ? (kelurahanNames?.[r.kelurahan_code] || r.kelurahan_code) : t("people.unknownPlace"))}</th>
+      <td class="num" data-count="in_shelters_now">${fmt(r.in_shelters_now)}</td>
+      <td class="num" data-count="mandiri_now">${fmt(r.mandiri_now)}</td></tr>`).join("");
+  return `<h3 class="sub">${esc(t("people.byKelurahan"))}</h3>
+    <table class="staying" id="staying-by-kelurahan"><thead><tr><th scope="col">Kelurahan</th>
+      <th scope="col" class="num">${esc(t("people.in_shelters_now"))}</th>
+      <th scope="col" class="num">${esc(t("people.mandiri_now"))}</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+export function peopleHtml(snap, kelurahanNames = null) {
   const p = snap.people || {};
   const tile = (key, cls = "") => `<div class="tile ${cls}" data-count="${key}" data-value="${p[key] ?? 0}">
       <span class="tile-num">${fmt(p[key] ?? 0)}</span><span class="tile-label">${esc(t(`people.${key}`))}</span></div>`;
@@ -77,6 +90,8 @@ export function peopleHtml(snap) {
     `<li data-count="vulnerable.${v}" data-value="${p.vulnerable?.[v] ?? 0}"><b>${fmt(p.vulnerable?.[v] ?? 0)}</b> ${esc(t(`vul.${v}`))}</li>`).join("");
   return `<div class="tiles">
       ${tile("displaced_now", "tile-main")}
+      ${tile("in_shelters_now")}
+      ${tile("mandiri_now")}
       ${tile("returned")}
       ${tile("affected")}
       ${tile("injured", (p.injured ?? 0) > 0 ? "tile-warn" : "")}
@@ -91,7 +106,8 @@ export function peopleHtml(snap) {
       <span class="sex-p" data-count="by_sex.P" data-value="${sexP}"><b>${fmt(sexP)}</b> ${esc(t("sex.P"))}</span>
     </div>
     <h3 class="sub">${esc(t("people.vulnerable"))}</h3>
-    <ul class="vul">${vul}</ul>`;
+    <ul class="vul">${vul}</ul>
+    ${stayingHtml(p.staying_by_kelurahan, kelurahanNames)}`;
 }
 
 export function needsHtml(snap, items) {

@@ -92,6 +92,7 @@ function toast(message, kind = "info") {
 }
 
 function shelterName(id) {
+  if (id === MANDIRI) return t("mandiri_option");
   const s = state.shelters.find((x) => x.id === id);
   return s ? s.name : t("unknown_shelter");
 }
@@ -763,6 +764,7 @@ function personData(m, { id, householdId, registeredAt }) {
     data.nik_mismatch_confirmed = true;
   }
   if (m.shelter_id && m.shelter_id !== FAMILY_SHELTER) data.shelter_id = m.shelter_id;
+  mandiriRegistration(data, m.shelter_id, state.household?.kelurahan_code);
   data.registered_at = registeredAt;
   return data;
 }
@@ -770,6 +772,7 @@ function personData(m, { id, householdId, registeredAt }) {
 function localPerson(data, eventId) {
   return { id: data.id, event_id: eventId, full_name: data.full_name, sex: data.sex, nik: data.nik || null,
            household_id: data.household_id || null, shelter_id: data.shelter_id || null,
+           stay_kind: data.mandiri ? "mandiri" : (data.shelter_id ? "shelter" : null),
            birth_date: data.birth_date || null, age_years: data.age_years ?? null, condition: data.condition,
            vulnerabilities: data.vulnerabilities, local: true };
 }
@@ -778,6 +781,7 @@ async function saveHousehold() {
   const d = state.household;
   d.submitted = true;
   const bad = Object.keys(householdProblems(d)).length || d.members.some((m) => Object.keys(memberProblems(m, d)).length);
+  if (!bad && mandiriNeedsKelurahan(d)) { toast(t("mandiri_pick_kelurahan"), "error"); return; }
   if (bad) {
     renderTab();
     document.querySelector("#view [aria-invalid=true], #view .field-msg.error")?.closest(".field")
@@ -884,12 +888,13 @@ function memberShelter(m, family) {
 
 function familyShelterField(d, redraw) {
   return field(t("family_shelter"),
-    selectInput(d, "shelter_id", shelterOptions(t("no_shelter")), { name: "family_shelter_id", after: () => redraw() }),
+    selectInput(d, "shelter_id", withMandiriOption(shelterOptions(t("no_shelter"))),
+                { name: "family_shelter_id", after: () => redraw() }),
     { hint: openShelters().length ? t("family_shelter_hint") : t("no_shelters_cached") });
 }
 
 function memberShelterField(m, family, check = null) {
-  const options = shelterOptions(t("no_shelter"));
+  const options = withMandiriOption(shelterOptions(t("no_shelter")));
   if (family) {
     options.unshift({ value: FAMILY_SHELTER, label: family.shelter_id
       ? t("same_as_family", { shelter: shelterName(family.shelter_id) }) : t("same_as_family_none") });
@@ -996,8 +1001,9 @@ async function sameMemberRecords(members, family, householdId, at) {
     const held = (await store.getPerson(c.person_id)) || {};
     if (target && target !== c.shelter_id) {
       const id = uuid();
+      const place = target === MANDIRI ? { kind: MANDIRI, kelurahan_code: family.kelurahan_code } : { shelter_id: target };
       out.records.push({ id, type: "check_in", event_id: state.event.id,
-                         data: { id, person_id: c.person_id, shelter_id: target, at },
+                         data: { id, person_id: c.person_id, ...place, at },
                          meta: { label: c.full_name, shelter_name: shelterName(target),
                                  from_shelter: c.shelter_id ? shelterName(c.shelter_id) : null } });
     }
@@ -1006,7 +1012,8 @@ async function sameMemberRecords(members, family, householdId, at) {
     }
     out.persons.push({ ...held, id: c.person_id, event_id: state.event.id, full_name: c.full_name, sex: held.sex || c.sex,
                        birth_date: c.birth_date ?? held.birth_date ?? null, household_id: c.household_id ?? null,
-                       shelter_id: target || c.shelter_id || null, local: Boolean(held.local) });
+                       shelter_id: target === MANDIRI ? null : (target || c.shelter_id || null),
+                       stay_kind: target === MANDIRI ? MANDIRI : held.stay_kind, local: Boolean(held.local) });
   }
   return out;
 }
@@ -1223,7 +1230,8 @@ function personDetail() {
           p.nik ? [h("dt", {}, t("nik")), h("dd", { class: "mono" }, p.nik)] : null,
           household ? [h("dt", {}, t("household")), h("dd", {}, household)] : null,
           h("dt", {}, t("condition")), h("dd", {}, enumLabel("condition", p.condition || "selamat")),
-          h("dt", {}, t("shelter")), h("dd", { id: "person-shelter" }, inShelter ? shelterName(p.shelter_id) : t("not_in_shelter")))),
+          h("dt", {}, t("shelter")), h("dd", { id: "person-shelter" }, inShelter ? shelterName(p.shelter_id)
+            : (p.stay_kind === "mandiri" ? t("mandiri_staying") : t("not_in_shelter"))))),
       h("section", { class: "card" },
         h("h3", {}, inShelter ? t("transfer") : t("check_in")),
         shelterChoices.length
@@ -1232,10 +1240,11 @@ function personDetail() {
                            onclick: () => recordStay(p, "check_in", act.shelter_id) },
                inShelter ? t("do_transfer") : t("do_check_in"))]
           : h("p", { class: "muted" }, t("no_shelters_cached")),
-        inShelter
+        inShelter || p.stay_kind === "mandiri"
           ? h("button", { type: "button", class: "btn btn-block", id: "do-check-out",
                           onclick: () => recordStay(p, "check_out") }, t("do_check_out"))
           : null),
+      mandiriCard(p),
       h("section", { class: "card" },
         h("h3", {}, t("service")),
         field(t("service_kind"), selectInput(act, "kind", SERVICE_KINDS.map((k) => ({ value: k, label: enumLabel("service", k) })),
@@ -1267,6 +1276,55 @@ async function householdLabel(id) {
   return hh ? hh.head_name : null;
 }
 
+// ---- mengungsi mandiri (displaced outside the shelters: docs/rules.md, "Mandiri stays") ----
+
+const MANDIRI = "mandiri"; // the place choice that stands for "mengungsi mandiri" beside the shelters
+
+/** The shelter choices of the registration form, with "mengungsi mandiri" offered beside them. */
+function withMandiriOption(options) {
+  return [...options, { value: MANDIRI, label: t("mandiri_option") }];
+}
+
+/** A member registered as mengungsi mandiri stays in the household's kelurahan (a person create with
+ *  `mandiri` in place of `shelter_id`). */
+function mandiriRegistration(data, choice, kelurahanCode) {
+  if (choice !== MANDIRI) return;
+  delete data.shelter_id;
+  data.mandiri = { kelurahan_code: kelurahanCode };
+}
+
+function mandiriNeedsKelurahan(d) {
+  return !d.kelurahan_code && d.members.some((m) => memberShelter(m, d) === MANDIRI);
+}
+
+/** Check a person in as mengungsi mandiri (or move them there from a shelter): kelurahan and address. */
+function mandiriCard(p) {
+  const act = { kelurahan_code: state.event?.kelurahan_codes?.[0] || "", address: "" };
+  return h("section", { class: "card", id: "mandiri-card" },
+    h("h3", {}, t("mandiri_title")),
+    h("p", { class: "muted small" }, t("mandiri_hint")),
+    field(t("kelurahan"), selectInput(act, "kelurahan_code", kelurahanOptions(), { name: "mandiri_kelurahan" }),
+          { hint: state.regions.length ? null : t("no_regions_cached") }),
+    field(t("address"), textInput(act, "address", { maxlength: 500, name: "mandiri_address" })),
+    h("button", { type: "button", class: "btn btn-block", id: "do-mandiri",
+                  onclick: () => recordMandiri(p, act.kelurahan_code, act.address.trim()) }, t("do_mandiri")));
+}
+
+async function recordMandiri(p, kelurahanCode, address) {
+  if (!kelurahanCode) { toast(t("mandiri_pick_kelurahan"), "error"); return; }
+  const id = uuid();
+  const data = { id, person_id: p.id, kind: MANDIRI, kelurahan_code: kelurahanCode, at: isoNow() };
+  if (address) data.address = address;
+  const meta = { label: p.full_name, shelter_name: t("mandiri_staying"),
+                 from_shelter: p.shelter_id ? shelterName(p.shelter_id) : null };
+  await store.addRecords([{ id, type: "check_in", event_id: state.event.id, data, meta }]);
+  await store.updatePerson(p.id, { shelter_id: null, stay_kind: MANDIRI });
+  toast(t("saved_mandiri", { name: p.full_name }), "ok");
+  renderTab();
+  await refreshRecords();
+  syncNow();
+}
+
 async function recordStay(p, type, shelterId) {
   const id = uuid();
   const data = type === "check_in" ? { id, person_id: p.id, shelter_id: shelterId, at: isoNow() }
@@ -1274,7 +1332,8 @@ async function recordStay(p, type, shelterId) {
   const meta = { label: p.full_name, shelter_name: shelterId ? shelterName(shelterId) : null,
                  from_shelter: p.shelter_id ? shelterName(p.shelter_id) : null };
   await store.addRecords([{ id, type, event_id: state.event.id, data, meta }]);
-  await store.updatePerson(p.id, { shelter_id: type === "check_in" ? shelterId : null });
+  await store.updatePerson(p.id, { shelter_id: type === "check_in" ? shelterId : null,
+                                   stay_kind: type === "check_in" ? "shelter" : null });
   toast(type === "check_in" ? t("saved_check_in", { name: p.full_name, shelter: meta.shelter_name })
     : t("saved_check_out", { name: p.full_name }), "ok");
   renderTab();
@@ -1313,7 +1372,8 @@ function distributionProblems(d) {
   if (d.quantity === "" || !Number.isFinite(q) || q <= 0) p.quantity = "quantity_positive";
   if (d.target === "shelter" && !d.shelter_id) p.shelter_id = "required";
   if (d.target !== "shelter" && !d.recipient) p.recipient = "required";
-  if (d.target !== "shelter" && state.dailyItems.has(d.item_code)) p.item_code = "daily_needs_shelter";
+  // Daily items (meals, water) may go to a household or person too: meals for those staying mandiri
+  // are counted per household-day (docs/rules.md, "Mandiri stays").
   return p;
 }
 
