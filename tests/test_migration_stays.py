@@ -16,7 +16,7 @@ from alembic import command
 from shared.migrate import alembic_config
 from tests.conftest import make_settings, own_database
 
-BEFORE = "20261206_0005"
+BEFORE = "20261207_0006"
 MANDIRI = "20261207_0007"
 
 

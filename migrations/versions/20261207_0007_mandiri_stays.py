@@ -5,7 +5,7 @@ Existing stays become kind `shelter` with their shelter's kelurahan_code (docs/r
 imports) still store shelter stays.
 
 Revision ID: 20261207_0007
-Revises: 20261206_0005
+Revises: 20261207_0006
 Create Date: 2026-12-07 00:15:00
 """
 import sqlalchemy as sa
