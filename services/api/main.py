@@ -21,6 +21,7 @@ from services.api.routes import (
     events,
     health,
     logistics,
+    matching,
     people,
     privacy,
     reference,
@@ -83,8 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=web.WEB), name="static")
-    for module in (auth, users, reference, events, shelters, people, logistics, sync, status, event_reports, renstra,
-                   privacy):
+    for module in (auth, users, reference, events, shelters, matching, people, logistics, sync, status, event_reports,
+                   renstra, privacy):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(live_router, prefix=API_PREFIX)
     docs_csp = install_docs(app)

@@ -14,6 +14,7 @@ from shared.repositories import people as people_repo
 from shared.schemas.people import PersonPublic, PersonUpdate
 from shared.services.bookkeeping import record_audit, record_event_write
 from shared.services.events import check_version, visible_event, writable_event
+from shared.services.match_keys import refresh_person_keys
 from shared.services.presenters import person_public
 
 
@@ -79,5 +80,6 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
         setattr(person, name, explicit_only(value) if name == "vulnerabilities" else value)
     person.version += 1
     uow.session.add(person)
+    refresh_person_keys(uow.session, person)
     record_event_write(uow, event, actor, "person.update", "person", person.id)
     return person

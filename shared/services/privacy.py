@@ -28,6 +28,7 @@ from shared.repositories import people as people_repo
 from shared.repositories import privacy as privacy_repo
 from shared.schemas.people import HouseholdPublic
 from shared.services.bookkeeping import record_audit, record_event_write
+from shared.services.match_keys import forget_person_keys
 from shared.services.presenters import local_date, person_public
 
 
@@ -44,6 +45,7 @@ def _anonymise(uow: UnitOfWork, event: Event, rows: list[tuple[str, str | None, 
     start = local_date(event.started_at, uow.tz)
     privacy_repo.anonymise_persons(s, {pid: anonymised_age(birth, age, start) for pid, _, birth, age in rows},
                                    ANONYMOUS_NAME, at)
+    forget_person_keys(s, [r[0] for r in rows])
     if whole_event:
         privacy_repo.anonymise_households(s, event.id, None, ANONYMOUS_NAME)
         privacy_repo.clear_notes(s, event.id, None, None)

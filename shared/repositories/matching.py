@@ -1,0 +1,91 @@
+"""Queries for find-before-register: the persons' blocking keys and the candidates they lead to.
+
+Keys are 63-bit hashes (shared/matching/blocking.py:key_hash) in `person_match_keys`, primary key
+(match_key, person_id): a search looks up a handful of keys by index and reads the few persons
+behind them, whatever the size of the register.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlmodel import Session, col
+
+from shared.models import EventMember, Household, Person, PersonMatchKey, Shelter, Stay
+from shared.repositories.bulk import insert_many
+
+KEYS = PersonMatchKey.__table__  # type: ignore[attr-defined]
+# A search never reads more persons than this: blocks are small, a larger answer is a too-common key.
+MAX_CANDIDATES = 500
+
+
+def insert_keys(conn: Session | Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Store keys ({match_key, person_id, event_id}) in one executemany (a write path: the fast insert)."""
+    if not rows:
+        return
+    if isinstance(conn, Session):
+        insert_many(conn, PersonMatchKey, rows)
+    else:
+        conn.execute(insert(KEYS), list(rows))
+
+
+def delete_keys(conn: Session | Connection, person_ids: Iterable[str]) -> None:
+    ids = list(person_ids)
+    for start in range(0, len(ids), 500):
+        conn.execute(delete(KEYS).where(KEYS.c.person_id.in_(ids[start:start + 500])))
+
+
+def member_events(session: Session, user_id: int | None) -> set[str]:
+    """Every event the user is a member of (a relawan searches these only)."""
+    if user_id is None:
+        return set()
+    return set(session.execute(select(col(EventMember.event_id)).where(col(EventMember.user_id) == user_id)).scalars())
+
+
+def candidate_ids(session: Session, keys: Iterable[int], event_ids: Iterable[str] | None) -> list[str]:
+    """The persons holding any of `keys` (in `event_ids` when given), at most MAX_CANDIDATES."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    q = select(KEYS.c.person_id).where(KEYS.c.match_key.in_(keys))
+    if event_ids is not None:
+        q = q.where(KEYS.c.event_id.in_(sorted(set(event_ids))))
+    return list(dict.fromkeys(session.execute(q.limit(MAX_CANDIDATES * 4)).scalars()))[:MAX_CANDIDATES]
+
+
+def candidate_rows(session: Session, person_ids: Sequence[str], now: datetime) -> list[dict[str, Any]]:
+    """What a match answer shows of these persons (never anonymised ones), with the household's
+    kelurahan and the shelter of the stay open now."""
+    if not person_ids:
+        return []
+    open_stay = and_(col(Stay.person_id) == col(Person.id), col(Stay.check_in) <= now,
+                     or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
+    q = (select(col(Person.id), col(Person.event_id), col(Person.full_name), col(Person.birth_date), col(Person.sex),
+                col(Person.nik), col(Person.household_id), col(Household.kelurahan_code), col(Stay.shelter_id),
+                col(Shelter.name), col(Shelter.kelurahan_code), col(Stay.check_in))
+         .select_from(Person)
+         .outerjoin(Household, col(Household.id) == col(Person.household_id))
+         .outerjoin(Stay, open_stay)
+         .outerjoin(Shelter, col(Shelter.id) == col(Stay.shelter_id))
+         .where(col(Person.id).in_(list(person_ids)), col(Person.anonymised_at).is_(None)))
+    out: dict[str, dict[str, Any]] = {}
+    for (pid, eid, name, bd, sex, nik, hid, hh_kel, sid, sname, s_kel, check_in) in session.execute(q):
+        seen = out.get(pid)
+        if seen is not None and (seen["check_in"] is None or (check_in is not None and check_in <= seen["check_in"])):
+            continue  # the latest open stay wins
+        out[pid] = {"person_id": pid, "event_id": eid, "full_name": name, "birth_date": bd, "sex": sex, "nik": nik,
+                    "household_id": hid, "shelter_id": sid, "shelter_name": sname,
+                    "kelurahan_code": hh_kel or s_kel, "check_in": check_in}
+    return list(out.values())
+
+
+def persons_for_keys(conn: Connection, after: str, limit: int) -> list[tuple[str, str, str, date | None, str, str | None]]:
+    """(id, event_id, full_name, birth_date, sex, nik) of persons not anonymised, by id after `after`:
+    the backfill's pages."""
+    p = Person.__table__  # type: ignore[attr-defined]
+    q = (select(p.c.id, p.c.event_id, p.c.full_name, p.c.birth_date, p.c.sex, p.c.nik)
+         .where(p.c.anonymised_at.is_(None), p.c.id > after).order_by(p.c.id).limit(limit))
+    return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
