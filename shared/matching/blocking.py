@@ -4,27 +4,30 @@ Two records of one person share at least one key when they share
 - the NIK (`nik:`);
 - the sounds of all their words, in any order (`n:` the sorted Metaphone codes), also with any one
   word left out of a name of three or more words (a dropped given name or marga);
-- one word's sound and the birth date, or the birth date a NIK encodes (`t:`): this catches a typo
-  in the other words and a name reduced to one word ("Rina" / "Rina br Sitepu");
-- the initials of the words with the day and month of birth (`t:i:`): a typo in every word, or in a
-  one-word name, also with a slipped year.
+- the birth date, typed or encoded in a NIK (`d:`): whatever the names, so a typo anywhere and a
+  name reduced to one word ("Rina" / "Rina br Sitepu") meet; a date block is a handful of persons.
 Birth dates are keyed without the century (DDMMYY, as in the NIK). A key never stands for a
-single common word alone: "everyone called Siti" is not a block.
+single common word alone: "everyone called Siti" is not a block. Few keys per person on purpose
+(two for most): each is a row written with every registration. (A key of the initials with day and
+month, for a typo together with a slipped year, added 0.3–0.7 points of recall on the generated set
+and a third more rows: left out.)
 
 The same keys serve the database (`key_hash`: a 63-bit number per key, stored per person in
-`person_match_keys` and looked up by index, readable by nobody) and the in-memory scan
+`person_match_keys` — all but the NIK, which the persons table indexes — and looked up by index,
+readable by nobody) and the in-memory scan
 (`find_pairs`).
 """
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from functools import lru_cache
 
 from shared.matching.names import analyse
-from shared.matching.score import REVIEW_THRESHOLD, MatchResult, PersonKey, birth_marks, score_pair
+from shared.matching.score import REVIEW_THRESHOLD, MatchResult, PersonKey, birth_marks, nik_birth, score_pair
 
 # A block larger than this is a key too common to tell anyone apart: its pairs are left out of the
 # scan (they still meet under their other keys). 1 January of an unknown year is such a key.
@@ -35,58 +38,65 @@ def _dates(p: PersonKey) -> set[str]:
     return {f"{day:02d}{month:02d}{yy:02d}" for day, month, yy in birth_marks(p)}
 
 
-def _date_keys(codes: tuple[str, ...], dates: set[str]) -> set[str]:
-    """Each word's sound with the full date; the initials with day and month only (a slipped year)."""
-    keys = set()
-    for when in dates:
-        for code in codes:
-            keys.add(f"t:{code}|{when[:4] if code.startswith('i:') else when}")
-    return keys
-
-
 @lru_cache(maxsize=131072)
-def _name_part(full_name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(the distinct Metaphone codes of a name, sorted, and its initials; its `n:` keys): cached."""
-    info = analyse(full_name)
-    codes = tuple(sorted(set(info.codes)))
+def _name_keys(full_name: str) -> tuple[str, ...]:
+    """A name's `n:` keys: cached, names repeat."""
+    codes = sorted(set(analyse(full_name).codes))
     if not codes:
-        return codes, ()
+        return ()
     keys = {"n:" + " ".join(codes)}
     if len(codes) >= 3:
         for left_out in codes:
             keys.add("n:" + " ".join(c for c in codes if c != left_out))
-    initials = "i:" + "".join(sorted(s[0] for s in info.skeletons))
-    return (*codes, initials), tuple(sorted(keys))
+    return tuple(sorted(keys))
 
 
 def blocking_keys(p: PersonKey) -> set[str]:
     """The keys of a person record (or a search) in the blocks it belongs to."""
-    codes, name_keys = _name_part(p.full_name)
-    keys = set(name_keys)
+    keys = set(_name_keys(p.full_name))
     if p.nik:
         keys.add("nik:" + p.nik)
-    return keys | _date_keys(codes, _dates(p))
+    keys.update("d:" + when for when in _dates(p))
+    return keys
 
 
 def key_hash(key: str) -> int:
-    """A blocking key as a positive 63-bit number: fits a BIGINT, indexes small, and names nobody."""
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") >> 1
+    """A blocking key as a positive 63-bit number: fits a BIGINT, indexes small, and names nobody.
+
+    Two CRC-32s (zlib, stable across processes and versions) rather than a cryptographic hash: this
+    runs a few times per person on every write, and a rare collision only adds a candidate that the
+    scoring then rejects."""
+    data = key.encode()
+    return (zlib.crc32(data) << 31) | (zlib.crc32(data, 0x5BD1E995) >> 1)
 
 
 @lru_cache(maxsize=131072)
 def _name_hashes(full_name: str) -> tuple[int, ...]:
-    return tuple(key_hash(k) for k in _name_part(full_name)[1])
+    return tuple(key_hash(k) for k in _name_keys(full_name))
 
 
 def key_hashes(p: PersonKey) -> set[int]:
-    """`{key_hash(k) for k in blocking_keys(p)}`, computed with the name's part cached: this runs on
-    every person write, in the write transaction."""
-    out = set(_name_hashes(p.full_name))
+    """`{key_hash(k) for k in blocking_keys(p)}`: what a search looks up."""
+    out = stored_key_hashes(p.full_name, p.birth_date, p.nik)
     if p.nik:
         out.add(key_hash("nik:" + p.nik))
-    dates = _dates(p)
-    if dates:
-        out.update(key_hash(k) for k in _date_keys(_name_part(p.full_name)[0], dates))
+    return out
+
+
+def stored_key_hashes(full_name: str, birth_date: date | None, nik: str | None) -> set[int]:
+    """The keys the database keeps for a person: all but the NIK's (the persons table has the NIK
+    indexed already). Computed from the fields, without a PersonKey: this runs on every person write,
+    in the write transaction (a few microseconds)."""
+    out = set(_name_hashes(full_name))
+    dates = []
+    if birth_date is not None:
+        dates.append(f"{birth_date.day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}")
+    encoded = nik_birth(nik) if nik else None
+    if encoded is not None:
+        when = f"{encoded[0]:02d}{encoded[1]:02d}{encoded[2]:02d}"
+        if when not in dates:
+            dates.append(when)
+    out.update(key_hash("d:" + when) for when in dates)
     return out
 
 

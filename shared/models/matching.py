@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -13,7 +13,11 @@ class PersonMatchKey(SQLModel, table=True):
     is anonymised; a candidate search is an index lookup of a handful of keys."""
 
     __tablename__ = "person_match_keys"
-    __table_args__ = (Index("ix_person_match_keys_person", "person_id"),)
+    # One B-tree only: no index by person, no foreign key and, on SQLite, no rowid. These rows are derived
+    # data written a few per person on every registration, and an index of random person ids tripled
+    # their cost. A correction or anonymisation deletes them by recomputing them from the old values
+    # (shared/services/match_keys.py).
+    __table_args__ = ({"sqlite_with_rowid": False},)
     match_key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    person_id: str = Field(primary_key=True, foreign_key="persons.id", max_length=36)
+    person_id: str = Field(primary_key=True, max_length=36)
     event_id: str = Field(max_length=36)

@@ -11,15 +11,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select
 from sqlmodel import Session, col
 
 from shared.models import EventMember, Household, Person, PersonMatchKey, Shelter, Stay
 from shared.repositories.bulk import insert_many
 
 KEYS = PersonMatchKey.__table__  # type: ignore[attr-defined]
-# A search never reads more persons than this: blocks are small, a larger answer is a too-common key.
-MAX_CANDIDATES = 500
+# A search scores at most this many persons: blocks are small, a larger one is a common name alone.
+MAX_CANDIDATES = 60
 
 
 def insert_keys(conn: Session | Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -32,10 +32,33 @@ def insert_keys(conn: Session | Connection, rows: Sequence[dict[str, Any]]) -> N
         conn.execute(insert(KEYS), list(rows))
 
 
-def delete_keys(conn: Session | Connection, person_ids: Iterable[str]) -> None:
-    ids = list(person_ids)
-    for start in range(0, len(ids), 500):
-        conn.execute(delete(KEYS).where(KEYS.c.person_id.in_(ids[start:start + 500])))
+def delete_keys(conn: Session | Connection, pairs: Sequence[tuple[int, str]]) -> None:
+    """Delete keys by (match_key, person_id), the primary key, in one executemany."""
+    if pairs:
+        conn.execute(delete(KEYS).where(KEYS.c.match_key == bindparam("k"), KEYS.c.person_id == bindparam("p")),
+                     [{"k": k, "p": p} for k, p in pairs])
+
+
+def delete_all_keys(conn: Connection) -> None:
+    conn.execute(delete(KEYS))
+
+
+def key_fields(session: Session, person_ids: Sequence[str]) -> list[tuple[str, str, date | None, str | None]]:
+    """(id, full_name, birth_date, nik) of these persons: what their keys were computed from."""
+    out: list[tuple[str, str, date | None, str | None]] = []
+    for start in range(0, len(person_ids), 500):
+        q = select(col(Person.id), col(Person.full_name), col(Person.birth_date), col(Person.nik)).where(
+            col(Person.id).in_(person_ids[start:start + 500]))
+        out += [tuple(r) for r in session.execute(q)]  # type: ignore[misc]
+    return out
+
+
+def persons_with_nik(session: Session, nik: str, event_ids: Iterable[str] | None) -> list[str]:
+    """Persons holding this NIK (the persons table indexes (event_id, nik)), in `event_ids` when given."""
+    q = select(col(Person.id)).where(col(Person.nik) == nik, col(Person.anonymised_at).is_(None))
+    if event_ids is not None:
+        q = q.where(col(Person.event_id).in_(sorted(set(event_ids))))
+    return list(session.execute(q.limit(MAX_CANDIDATES)).scalars())
 
 
 def member_events(session: Session, user_id: int | None) -> set[str]:
@@ -46,14 +69,18 @@ def member_events(session: Session, user_id: int | None) -> set[str]:
 
 
 def candidate_ids(session: Session, keys: Iterable[int], event_ids: Iterable[str] | None) -> list[str]:
-    """The persons holding any of `keys` (in `event_ids` when given), at most MAX_CANDIDATES."""
+    """The persons holding any of `keys` (in `event_ids` when given): those sharing the most keys first,
+    at most MAX_CANDIDATES. A common name alone is a block of hundreds; the person who also shares the
+    birth date or the NIK shares more keys and is always among the first."""
     keys = sorted(set(keys))
     if not keys:
         return []
-    q = select(KEYS.c.person_id).where(KEYS.c.match_key.in_(keys))
+    hits = func.count().label("hits")
+    q = select(KEYS.c.person_id, hits).where(KEYS.c.match_key.in_(keys))
     if event_ids is not None:
         q = q.where(KEYS.c.event_id.in_(sorted(set(event_ids))))
-    return list(dict.fromkeys(session.execute(q.limit(MAX_CANDIDATES * 4)).scalars()))[:MAX_CANDIDATES]
+    q = q.group_by(KEYS.c.person_id).order_by(hits.desc(), KEYS.c.person_id).limit(MAX_CANDIDATES)
+    return [row[0] for row in session.execute(q)]
 
 
 def candidate_rows(session: Session, person_ids: Sequence[str], now: datetime) -> list[dict[str, Any]]:
@@ -82,10 +109,10 @@ def candidate_rows(session: Session, person_ids: Sequence[str], now: datetime) -
     return list(out.values())
 
 
-def persons_for_keys(conn: Connection, after: str, limit: int) -> list[tuple[str, str, str, date | None, str, str | None]]:
-    """(id, event_id, full_name, birth_date, sex, nik) of persons not anonymised, by id after `after`:
+def persons_for_keys(conn: Connection, after: str, limit: int) -> list[tuple[str, str, str, date | None, str | None]]:
+    """(id, event_id, full_name, birth_date, nik) of persons not anonymised, by id after `after`:
     the backfill's pages."""
     p = Person.__table__  # type: ignore[attr-defined]
-    q = (select(p.c.id, p.c.event_id, p.c.full_name, p.c.birth_date, p.c.sex, p.c.nik)
+    q = (select(p.c.id, p.c.event_id, p.c.full_name, p.c.birth_date, p.c.nik)
          .where(p.c.anonymised_at.is_(None), p.c.id > after).order_by(p.c.id).limit(limit))
     return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]

@@ -67,7 +67,8 @@ def find_matches(uow: UnitOfWork, actor: Actor, query: MatchQuery) -> list[Perso
     elif actor.is_relawan:
         events = matching_repo.member_events(session, actor.id)
     probe = query.as_key()
-    ids = matching_repo.candidate_ids(session, key_hashes(probe), events)
+    ids = matching_repo.persons_with_nik(session, query.nik, events) if query.nik else []
+    ids += [i for i in matching_repo.candidate_ids(session, key_hashes(probe), events) if i not in ids]
     rows = matching_repo.candidate_rows(session, ids, utcnow())
     scored = []
     for r in rows:

@@ -52,6 +52,7 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
         raise NotFound("orang tidak ditemukan (person not found)")
     event = writable_event(uow, actor, person.event_id)
     uow.session.refresh(person)
+    keyed = (person.full_name, person.birth_date, person.nik)  # what its match keys were made of
     check_version(person.version, if_match)
     if event.status == "selesai":
         raise Conflict("kejadian sudah selesai (the event is closed: selesai)")
@@ -80,6 +81,6 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
         setattr(person, name, explicit_only(value) if name == "vulnerabilities" else value)
     person.version += 1
     uow.session.add(person)
-    refresh_person_keys(uow.session, person)
+    refresh_person_keys(uow.session, person, keyed)
     record_event_write(uow, event, actor, "person.update", "person", person.id)
     return person

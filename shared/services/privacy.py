@@ -43,9 +43,9 @@ def _anonymise(uow: UnitOfWork, event: Event, rows: list[tuple[str, str | None, 
     """Overwrite the persons in `rows` (and everything about them) within one event."""
     s = uow.session
     start = local_date(event.started_at, uow.tz)
+    forget_person_keys(s, [r[0] for r in rows])
     privacy_repo.anonymise_persons(s, {pid: anonymised_age(birth, age, start) for pid, _, birth, age in rows},
                                    ANONYMOUS_NAME, at)
-    forget_person_keys(s, [r[0] for r in rows])
     if whole_event:
         privacy_repo.anonymise_households(s, event.id, None, ANONYMOUS_NAME)
         privacy_repo.clear_notes(s, event.id, None, None)

@@ -177,7 +177,8 @@ def _typo(word: str, rnd: random.Random) -> str:
 def _slipped(bd: date, rnd: random.Random) -> date:
     if bd.day <= 12 and bd.day != bd.month and rnd.random() < 0.5:
         return date(bd.year, bd.day, bd.month)
-    return bd.replace(year=bd.year + rnd.choice([-1, 1]))
+    day = 28 if (bd.month, bd.day) == (2, 29) else bd.day  # 29 February has no neighbour year
+    return bd.replace(year=bd.year + rnd.choice([-1, 1]), day=day)
 
 
 def _family(rnd: random.Random, number: int, household: int, start: int) -> list[Identity]:
