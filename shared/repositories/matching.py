@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select
 from sqlmodel import Session, col
 
-from shared.models import EventMember, Household, Person, PersonMatchKey, Shelter, Stay
+from shared.models import Event, EventMember, Household, Person, PersonMatchKey, Shelter, Stay
 from shared.repositories.bulk import insert_many
 
 KEYS = PersonMatchKey.__table__  # type: ignore[attr-defined]
@@ -54,10 +54,12 @@ def key_fields(session: Session, person_ids: Sequence[str]) -> list[tuple[str, s
 
 
 def persons_with_nik(session: Session, nik: str, event_ids: Iterable[str] | None) -> list[str]:
-    """Persons holding this NIK (the persons table indexes (event_id, nik)), in `event_ids` when given."""
-    q = select(col(Person.id)).where(col(Person.nik) == nik, col(Person.anonymised_at).is_(None))
-    if event_ids is not None:
-        q = q.where(col(Person.event_id).in_(sorted(set(event_ids))))
+    """Persons holding this NIK, in `event_ids` (default: every event). The persons table indexes
+    (event_id, nik): the events are always named, or the database would read every person."""
+    if event_ids is None:
+        event_ids = session.execute(select(col(Event.id))).scalars()
+    q = select(col(Person.id)).where(col(Person.event_id).in_(sorted(set(event_ids))), col(Person.nik) == nik,
+                                     col(Person.anonymised_at).is_(None))
     return list(session.execute(q.limit(MAX_CANDIDATES)).scalars())
 
 
