@@ -11,25 +11,25 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select
 from sqlmodel import Session, col
 
 from shared.models import Event, EventMember, Household, Person, PersonMatchKey, Shelter, Stay
-from shared.repositories.bulk import insert_many
 
 KEYS = PersonMatchKey.__table__  # type: ignore[attr-defined]
 # A search scores at most this many persons: blocks are small, a larger one is a common name alone.
 MAX_CANDIDATES = 60
 
 
-def insert_keys(conn: Session | Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Store keys ({match_key, person_id, event_id}) in one executemany (a write path: the fast insert)."""
+def insert_keys(conn: Session | Connection, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Store keys (match_key, person_id, event_id) in one executemany, straight to the driver: this runs
+    on every person write."""
     if not rows:
         return
-    if isinstance(conn, Session):
-        insert_many(conn, PersonMatchKey, rows)
-    else:
-        conn.execute(insert(KEYS), list(rows))
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    connection.exec_driver_sql(f"INSERT INTO person_match_keys (match_key, person_id, event_id) "
+                               f"VALUES ({mark}, {mark}, {mark})", list(rows))
 
 
 def delete_keys(conn: Session | Connection, pairs: Sequence[tuple[int, str]]) -> None:

@@ -24,17 +24,17 @@ BACKFILL_PAGE = 2000
 
 
 def key_rows(person_id: str, event_id: str, full_name: str, birth_date: date | None,
-             nik: str | None) -> list[dict[str, Any]]:
-    """The rows of `person_match_keys` for one person."""
-    return [{"match_key": h, "person_id": person_id, "event_id": event_id}
-            for h in sorted(stored_key_hashes(full_name, birth_date, nik))]
+             nik: str | None) -> list[tuple[int, str, str]]:
+    """The rows (match_key, person_id, event_id) of `person_match_keys` for one person."""
+    return [(h, person_id, event_id) for h in stored_key_hashes(full_name, birth_date, nik)]
 
 
 def add_person_keys(session: Session | Connection, persons: Iterable[Mapping[str, Any]]) -> None:
     """Keys of newly stored persons (rows as the write path stages them: id, event_id, full_name, ...)."""
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, str, str]] = []
     for p in persons:
-        rows += key_rows(p["id"], p["event_id"], p["full_name"], p["birth_date"], p["nik"])
+        pid, eid = p["id"], p["event_id"]
+        rows += [(h, pid, eid) for h in stored_key_hashes(p["full_name"], p["birth_date"], p["nik"])]
     matching_repo.insert_keys(session, rows)
 
 
@@ -69,7 +69,7 @@ def rebuild_keys(conn: Connection) -> int:
         page = matching_repo.persons_for_keys(conn, after, BACKFILL_PAGE)
         if not page:
             return done
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[int, str, str]] = []
         for pid, eid, name, bd, nik in page:
             rows += key_rows(pid, eid, name, bd, nik)
         matching_repo.insert_keys(conn, rows)

@@ -64,7 +64,7 @@ def test_keys_are_written_with_the_person_and_rebuilt_the_same(uow: UnitOfWork) 
     admin = _actor(uow, "admin")
     event_id, _, _ = _world(uow, admin)
     pid = _person(uow, admin, event_id, "Rina br Sitepu", nik="1275014505900001")
-    expected = {r["match_key"] for r in match_keys.key_rows(pid, event_id, "Rina br Sitepu", date(1990, 5, 5),
+    expected = {r[0] for r in match_keys.key_rows(pid, event_id, "Rina br Sitepu", date(1990, 5, 5),
                                                            "1275014505900001")}
     assert _keys(uow, pid) == expected and len(expected) == 2  # the name, the date (typed = the NIK's)
     match_keys.forget_person_keys(uow.session, [pid])
