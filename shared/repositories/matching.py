@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select
+from sqlalchemy import Connection, bindparam, delete, func, or_, select
 from sqlmodel import Session, col
 
 from shared.models import Event, EventMember, Household, Person, PersonMatchKey, Shelter, Stay
@@ -85,30 +85,31 @@ def candidate_ids(session: Session, keys: Iterable[int], event_ids: Iterable[str
     return [row[0] for row in session.execute(q)]
 
 
-def candidate_rows(session: Session, person_ids: Sequence[str], now: datetime) -> list[dict[str, Any]]:
-    """What a match answer shows of these persons (never anonymised ones), with the household's
-    kelurahan and the shelter of the stay open now."""
+def candidate_rows(session: Session, person_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """What a match is scored on and shows of these persons (never anonymised ones), with their
+    household's kelurahan. The shelter is read apart (`open_shelters`) for the few that need it."""
     if not person_ids:
         return []
-    open_stay = and_(col(Stay.person_id) == col(Person.id), col(Stay.check_in) <= now,
-                     or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
     q = (select(col(Person.id), col(Person.event_id), col(Person.full_name), col(Person.birth_date), col(Person.sex),
-                col(Person.nik), col(Person.household_id), col(Household.kelurahan_code), col(Stay.shelter_id),
-                col(Shelter.name), col(Shelter.kelurahan_code), col(Stay.check_in))
+                col(Person.nik), col(Person.household_id), col(Household.kelurahan_code))
          .select_from(Person)
          .outerjoin(Household, col(Household.id) == col(Person.household_id))
-         .outerjoin(Stay, open_stay)
-         .outerjoin(Shelter, col(Shelter.id) == col(Stay.shelter_id))
          .where(col(Person.id).in_(list(person_ids)), col(Person.anonymised_at).is_(None)))
-    out: dict[str, dict[str, Any]] = {}
-    for (pid, eid, name, bd, sex, nik, hid, hh_kel, sid, sname, s_kel, check_in) in session.execute(q):
-        seen = out.get(pid)
-        if seen is not None and (seen["check_in"] is None or (check_in is not None and check_in <= seen["check_in"])):
-            continue  # the latest open stay wins
-        out[pid] = {"person_id": pid, "event_id": eid, "full_name": name, "birth_date": bd, "sex": sex, "nik": nik,
-                    "household_id": hid, "shelter_id": sid, "shelter_name": sname,
-                    "kelurahan_code": hh_kel or s_kel, "check_in": check_in}
-    return list(out.values())
+    return [{"person_id": pid, "event_id": eid, "full_name": name, "birth_date": bd, "sex": sex, "nik": nik,
+             "household_id": hid, "kelurahan_code": kel, "shelter_id": None, "shelter_name": None}
+            for pid, eid, name, bd, sex, nik, hid, kel in session.execute(q)]
+
+
+def open_shelters(session: Session, person_ids: Sequence[str], now: datetime) -> dict[str, tuple[str, str, str]]:
+    """person_id -> (shelter_id, shelter name, shelter kelurahan) of the stay open now (the latest check-in)."""
+    if not person_ids:
+        return {}
+    q = (select(col(Stay.person_id), col(Stay.check_in), col(Shelter.id), col(Shelter.name), col(Shelter.kelurahan_code))
+         .join(Shelter, col(Shelter.id) == col(Stay.shelter_id))
+         .where(col(Stay.person_id).in_(list(person_ids)), col(Stay.check_in) <= now,
+                or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
+         .order_by(col(Stay.check_in)))
+    return {pid: (sid, name, kel) for pid, _, sid, name, kel in session.execute(q)}  # the latest wins
 
 
 def persons_for_keys(conn: Connection, after: str, limit: int) -> list[tuple[str, str, str, date | None, str | None]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from shared.db import UnitOfWork, utcnow
 from shared.domain.access import Actor, can_see_names
@@ -51,6 +52,14 @@ def _query_kind(query: MatchQuery) -> str:
     return "match=" + "+".join(given)
 
 
+def _place(rows: list[dict[str, Any]], shelters: dict[str, tuple[str, str, str]]) -> None:
+    for r in rows:
+        found = shelters.get(r["person_id"])
+        if found is not None:
+            r["shelter_id"], r["shelter_name"] = found[0], found[1]
+            r["kelurahan_code"] = r["kelurahan_code"] or found[2]
+
+
 def find_matches(uow: UnitOfWork, actor: Actor, query: MatchQuery) -> list[PersonMatch]:
     """Ranked candidates for the typed person among the persons the caller may see (audited)."""
     if not can_see_names(actor):
@@ -69,7 +78,10 @@ def find_matches(uow: UnitOfWork, actor: Actor, query: MatchQuery) -> list[Perso
     probe = query.as_key()
     ids = matching_repo.persons_with_nik(session, query.nik, events) if query.nik else []
     ids += [i for i in matching_repo.candidate_ids(session, key_hashes(probe), events) if i not in ids]
-    rows = matching_repo.candidate_rows(session, ids, utcnow())
+    rows = matching_repo.candidate_rows(session, ids)
+    now = utcnow()
+    # a person without a household's kelurahan is placed by their shelter's, before scoring
+    _place(rows, matching_repo.open_shelters(session, [r["person_id"] for r in rows if not r["kelurahan_code"]], now))
     scored = []
     for r in rows:
         result = score_pair(probe, PersonKey(r["person_id"], r["event_id"], r["full_name"], r["birth_date"], r["sex"],
@@ -77,11 +89,14 @@ def find_matches(uow: UnitOfWork, actor: Actor, query: MatchQuery) -> list[Perso
         if result.score >= CANDIDATE_FLOOR:
             scored.append((result, r))
     scored.sort(key=lambda t: (-t[0].score, t[1]["full_name"], t[1]["person_id"]))
+    scored = scored[:query.limit]
+    _place([r for _, r in scored], matching_repo.open_shelters(
+        session, [r["person_id"] for _, r in scored if r["shelter_id"] is None], now))
     answer = [PersonMatch(person_id=r["person_id"], event_id=r["event_id"], full_name=r["full_name"],
                           birth_date=r["birth_date"], sex=r["sex"], household_id=r["household_id"],
                           shelter_id=r["shelter_id"], shelter_name=r["shelter_name"],
                           kelurahan_code=r["kelurahan_code"], score=res.score, reasons=list(res.reasons))
-              for res, r in scored[:query.limit]]
+              for res, r in scored]
     record_audit(uow, actor, "person.match", "event", query.event_id or "*", query.event_id,
                  detail=_query_kind(query), row_count=len(answer))
     return answer

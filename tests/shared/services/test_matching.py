@@ -79,7 +79,7 @@ def test_anonymised_persons_lose_their_keys_and_are_no_candidates(uow: UnitOfWor
     pid = _person(uow, admin, event_id, "Siti Khadijah")
     anonymise_person(uow, admin, pid)
     assert _keys(uow, pid) == set()
-    assert repo.candidate_rows(uow.session, [pid], datetime.now(UTC)) == []
+    assert repo.candidate_rows(uow.session, [pid]) == []
     match_keys.rebuild_keys(uow.session.connection())
     assert _keys(uow, pid) == set()  # the backfill skips them too
 
@@ -88,10 +88,11 @@ def test_candidate_rows_carry_household_kelurahan_and_the_open_shelter(uow: Unit
     admin = _actor(uow, "admin")
     event_id, shelter_id, household_id = _world(uow, admin)
     pid = _person(uow, admin, event_id, "Fatimah", household_id=household_id, shelter_id=shelter_id)
-    [row] = repo.candidate_rows(uow.session, [pid], datetime.now(UTC))
-    assert (row["shelter_id"], row["shelter_name"], row["household_id"], row["kelurahan_code"]) == (
-        shelter_id, "Masjid Raya", household_id, KELURAHAN)
-    assert row["birth_date"] == date(1990, 5, 5)
+    [row] = repo.candidate_rows(uow.session, [pid])
+    assert (row["household_id"], row["kelurahan_code"], row["birth_date"]) == (household_id, KELURAHAN,
+                                                                              date(1990, 5, 5))
+    assert repo.open_shelters(uow.session, [pid], datetime.now(UTC)) == {pid: (shelter_id, "Masjid Raya", KELURAHAN)}
+    assert repo.open_shelters(uow.session, [pid], datetime.now(UTC) - timedelta(days=3)) == {}  # before check-in
 
 
 def test_candidate_ids_are_limited_to_the_given_events(uow: UnitOfWork) -> None:
@@ -126,3 +127,15 @@ def test_find_matches_relawan_only_member_events(uow: UnitOfWork) -> None:
     query = service.MatchQuery(name="Chairul Anwar Pohan", birth_date=date(1990, 5, 5))
     assert {m.person_id for m in service.find_matches(uow, relawan, query)} == {in_a}
     assert {m.person_id for m in service.find_matches(uow, admin, query)} >= {in_a, in_b}
+
+
+def test_a_person_without_household_is_placed_by_their_shelter(uow: UnitOfWork) -> None:
+    admin = _actor(uow, "admin")
+    event_id, shelter_id, _ = _world(uow, admin)
+    pid = _person(uow, admin, event_id, "Sondang Sihombing", shelter_id=shelter_id)
+    query = service.MatchQuery(name="Sondang Sihombing", birth_date=date(1990, 5, 5), kelurahan_code=KELURAHAN,
+                               event_id=event_id)
+    [found] = service.find_matches(uow, admin, query)
+    assert (found.person_id, found.shelter_id, found.shelter_name, found.kelurahan_code) == (
+        pid, shelter_id, "Masjid Raya", KELURAHAN)
+    assert "kelurahan" in found.reasons  # scored with the shelter's kelurahan
