@@ -22,6 +22,7 @@ from services.api.routes import (
     health,
     lan,
     logistics,
+    matching,
     people,
     privacy,
     reference,
@@ -86,8 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)
     app.include_router(lan.pages)  # `posko run --lan`: the phone's certificate page
     app.mount("/static", StaticFiles(directory=web.WEB), name="static")
-    for module in (auth, users, reference, events, shelters, people, logistics, sync, status, event_reports, renstra,
-                   privacy, lan):
+    # matching before people: /persons/matches is not a person id
+    for module in (auth, users, reference, events, shelters, matching, people, logistics, sync, status, event_reports,
+                   renstra, privacy, lan):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(live_router, prefix=API_PREFIX)
     docs_csp = install_docs(app)

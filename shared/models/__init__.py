@@ -4,6 +4,7 @@ from shared.models.auth import EventMember, User
 from shared.models.event import Event
 from shared.models.infra import AuditLog, ClientOperation, Outbox
 from shared.models.logistics import DeliveryTotal, Distribution, Service
+from shared.models.matching import PersonMatchKey
 from shared.models.people import Household, Person, Shelter, Stay
 from shared.models.reference import Item, Region, StandardProfile
 from shared.models.renstra import RenstraManualValue, RenstraTarget
@@ -13,6 +14,6 @@ from shared.models.worker_state import WorkerState
 __all__ = [
     "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "Event", "EventMember",
     "Household", "Item", "LatestSnapshot",
-    "Outbox", "Person", "Region", "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "User",
+    "Outbox", "Person", "PersonMatchKey", "Region", "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "User",
     "WorkerState",
 ]

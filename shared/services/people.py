@@ -17,6 +17,7 @@ from shared.repositories import people as people_repo
 from shared.schemas.people import PersonPublic, PersonUpdate
 from shared.services.bookkeeping import record_audit, record_event_write
 from shared.services.events import check_version, visible_event, writable_event
+from shared.services.match_keys import refresh_person_keys
 from shared.services.nik_conflicts import nik_taken
 from shared.services.presenters import local_date, person_public
 
@@ -85,6 +86,7 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
         raise NotFound("orang tidak ditemukan (person not found)")
     event = writable_event(uow, actor, person.event_id)
     uow.session.refresh(person)
+    keyed = (person.full_name, person.birth_date, person.nik)  # what its match keys were made of
     check_version(person.version, if_match)
     if event.status == "selesai":
         raise Conflict("kejadian sudah selesai (the event is closed: selesai)")
@@ -114,5 +116,6 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
         setattr(person, name, explicit_only(value) if name == "vulnerabilities" else value)
     person.version += 1
     uow.session.add(person)
+    refresh_person_keys(uow.session, person, keyed)
     record_event_write(uow, event, actor, "person.update", "person", person.id)
     return person

@@ -28,6 +28,7 @@ from shared.repositories import people as people_repo
 from shared.repositories import privacy as privacy_repo
 from shared.schemas.people import HouseholdPublic
 from shared.services.bookkeeping import record_audit, record_event_write
+from shared.services.match_keys import forget_person_keys
 from shared.services.presenters import local_date, person_public
 
 
@@ -42,6 +43,7 @@ def _anonymise(uow: UnitOfWork, event: Event, rows: list[tuple[str, str | None, 
     """Overwrite the persons in `rows` (and everything about them) within one event."""
     s = uow.session
     start = local_date(event.started_at, uow.tz)
+    forget_person_keys(s, [r[0] for r in rows])
     privacy_repo.anonymise_persons(s, {pid: anonymised_age(birth, age, start) for pid, _, birth, age in rows},
                                    ANONYMOUS_NAME, at)
     if whole_event:
