@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     ready_scheduler_seconds: float = 120.0  # the scheduler's last tick
     worker_heartbeat_seconds: float = 10.0  # how often a worker beats (and the scheduler ticks)
     abandoned_job_seconds: float = 30.0  # a started job whose worker has been silent this long is re-queued
+    # Duplicate scan (docs/rules.md "Duplicates and merges"): an event changed since its last scan is
+    # scanned once its writes have paused this long, or when its last scan is this old (a long burst).
+    duplicate_scan_quiet_seconds: float = 30.0
+    duplicate_scan_max_wait_seconds: float = 1800.0
 
     @field_validator("env")
     @classmethod

@@ -1,6 +1,7 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
 from shared.models.auth import EventMember, User
+from shared.models.duplicates import DuplicatePair, DuplicateScan, PersonMerge
 from shared.models.event import Event
 from shared.models.infra import AuditLog, ClientOperation, Outbox
 from shared.models.logistics import DeliveryTotal, Distribution, Service
@@ -11,8 +12,8 @@ from shared.models.status import DailySnapshot, LatestSnapshot
 from shared.models.worker_state import WorkerState
 
 __all__ = [
-    "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "Event", "EventMember",
+    "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "DuplicatePair", "DuplicateScan", "Event", "EventMember",
     "Household", "Item", "LatestSnapshot",
-    "Outbox", "Person", "Region", "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "User",
+    "Outbox", "Person", "PersonMerge", "Region", "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "User",
     "WorkerState",
 ]
