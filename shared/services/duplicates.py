@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from shared.db import UnitOfWork, utcnow
 from shared.domain.access import Actor, masks_nik_in_lists
+from shared.domain.duplicate_candidates import likely_pairs
 from shared.errors import Conflict, NotFound
+from shared.matching import STRONG_THRESHOLD, PersonKey
 from shared.models import DuplicatePair, Event
-
-if TYPE_CHECKING:
-    from shared.matching import PersonKey
 from shared.repositories import duplicates as dup_repo
 from shared.repositories import people as people_repo
 from shared.schemas.common import Page, Paging
@@ -124,8 +123,6 @@ class Scan:
 
 
 def _key(row: dup_repo.KeyRow) -> PersonKey:
-    from shared.matching import PersonKey
-
     return PersonKey(person_id=row.person_id, event_id=row.event_id, full_name=row.full_name,
                      birth_date=row.birth_date if isinstance(row.birth_date, date) else None, sex=row.sex,
                      nik=row.nik, kelurahan_code=row.kelurahan_code, household_id=row.household_id)
@@ -133,16 +130,13 @@ def _key(row: dup_repo.KeyRow) -> PersonKey:
 
 def find_event_pairs(session: Session, event: Event, *, across_events: bool = True) -> Scan:
     """Read the event's persons (and those of the other open events) and find the likely pairs:
-    every pair inside the event at the review threshold; across events the same NIK or a strong match.
-
-    The matcher is imported here, on use: only the worker's scan (and the benchmark) loads it."""
-    from shared.matching import STRONG_THRESHOLD, find_pairs
-
+    every pair inside the event at the review threshold; across events the same NIK or a strong match
+    (shared/domain/duplicate_candidates.py: the matcher's pairs, without scoring those dates rule out)."""
     own = dup_repo.match_rows(session, event.id)
     others = dup_repo.other_open_event_rows(session, event.id) if across_events else []
     keys = [_key(r) for r in own] + [_key(r) for r in others]
     found: dict[str, Found] = {}
-    for x, y, result in find_pairs(keys):
+    for x, y, result in likely_pairs(keys):
         if event.id not in (x.event_id, y.event_id):
             continue  # a pair of other events: their own scans keep it
         if x.event_id != y.event_id and not ("nik" in result.reasons or result.score >= STRONG_THRESHOLD):
