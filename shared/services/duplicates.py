@@ -136,7 +136,7 @@ def find_event_pairs(session: Session, event: Event, *, across_events: bool = Tr
     others = dup_repo.other_open_event_rows(session, event.id) if across_events else []
     keys = [_key(r) for r in own] + [_key(r) for r in others]
     found: dict[str, Found] = {}
-    for x, y, result in likely_pairs(keys):
+    for x, y, result in likely_pairs(keys, event_id=event.id):
         if event.id not in (x.event_id, y.event_id):
             continue  # a pair of other events: their own scans keep it
         if x.event_id != y.event_id and not ("nik" in result.reasons or result.score >= STRONG_THRESHOLD):

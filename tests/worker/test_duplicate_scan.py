@@ -189,6 +189,8 @@ def test_a_worker_killed_mid_scan_is_healed_by_the_rerun(
     wait_until(scan_running, 90, "the scan started", interval=0.01)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
+    with read_unit(app.db) as session:
+        assert dup_repo.scan_state(session, sc.eid) is None  # killed in the middle: nothing recorded
     workers.start(s, **env)
     wait_until(lambda: frozenset((a["id"], b["id"])) in pairs(app.db, sc.eid), 120, "the rerun stored the pairs")
     with read_unit(app.db) as session:

@@ -45,3 +45,23 @@ def test_pairs_one_slip_apart_are_still_scored() -> None:
     assert found == ids(find_pairs(people))
     assert frozenset("fg") in found
     assert frozenset("ae") not in found and frozenset("ae") in expected  # scored low when scored at all
+
+
+def test_one_events_scan_keeps_what_the_service_keeps_of_the_matchers_pairs() -> None:
+    """Scanning event e1 among the persons of e1, e2 and e3: every pair inside e1, and across events only
+    the same NIK or a strong match — exactly what the scan keeps of find_pairs's answer."""
+    import random
+    from dataclasses import replace
+
+    from shared.matching import STRONG_THRESHOLD
+
+    rnd = random.Random(7)
+    people = [replace(p, event_id=rnd.choice(("e1", "e2", "e3")))
+              for p in make_population(identities=4000, seed=3, duplicate_share=0.3).records]
+    wanted = {k: v for k, v in ((frozenset((a.person_id, b.person_id)), (a, b, r)) for a, b, r in find_pairs(people))
+              if "e1" in (v[0].event_id, v[1].event_id)
+              and (v[0].event_id == v[1].event_id or "nik" in v[2].reasons or v[2].score >= STRONG_THRESHOLD)}
+    assert any(a.event_id != b.event_id for a, b, _ in wanted.values())
+    kept = {frozenset((a.person_id, b.person_id)): r.score for a, b, r in likely_pairs(people, event_id="e1")
+            if a.event_id == b.event_id or "nik" in r.reasons or r.score >= STRONG_THRESHOLD}
+    assert kept == {k: r.score for k, (_, _, r) in wanted.items()}
