@@ -18,9 +18,10 @@ from rq.job import Job
 
 from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
+from shared.domain.duplicate_candidates import Interrupted
 from shared.live_messages import status_message
 from shared.memory import no_cyclic_gc
-from shared.queue import CLOSE_DAY_JOB, JOB_NAMES, RECOMPUTE_JOB, SCAN_DUPLICATES_JOB, Dispatcher
+from shared.queue import CLOSE_DAY_JOB, JOB_NAMES, RECOMPUTE_JOB, SCAN_DUPLICATES_JOB, Dispatcher, make_queue
 from shared.redis import Keys, connect
 from shared.repositories import bookkeeping, delivery_totals
 from shared.repositories import duplicates as dup_repo
@@ -163,6 +164,25 @@ def close_day(event_id: str, local_date: str) -> dict[str, Any]:
     return {"stored": True, "as_of": as_of.isoformat()}
 
 
+def _recompute_waiting(ctx: WorkerContext) -> Callable[[], bool]:
+    """A check, at most every 0.2 s, whether a recompute or end-of-day job waits on the queue: a scan
+    takes seconds, and the live status must not wait that long behind it."""
+    key = make_queue(ctx.settings, ctx.redis).key
+    last = [time_monotonic()]
+
+    def waiting() -> bool:
+        now = time_monotonic()
+        if now - last[0] < 0.2:
+            return False
+        last[0] = now
+        try:
+            head = ctx.redis.lrange(key, 0, 50)
+        except redis.RedisError:
+            return False
+        return any(not (j.decode() if isinstance(j, bytes) else str(j)).startswith("scan-") for j in head)
+    return waiting
+
+
 @job(SCAN_DUPLICATES_JOB)
 def scan_duplicates(event_id: str) -> dict[str, Any]:
     """Scan an event for likely duplicate persons and reconcile the pair queue (shared/services/duplicates.py).
@@ -170,7 +190,8 @@ def scan_duplicates(event_id: str) -> dict[str, Any]:
     Idempotent: it reads the persons afresh and upserts; a decided pair is never reopened. The scan's
     pending mark is freed when it ends (also when it fails), so the next change queues one more; a
     scan killed mid-way leaves its state unchanged and is re-queued (abandoned jobs) or found again
-    by the relay (`relay_duplicate_scans`) once the mark expires.
+    by the relay (`relay_duplicate_scans`) once the mark expires. A scan gives way to a recompute
+    waiting on the queue: it stops, stores nothing, and the relay queues it again once writes pause.
     """
     ctx = context()
     started, clock = utcnow(), time_monotonic()
@@ -179,7 +200,11 @@ def scan_duplicates(event_id: str) -> dict[str, Any]:
             event = event_repo.get_event(session, event_id)
             if event is None:
                 return {"found": -1}
-            scan = duplicate_service.find_event_pairs(session, event)
+            try:
+                scan = duplicate_service.find_event_pairs(session, event, should_stop=_recompute_waiting(ctx))
+            except Interrupted:
+                log.info("duplicate scan of event %s gave way to a waiting recompute", event_id)
+                return {"yielded": True}
         with write_unit(ctx.db) as uow:
             stored = duplicate_service.store_pairs(uow, scan)
             dup_repo.save_scan_state(uow.session, event_id, scan.data_seq, started, utcnow(), len(scan.found),

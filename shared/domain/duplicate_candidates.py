@@ -18,7 +18,7 @@ test_duplicate_candidates.py compares the two on shared/matching's own test popu
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from shared.matching import MAX_BLOCK, REVIEW_THRESHOLD, MatchResult, PersonKey, blocking_keys, score_pair
 from shared.matching.score import birth_marks
@@ -26,6 +26,11 @@ from shared.matching.score import birth_marks
 # Below this a pair cannot pass on names and dates the sides disagree on (see the module docstring).
 DATE_FILTER_FROM = 0.48
 SMALL_BLOCK = 6  # small blocks are scored whole: sorting them by date costs more than it saves
+CHECK_EVERY = 2000  # pairs between two calls of `should_stop`
+
+
+class Interrupted(Exception):
+    """The caller asked the scan to stop (`should_stop` answered True): nothing is found."""
 
 
 def _day_months(marks: frozenset[tuple[int, int, int]]) -> tuple[tuple[int, int], ...]:
@@ -69,13 +74,17 @@ def _block_pairs(members: list[int], day_months: list[tuple[tuple[int, int], ...
 
 
 def likely_pairs(persons: Iterable[PersonKey], threshold: float = REVIEW_THRESHOLD, *,
-                 event_id: str | None = None) -> list[tuple[PersonKey, PersonKey, MatchResult]]:
+                 event_id: str | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> list[tuple[PersonKey, PersonKey, MatchResult]]:
     """`shared.matching.find_pairs(persons, threshold)`, scoring only the pairs that can reach it.
 
     With `event_id` (the scan of one event, given the persons of other events too) only pairs with a
     person of that event are scored, and a pair across events only with the same NIK or an equal
     birth mark: nothing else reaches STRONG_THRESHOLD (names 0.6 + a date one slip apart 0.17 +
-    kelurahan and household 0.12 = 0.89), and across events nothing weaker is kept."""
+    kelurahan and household 0.12 = 0.89), and across events nothing weaker is kept.
+
+    `should_stop` is asked every CHECK_EVERY pairs; True raises Interrupted (the worker's scan gives way
+    to a waiting recompute)."""
     people = list(persons)
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(people):
@@ -86,6 +95,7 @@ def likely_pairs(persons: Iterable[PersonKey], threshold: float = REVIEW_THRESHO
     filtered = threshold >= DATE_FILTER_FROM
     seen: set[tuple[int, int]] = set()
     found: list[tuple[PersonKey, PersonKey, MatchResult]] = []
+    countdown = CHECK_EVERY
     for key, members in blocks.items():
         if len(members) < 2 or len(members) > MAX_BLOCK:
             continue
@@ -95,6 +105,11 @@ def likely_pairs(persons: Iterable[PersonKey], threshold: float = REVIEW_THRESHO
         else:
             pairs = _block_pairs(members, day_months)
         for pair in pairs:
+            countdown -= 1
+            if countdown == 0:
+                countdown = CHECK_EVERY
+                if should_stop is not None and should_stop():
+                    raise Interrupted()
             if pair in seen:
                 continue
             seen.add(pair)

@@ -10,6 +10,7 @@ match. Running it twice stores the same queue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -128,7 +129,8 @@ def _key(row: dup_repo.KeyRow) -> PersonKey:
                      nik=row.nik, kelurahan_code=row.kelurahan_code, household_id=row.household_id)
 
 
-def find_event_pairs(session: Session, event: Event, *, across_events: bool = True) -> Scan:
+def find_event_pairs(session: Session, event: Event, *, across_events: bool = True,
+                     should_stop: Callable[[], bool] | None = None) -> Scan:
     """Read the event's persons (and those of the other open events) and find the likely pairs:
     every pair inside the event at the review threshold; across events the same NIK or a strong match
     (shared/domain/duplicate_candidates.py: the matcher's pairs, without scoring those dates rule out)."""
@@ -136,7 +138,7 @@ def find_event_pairs(session: Session, event: Event, *, across_events: bool = Tr
     others = dup_repo.other_open_event_rows(session, event.id) if across_events else []
     keys = [_key(r) for r in own] + [_key(r) for r in others]
     found: dict[str, Found] = {}
-    for x, y, result in likely_pairs(keys, event_id=event.id):
+    for x, y, result in likely_pairs(keys, event_id=event.id, should_stop=should_stop):
         if event.id not in (x.event_id, y.event_id):
             continue  # a pair of other events: their own scans keep it
         if x.event_id != y.event_id and not ("nik" in result.reasons or result.score >= STRONG_THRESHOLD):

@@ -175,7 +175,7 @@ def test_a_worker_killed_mid_scan_is_healed_by_the_rerun(
     s = own_settings(own_database_url, killable_redis.url, duplicate_scan_quiet_seconds=0.0)
     app: App = make_app(s)
     sc = build_scene(app.api)
-    add_people(app.db, sc.eid, 30_000)
+    add_people(app.db, sc.eid, 45_000)
     a = sc.person(full_name="Siti Rahmawati Ginting", sex="P", birth_date="1985-05-12")
     b = sc.person(full_name="St. Rahmawati Ginting", sex="P", birth_date="1985-05-12")
     conn = redis.Redis.from_url(killable_redis.url)
@@ -202,3 +202,27 @@ def test_a_worker_killed_mid_scan_is_healed_by_the_rerun(
     finally:
         ctx.db.dispose()
     assert (rerun["inserted"], rerun["updated"], rerun["removed"]) == (0, 0, 0)
+
+
+def test_a_scan_gives_way_to_a_waiting_recompute(admin: Api, settings: Settings, database: Database) -> None:
+    """The live status never waits seconds behind a scan: with a recompute waiting on the queue the scan
+    stops, stores nothing and frees its mark (the relay queues it again once writes pause)."""
+    from shared.queue import make_queue
+    from tests.conftest import make_settings
+
+    scene = build_scene(admin)
+    add_people(database, scene.eid, 20_000)
+    own = make_settings(settings.database_url, secret_key=settings.secret_key)  # a queue of its own
+    worker_ctx = jobs.configure(own)
+    key = make_queue(own, worker_ctx.redis).key
+    worker_ctx.redis.rpush(key, "recompute-waiting-test")
+    try:
+        assert jobs.scan_duplicates(scene.eid) == {"yielded": True}
+    finally:
+        worker_ctx.redis.lrem(key, 0, "recompute-waiting-test")
+    with read_unit(database) as s:
+        assert dup_repo.scan_state(s, scene.eid) is None
+    assert not worker_ctx.redis.exists(worker_ctx.keys.pending_scan(scene.eid))
+    done = jobs.scan_duplicates(scene.eid)
+    worker_ctx.db.dispose()
+    assert done["persons"] == 20_000 and "yielded" not in done
