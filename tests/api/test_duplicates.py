@@ -99,3 +99,18 @@ def test_merging_a_pair_marks_it_merged_and_unmerge_reopens_it(scene: Scene, adm
     reopened = admin.get(f"/events/{scene.eid}/duplicates").json()["items"]
     assert [p["id"] for p in reopened] == [ab] and reopened[0]["decided_by"] is None
     assert bc not in [p["id"] for p in reopened]  # the next scan finds it again
+
+
+def test_a_pair_with_a_person_of_an_unseen_event_is_not_shown_to_relawan(admin: Api, relawan: Api,
+                                                                         database: Database) -> None:
+    mine, other = build_scene(admin), build_scene(admin)
+    nik = fresh_nik()
+    here = mine.person(full_name="Parlindungan Sinaga", sex="L", nik=nik)
+    there = other.person(full_name="Parlindungan Sinaga", sex="L", nik=nik)
+    inside = mine.person(full_name="P. Sinaga", sex="L")
+    across, within = plant(database, mine.eid, [(here, there, 0.99, ["nik"]), (here, inside, 0.8, ["name_fuzzy"])])
+    assert relawan.user_id is not None
+    add_member(admin, mine.eid, relawan.user_id)
+    assert {p["id"] for p in admin.get(f"/events/{mine.eid}/duplicates").json()["items"]} == {across, within}
+    seen = relawan.get(f"/events/{mine.eid}/duplicates").json()
+    assert seen["total"] == 1 and [p["id"] for p in seen["items"]] == [within]
