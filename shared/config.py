@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     lan_port: int = Field(default=8443, ge=1, le=65535)  # HTTPS: API, dashboard and field app
     lan_http_port: int = Field(default=8080, ge=1, le=65535)  # plain HTTP: only the certificate page
     tls_dir: Path = ROOT / "var" / "tls"  # the local authority and the server certificate (0700/0600)
+    # Duplicate scan (docs/rules.md "Duplicates and merges"): an event changed since its last scan is
+    # scanned once its writes have paused this long, or when its last scan is this old (a long burst).
+    duplicate_scan_quiet_seconds: float = 30.0
+    duplicate_scan_max_wait_seconds: float = 1800.0
 
     @field_validator("env")
     @classmethod

@@ -25,9 +25,11 @@ log = logging.getLogger(__name__)
 # read like import paths because older deploys enqueued them so; nothing imports them.
 RECOMPUTE_JOB = "services.worker.jobs.recompute"
 CLOSE_DAY_JOB = "services.worker.jobs.close_day"
-JOB_NAMES = frozenset({RECOMPUTE_JOB, CLOSE_DAY_JOB})
+SCAN_DUPLICATES_JOB = "scan_duplicates"
+JOB_NAMES = frozenset({RECOMPUTE_JOB, CLOSE_DAY_JOB, SCAN_DUPLICATES_JOB})
 JOB_RETRIES = Retry(max=3)  # a job abandoned by a killed worker is re-queued (services/worker/main.py)
 PENDING_TTL_SECONDS = 300  # a lost job (worker killed) frees the slot after this; the relay covers it sooner
+SCAN_PENDING_TTL_SECONDS = 600  # a scan holds its mark while queued and running (≤ 10 s at 50,000 persons)
 
 
 def make_queue(settings: Settings, connection: redis.Redis) -> Queue:
@@ -59,6 +61,22 @@ class Dispatcher:
             return True
         except redis.RedisError as exc:
             log.warning("redis unavailable, event %s stays in the outbox: %s", event_id, exc.__class__.__name__)
+            self.breaker.trip()
+            return False
+
+    def scan_duplicates(self, event_id: str) -> bool:
+        """Queue a duplicate scan of the event unless one is queued or running (coalesced like the
+        recompute, but the mark is held until the scan ends: a scan takes seconds, and one started
+        again behind it would only repeat it). False when Redis is unavailable."""
+        if not self.breaker.allow():
+            return False
+        try:
+            if self.redis.set(self.keys.pending_scan(event_id), "1", nx=True, ex=SCAN_PENDING_TTL_SECONDS):
+                self.queue.enqueue(SCAN_DUPLICATES_JOB, event_id, job_id=f"scan-{event_id}-{_token()}",
+                                   result_ttl=60, failure_ttl=3600, retry=JOB_RETRIES, job_timeout=600)
+            return True
+        except redis.RedisError as exc:
+            log.warning("redis unavailable, duplicate scan of event %s waits: %s", event_id, exc.__class__.__name__)
             self.breaker.trip()
             return False
 

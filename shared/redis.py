@@ -31,6 +31,9 @@ class Keys:
     def pending_job(self, event_id: str) -> str:
         return f"{self.prefix}:pending:{event_id}"
 
+    def pending_scan(self, event_id: str) -> str:
+        return f"{self.prefix}:pending-scan:{event_id}"
+
     def event_channel(self, event_id: str) -> str:
         return f"{self.prefix}:event:{event_id}"
 

@@ -33,6 +33,7 @@ from services.api.routes import (
     users,
     web,
 )
+from services.api.routes import duplicates as duplicate_routes
 from services.api.write_batcher import WriteBatcher
 from shared.config import Settings, get_settings
 from shared.db import make_database, start_checkpoints
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, users, reference, events, shelters, matching, people, logistics, sync, status, event_reports,
                    renstra, privacy, lan):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
+    app.include_router(duplicate_routes.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(live_router, prefix=API_PREFIX)
     docs_csp = install_docs(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

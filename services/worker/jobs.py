@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic as time_monotonic
 from typing import Any, TypeVar
 
 import redis
@@ -17,14 +18,17 @@ from rq.job import Job
 
 from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
+from shared.domain.duplicate_candidates import Interrupted
 from shared.live_messages import status_message
 from shared.memory import no_cyclic_gc
-from shared.queue import CLOSE_DAY_JOB, JOB_NAMES, RECOMPUTE_JOB, Dispatcher
+from shared.queue import CLOSE_DAY_JOB, JOB_NAMES, RECOMPUTE_JOB, SCAN_DUPLICATES_JOB, Dispatcher, make_queue
 from shared.redis import Keys, connect
 from shared.repositories import bookkeeping, delivery_totals
+from shared.repositories import duplicates as dup_repo
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
 from shared.repositories.reference import sandang_and_meal_items
+from shared.services import duplicates as duplicate_service
 from shared.services import status as status_service
 
 log = logging.getLogger(__name__)
@@ -158,6 +162,74 @@ def close_day(event_id: str, local_date: str) -> dict[str, Any]:
         status_repo.save_daily(uow.session, event_id, day, seq, int(snapshot["data_seq"]), as_of,
                                status_service.public(snapshot, seq))
     return {"stored": True, "as_of": as_of.isoformat()}
+
+
+def _recompute_waiting(ctx: WorkerContext) -> Callable[[], bool]:
+    """A check, at most every 0.2 s, whether a recompute or end-of-day job waits on the queue: a scan
+    takes seconds, and the live status must not wait that long behind it."""
+    key = make_queue(ctx.settings, ctx.redis).key
+    last = [time_monotonic()]
+
+    def waiting() -> bool:
+        now = time_monotonic()
+        if now - last[0] < 0.2:
+            return False
+        last[0] = now
+        try:
+            head = ctx.redis.lrange(key, 0, 50)
+        except redis.RedisError:
+            return False
+        return any(not (j.decode() if isinstance(j, bytes) else str(j)).startswith("scan-") for j in head)
+    return waiting
+
+
+@job(SCAN_DUPLICATES_JOB)
+def scan_duplicates(event_id: str) -> dict[str, Any]:
+    """Scan an event for likely duplicate persons and reconcile the pair queue (shared/services/duplicates.py).
+
+    Idempotent: it reads the persons afresh and upserts; a decided pair is never reopened. The scan's
+    pending mark is freed when it ends (also when it fails), so the next change queues one more; a
+    scan killed mid-way leaves its state unchanged and is re-queued (abandoned jobs) or found again
+    by the relay (`relay_duplicate_scans`) once the mark expires. A scan gives way to a recompute
+    waiting on the queue: it stops, stores nothing, and the relay queues it again once writes pause.
+    """
+    ctx = context()
+    started, clock = utcnow(), time_monotonic()
+    try:
+        with read_unit(ctx.db) as session:
+            event = event_repo.get_event(session, event_id)
+            if event is None:
+                return {"found": -1}
+            try:
+                scan = duplicate_service.find_event_pairs(session, event, should_stop=_recompute_waiting(ctx))
+            except Interrupted:
+                log.info("duplicate scan of event %s gave way to a waiting recompute", event_id)
+                return {"yielded": True}
+        with write_unit(ctx.db) as uow:
+            stored = duplicate_service.store_pairs(uow, scan)
+            dup_repo.save_scan_state(uow.session, event_id, scan.data_seq, started, utcnow(), len(scan.found),
+                                     round(time_monotonic() - clock, 3))
+    finally:
+        try:
+            ctx.redis.delete(ctx.keys.pending_scan(event_id))
+        except redis.RedisError:
+            pass  # the mark expires on its own (SCAN_PENDING_TTL_SECONDS)
+    return {"persons": scan.persons, "found": len(scan.found), "inserted": stored.inserted, "updated": stored.updated,
+            "removed": stored.removed, "data_seq": scan.data_seq}
+
+
+def relay_duplicate_scans(dispatcher: Dispatcher) -> int:
+    """Queue a duplicate scan of every open event changed since its last scan whose writes have paused
+    (or whose last scan is too old): called by each worker's relay loop every few seconds."""
+    ctx = context()
+    now = utcnow()
+    with read_unit(ctx.db) as session:
+        due = dup_repo.events_due_for_scan(
+            session, now - timedelta(seconds=ctx.settings.duplicate_scan_quiet_seconds),
+            now - timedelta(seconds=ctx.settings.duplicate_scan_max_wait_seconds))
+    for event_id in due:
+        dispatcher.scan_duplicates(event_id)
+    return len(due)
 
 
 def relay_outbox(dispatcher: Dispatcher | None = None, *, stale_after: timedelta = timedelta(seconds=15)) -> int:

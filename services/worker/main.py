@@ -148,7 +148,7 @@ def requeue_abandoned(settings: Settings, connection: redis.Redis) -> list[str]:
 
 def _relay_loop(settings: Settings, stop: threading.Event) -> None:
     """Every few seconds: re-enqueue events whose outbox rows wait, re-queue abandoned jobs."""
-    from services.worker.jobs import relay_outbox
+    from services.worker.jobs import relay_duplicate_scans, relay_outbox
 
     dispatcher = Dispatcher(settings)
     connection = connect(settings, timeout=5.0)
@@ -159,6 +159,10 @@ def _relay_loop(settings: Settings, stop: threading.Event) -> None:
                 log.info("relay re-enqueued %d event(s) with pending outbox rows", n)
         except Exception:
             log.exception("outbox relay pass failed")
+        try:
+            relay_duplicate_scans(dispatcher)
+        except Exception:
+            log.exception("duplicate-scan relay pass failed")
         try:
             requeue_abandoned(settings, connection)
         except redis.RedisError as exc:

@@ -1,6 +1,7 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
 from shared.models.auth import EventMember, User
+from shared.models.duplicates import DuplicatePair, DuplicateScan, PersonMerge
 from shared.models.event import Event
 from shared.models.infra import AuditLog, ClientOperation, Outbox
 from shared.models.logistics import DeliveryTotal, Distribution, Service
@@ -12,8 +13,9 @@ from shared.models.status import DailySnapshot, LatestSnapshot
 from shared.models.worker_state import WorkerState
 
 __all__ = [
-    "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "Event", "EventMember",
+    "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "DuplicatePair", "DuplicateScan", "Event", "EventMember",
     "Household", "Item", "LatestSnapshot",
-    "Outbox", "Person", "PersonMatchKey", "Region", "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "User",
+    "Outbox", "Person", "PersonMatchKey", "PersonMerge", "Region", "RenstraManualValue", "RenstraTarget", "Service",
+    "Shelter", "StandardProfile", "Stay", "User",
     "WorkerState",
 ]

@@ -76,6 +76,9 @@ class Person(SQLModel, table=True):
     created_at: datetime = created_at()
     # Set when the person was anonymised (on request or by retention): see shared/services/privacy.py.
     anonymised_at: datetime | None = instant(nullable=True)
+    # Set when the person was merged into another (a duplicate): the row stays as an alias of the
+    # survivor and is left out of every read (shared/repositories/people.py:is_active; shared/services/merge.py).
+    merged_into: str | None = Field(default=None, max_length=36, index=True)
 
 
 # docs/rules.md, "Mandiri stays": a shelter stay names its shelter, a mandiri stay its kelurahan.

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, func, or_, select
 from sqlmodel import Session, col
 
 from shared.models import Event, EventMember, Household, Person, PersonMatchKey, Shelter, Stay
+from shared.repositories.people import is_active
 
 KEYS = PersonMatchKey.__table__  # type: ignore[attr-defined]
 # A search scores at most this many persons: blocks are small, a larger one is a common name alone.
@@ -59,7 +60,7 @@ def persons_with_nik(session: Session, nik: str, event_ids: Iterable[str] | None
     if event_ids is None:
         event_ids = session.execute(select(col(Event.id))).scalars()
     q = select(col(Person.id)).where(col(Person.event_id).in_(sorted(set(event_ids))), col(Person.nik) == nik,
-                                     col(Person.anonymised_at).is_(None))
+                                     col(Person.anonymised_at).is_(None), is_active())
     return list(session.execute(q.limit(MAX_CANDIDATES)).scalars())
 
 
@@ -86,7 +87,7 @@ def candidate_ids(session: Session, keys: Iterable[int], event_ids: Iterable[str
 
 
 def candidate_rows(session: Session, person_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """What a match is scored on and shows of these persons (never anonymised ones), with their
+    """What a match is scored on and shows of these persons (never anonymised or merged ones), with their
     household's kelurahan. The shelter is read apart (`open_shelters`) for the few that need it."""
     if not person_ids:
         return []
@@ -94,7 +95,7 @@ def candidate_rows(session: Session, person_ids: Sequence[str]) -> list[dict[str
                 col(Person.nik), col(Person.household_id), col(Household.kelurahan_code))
          .select_from(Person)
          .outerjoin(Household, col(Household.id) == col(Person.household_id))
-         .where(col(Person.id).in_(list(person_ids)), col(Person.anonymised_at).is_(None)))
+         .where(col(Person.id).in_(list(person_ids)), col(Person.anonymised_at).is_(None), is_active()))
     return [{"person_id": pid, "event_id": eid, "full_name": name, "birth_date": bd, "sex": sex, "nik": nik,
              "household_id": hid, "kelurahan_code": kel, "shelter_id": None, "shelter_name": None}
             for pid, eid, name, bd, sex, nik, hid, kel in session.execute(q)]

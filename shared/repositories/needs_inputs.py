@@ -35,6 +35,7 @@ from shared.needs.model import (
     StayIn,
 )
 from shared.repositories import delivery_totals
+from shared.repositories.people import is_active
 from shared.repositories.reference import profile_body
 from shared.seed import load_json
 
@@ -148,7 +149,7 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
     for pid, hid, sex, condition, flags, group, psy, registered in driver_rows(session, (
             select(col(Person.id), col(Person.household_id), col(Person.sex), col(Person.condition),
                    col(Person.vulnerabilities), age_group, col(Person.needs_psychosocial), registered_at)
-            .where(col(Person.event_id) == eid))):
+            .where(col(Person.event_id) == eid, is_active()))):
         key = (tuple(flags) if flags.__class__ is list else flags, group)
         vulnerabilities = vulnerability_sets.get(key)
         if vulnerabilities is None:

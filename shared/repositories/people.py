@@ -14,6 +14,31 @@ from shared.db import parse_instant, utcnow
 from shared.models import Distribution, Event, Household, Person, Service, Shelter, Stay
 from shared.repositories.bulk import instant_param, select_in
 
+
+def is_active() -> Any:
+    """The one rule every read of persons keeps: a person merged into another (an alias of its
+    survivor, shared/services/merge.py) is not a person of its own and is never listed or counted."""
+    return col(Person.merged_into).is_(None)
+
+
+def merged_aliases(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """merged id -> the survivor it resolves to now (following a chain: A into B, then B into C)."""
+    out: dict[str, str] = {}
+    step = dict(select_in(session, "SELECT id, merged_into FROM persons WHERE merged_into IS NOT NULL AND id {values}",
+                          ids))  # type: ignore[arg-type]
+    for _ in range(20):  # a chain is as long as the merges made one after another; never a cycle
+        if not step:
+            break
+        out.update(step)
+        further = dict(select_in(session, "SELECT id, merged_into FROM persons WHERE merged_into IS NOT NULL "
+                                          "AND id {values}", set(step.values())))  # type: ignore[arg-type]
+        for merged, survivor in list(out.items()):
+            if survivor in further:
+                out[merged] = further[survivor]
+        step = further
+    return out
+
+
 # ---- prefetch for the write path: one set-based query per table ----
 
 def shelters_by_id(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, datetime | None, str]]:
@@ -61,7 +86,8 @@ def persons_by_nik(session: Session, event_ids: Iterable[str], niks: Iterable[st
     niks = list(niks)
     out: dict[tuple[str, str], str] = {}
     for eid in sorted(set(event_ids)):
-        for nik, pid in select_in(session, "SELECT nik, id FROM persons WHERE event_id = {p} AND nik {values}",
+        for nik, pid in select_in(session, "SELECT nik, id FROM persons WHERE event_id = {p} AND merged_into IS NULL "
+                                           "AND nik {values}",
                                   niks, eid):
             out[(eid, nik)] = pid
     return out
@@ -104,15 +130,29 @@ def _person_query(now: datetime) -> Any:
 
 
 def get_person_row(session: Session, person_id: str) -> tuple[Person, datetime, str | None, bool, str | None] | None:
-    row = session.execute(_person_query(utcnow()).where(col(Person.id) == person_id)).first()
+    """A person as answers present it; a merged id answers its survivor (see `get_person`)."""
+    person = get_person(session, person_id)
+    if person is None:
+        return None
+    row = session.execute(_person_query(utcnow()).where(col(Person.id) == person.id)).first()
     return tuple(row) if row else None  # type: ignore[return-value]
+
+
+def get_person_rows(session: Session,
+                    person_ids: Iterable[str]) -> dict[str, tuple[Person, datetime, str | None, bool, str | None]]:
+    """Several persons as `get_person_row` reads one (aliases included: the caller asked for these ids)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    rows = session.execute(_person_query(utcnow()).where(col(Person.id).in_(ids))).all()
+    return {r[0].id: tuple(r) for r in rows}  # type: ignore[misc]
 
 
 def list_person_rows(session: Session, event_id: str, *, q: str | None, shelter_id: str | None,
                      household_id: str | None, condition: str | None, limit: int,
                      offset: int) -> tuple[list[tuple[Person, datetime, str | None, bool, str | None]], int]:
     now = utcnow()
-    filters: list[Any] = [Person.event_id == event_id]
+    filters: list[Any] = [Person.event_id == event_id, is_active()]
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower() + "%"
         filters.append(or_(func.lower(Person.full_name).like(like, escape="\\"), col(Person.nik) == q))
@@ -129,6 +169,18 @@ def list_person_rows(session: Session, event_id: str, *, q: str | None, shelter_
 
 
 def get_person(session: Session, person_id: str) -> Person | None:
+    """The person, or the survivor when `person_id` was merged into another: every later read or write
+    naming the old id lands on the survivor (shared/services/merge.py)."""
+    person = session.get(Person, person_id)
+    for _ in range(20):
+        if person is None or person.merged_into is None:
+            break
+        person = session.get(Person, person.merged_into)
+    return person
+
+
+def get_person_record(session: Session, person_id: str) -> Person | None:
+    """The person row itself, an alias included (merge and unmerge work on it)."""
     return session.get(Person, person_id)
 
 
@@ -163,7 +215,8 @@ def get_household(session: Session, household_id: str) -> Household | None:
 def member_counts(session: Session, household_ids: list[str]) -> dict[str, int]:
     if not household_ids:
         return {}
-    q = select(Person.household_id, func.count()).where(col(Person.household_id).in_(household_ids)).group_by(
+    q = select(Person.household_id, func.count()).where(col(Person.household_id).in_(household_ids),
+                                                        is_active()).group_by(
         col(Person.household_id))
     return dict(session.exec(q).all())  # type: ignore[arg-type]
 

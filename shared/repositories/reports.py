@@ -31,6 +31,7 @@ from shared.models import (
     Stay,
     User,
 )
+from shared.repositories.people import is_active
 
 # ---------------------------------------------------------------- reference rows
 
@@ -86,7 +87,7 @@ def persons(session: Session, event_id: str, *, with_names: bool) -> Iterator[Pe
             col(Person.age_years), col(Person.needs_psychosocial)]
     if with_names:
         cols.append(col(Person.full_name))
-    for row in session.execute(select(*cols).where(col(Person.event_id) == event_id)
+    for row in session.execute(select(*cols).where(col(Person.event_id) == event_id, is_active())
                                .order_by(col(Person.created_at), col(Person.id))):
         pid, sex, condition, hid, birth, age, psy = row[:7]
         yield PersonRow(pid, sex, condition, hid, birth, age, psy, row[7] if with_names else None)

@@ -172,6 +172,7 @@ class FieldWriter:
         self.niks: dict[tuple[str, str], str] = {}
         self.taken: set[tuple[str, str]] = set()  # (table, id) rows that existed before this batch
         self.kept_households: set[str] = set()  # never dropped as empty (named by records refused earlier)
+        self.aliases: dict[str, str] = {}  # merged person id -> survivor (shared/services/merge.py)
 
     # ---- public ----
 
@@ -284,6 +285,8 @@ class FieldWriter:
             if c.type == "person" and d["nik"]:
                 niks.add(d["nik"])
         self.ops = bookkeeping.operations_by_key(s, keys)
+        self.aliases = people_repo.merged_aliases(s, pp) if pp else {}
+        pp.update(self.aliases.values())
         self.households = people_repo.household_events(s, hh)
         self.shelters = people_repo.shelters_by_id(s, sh)
         self.persons = people_repo.person_events(s, pp)
@@ -363,6 +366,10 @@ class FieldWriter:
     def _household_in(self, state: _EventState, household_id: str | None, field_name: str = "household_id") -> None:
         if household_id is not None and self.households.get(household_id) != state.event.id:
             raise Invalid(field_name, "keluarga tidak ditemukan di kejadian ini (household not in this event)")
+
+    def _survivor(self, person_id: Any) -> Any:
+        """A record naming a merged person lands on its survivor (a phone that still holds the old id)."""
+        return self.aliases.get(person_id, person_id) if person_id is not None else None
 
     def _person_in(self, state: _EventState, person_id: str | None, field_name: str = "person_id") -> None:
         if person_id is not None and self.persons.get(person_id) != state.event.id:
@@ -503,7 +510,7 @@ class FieldWriter:
                 "shelter_id": stay.shelter_id if stay else None, "shelter_name": shelter_name}
 
     def _check_in(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
-        person_id = cmd.person_id or d.person_id
+        person_id = self._survivor(cmd.person_id or d.person_id)
         at = d.at or self.now
         self._person_in(state, person_id)
         kelurahan = self._place(state, d.shelter_id, d.kelurahan_code, at)
@@ -522,7 +529,7 @@ class FieldWriter:
                             row=dict(self.pending.stays[stay_id]))
 
     def _check_out(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
-        person_id = cmd.person_id or d.person_id
+        person_id = self._survivor(cmd.person_id or d.person_id)
         at = d.at or self.now
         self._person_in(state, person_id)
         current = self.open_stays.get(person_id)
@@ -553,20 +560,22 @@ class FieldWriter:
             found = self.shelters.get(d.shelter_id)
             if found is None or found[0] != state.event.id:
                 raise Invalid("shelter_id", "tempat penampungan tidak ditemukan di kejadian ini (shelter not in this event)")
-        self._person_in(state, d.person_id)
+        person_id = self._survivor(d.person_id)
+        self._person_in(state, person_id)
         self._household_in(state, d.household_id)
         did = client_id or str(uuid.uuid4())
         row = {"id": did, "event_id": state.event.id, "item_code": d.item_code, "quantity": d.quantity,
-               "delivered_at": delivered_at, "shelter_id": d.shelter_id, "person_id": d.person_id,
+               "delivered_at": delivered_at, "shelter_id": d.shelter_id, "person_id": person_id,
                "household_id": d.household_id, "notes": d.notes, "created_by": self.actor.id, "created_at": self.now}
         self.pending.distributions.append(row)
         return self._record(state, cmd.type, client_id, payload, did, "distribution.create", row=row)
 
     def _service(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
         delivered_at = self._delivered_at(state, d.delivered_at)
-        self._person_in(state, d.person_id)
+        person_id = self._survivor(d.person_id)
+        self._person_in(state, person_id)
         sid = client_id or str(uuid.uuid4())
-        row = {"id": sid, "event_id": state.event.id, "person_id": d.person_id, "kind": d.kind,
+        row = {"id": sid, "event_id": state.event.id, "person_id": person_id, "kind": d.kind,
                "delivered_at": delivered_at, "notes": d.notes, "created_by": self.actor.id,
                "created_at": self.now}
         self.pending.services.append(row)

@@ -24,7 +24,7 @@ from rq.serializers import JSONSerializer
 
 from services.worker import jobs
 from shared.db import read_unit, utcnow, write_unit
-from shared.queue import CLOSE_DAY_JOB, RECOMPUTE_JOB
+from shared.queue import CLOSE_DAY_JOB, RECOMPUTE_JOB, SCAN_DUPLICATES_JOB
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
 from shared.services import status as status_service
@@ -48,7 +48,7 @@ def test_every_job_posko_enqueues_is_allow_listed() -> None:
     """The names the API enqueues and the functions the worker runs are one list."""
     from shared.queue import JOB_NAMES
 
-    assert set(jobs.JOBS) == JOB_NAMES == {RECOMPUTE_JOB, CLOSE_DAY_JOB}
+    assert set(jobs.JOBS) == JOB_NAMES == {RECOMPUTE_JOB, CLOSE_DAY_JOB, SCAN_DUPLICATES_JOB}
     assert jobs.JOBS[RECOMPUTE_JOB] is jobs.recompute and jobs.JOBS[CLOSE_DAY_JOB] is jobs.close_day
 
 
@@ -340,5 +340,5 @@ def test_every_name_the_dispatcher_enqueues_has_a_registered_job() -> None:
     dispatcher.redis.close()
     recorder = Recorder()
     dispatcher.queue, dispatcher.redis = recorder, AlwaysSet()  # type: ignore[assignment]
-    assert dispatcher.event_changed("e") and dispatcher.close_day("e", "2026-01-01")
+    assert dispatcher.event_changed("e") and dispatcher.close_day("e", "2026-01-01") and dispatcher.scan_duplicates("e")
     assert recorder.names and all(jobs.JOBS[name].__module__ == jobs.__name__ for name in recorder.names)

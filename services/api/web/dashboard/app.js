@@ -5,6 +5,7 @@ import { chartSvg, localDay } from "./chart.js";
 import { applyStatic, fmt, fmtDate, fmtTime, getLang, label, setLang, t } from "./i18n.js";
 import { fieldPhones } from "./lan.js";
 import { Live } from "./live.js";
+import { Duplicates } from "./duplicates.js";
 import { Ops } from "./ops.js";
 import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
 
@@ -268,6 +269,8 @@ async function openEvent(eventId) {
   loadReportDaily();
   if (isOperator()) ops.open(event);
   else $("ops").hidden = true;
+  dups.canDecide = isOperator();
+  dups.open(event.id, seesNames());
 }
 
 // ---- snapshots ----
@@ -536,6 +539,8 @@ const ops = new Ops({
   onSheltersChanged: () => loadShelters(),
 });
 
+const dups = new Duplicates({ toast, errorText, canDecide: false });
+
 // ---- wiring ----
 
 function rerenderAll() {
@@ -550,6 +555,7 @@ function rerenderAll() {
     renderFeed();
     renderLive(state.live);
     if (isOperator() && state.event) ops.rerender();
+    dups.rerender();
   }
 }
 
@@ -585,6 +591,7 @@ function boot() {
   });
   $("picker-new-event").addEventListener("click", () => ops.openEventDialog());
   ops.bind();
+  dups.bind();
   whenUnauthorized(() => logout(t("auth.expired")));
   setInterval(() => { if (state.live && state.live.state !== "live") renderLive(state.live); }, 1000);
   let resizeTimer = null;
