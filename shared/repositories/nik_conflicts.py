@@ -29,7 +29,10 @@ def household_head(session: Session, household_id: str) -> str | None:
     return household.head_name if household else None
 
 
-def shelter_name(session: Session, shelter_id: str) -> str | None:
+def shelter_name(session: Session, shelter_id: str | None) -> str | None:
+    """The shelter's name; None for a mandiri stay (no shelter)."""
+    if shelter_id is None:
+        return None
     shelter = session.get(Shelter, shelter_id)
     return shelter.name if shelter else None
 
