@@ -398,32 +398,54 @@ def test_csv_report_carries_the_same_numbers(scenario: Scenario, admin: Api) -> 
 
 
 def test_xlsx_report_has_a_sheet_per_section_with_number_cells(scenario: Scenario, admin: Api) -> None:
-    """openpyxl reads one sheet per section; counts and percentages are numeric cells with the same values."""
+    """openpyxl reads one sheet per section; counts and percentages are numeric cells with the same values;
+    dates are dates, instants local datetimes (WIB), codes replaced by their Indonesian labels."""
     r = get_report(admin, scenario.eid, "xlsx")
     assert r.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheets = read_xlsx(r.content)
     assert list(sheets) == ["Kejadian", "Wilayah", "Riwayat", "Korban", "Korban per kelurahan", "Tempat penampungan",
                             "Kebutuhan", "Penyaluran", "Indikator", "Layanan", "Harian", "Belum terpenuhi"]
     head, *daily = sheets["Harian"]
-    assert head[:5] == ("Tanggal", "Mengungsi", "Wajib", "Terpenuhi", "Terpenuhi (%)")
-    assert [tuple(row[:5]) for row in daily] == EXPECTED_DAILY
+    assert head == ("Tanggal", "Mengungsi", "Wajib", "Terpenuhi", "Terpenuhi (%)", "Sumber", "Keadaan per (WIB)")
+    assert [(row[0].date().isoformat(), *row[1:5]) for row in daily] == EXPECTED_DAILY
     assert all(isinstance(row[1], int) and isinstance(row[4], float) for row in daily)
-    _, total, *services = sheets["Indikator"]
-    assert total[:6] == ("total", "Seluruh layanan dasar (indikator)", 6, 4, 66.67, 100)
-    assert {row[0]: (row[2], row[3]) for row in services} == EXPECTED_SERVICES
+    assert daily[-1][5] == "dihitung" and daily[-1][6] == datetime(2026, 1, 3, 12, 0)  # ENDED, in WIB
+    total, *services = sheets["Indikator"][1:]
+    assert total[:5] == ("Seluruh layanan dasar (indikator)", 6, 4, 66.67, 100)
+    labels = {"permakanan": "Permakanan", "sandang": "Sandang", "tempat_penampungan": "Tempat penampungan",
+              "penanganan_khusus": "Penanganan khusus kelompok rentan", "psikososial": "Dukungan psikososial"}
+    assert {row[0]: (row[1], row[2]) for row in services} == {labels[k]: v for k, v in EXPECTED_SERVICES.items()}
     needs = {row[0]: row for row in sheets["Kebutuhan"][1:]}
-    assert needs["makanan_siap_saji"][6:10] == (50, 49, 1, 98)
+    assert needs["makanan_siap_saji"][3:10] == ("per orang per hari", 3, "Permakanan", 50, 49, 1, 98)
     assert needs["air_minum"][6] == pytest.approx(125 / 3)
-    kv = {row[0]: row[2] for row in sheets["Kejadian"][1:]}
-    assert (kv["year"], kv["days"], kv["start_date"]) == (2025, 4, "2025-12-31")
+    kv = {row[0]: row[1] for row in sheets["Kejadian"][1:]}
+    assert (kv["Tahun kejadian"], kv["Jumlah hari dilaporkan"]) == (2025, 4)
+    assert kv["Tanggal mulai (WIB)"] == datetime(2025, 12, 31) and kv["Mulai (WIB)"] == datetime(2025, 12, 31, 16, 0)
+    assert kv["Status"] == "Selesai" and kv["Jenis bencana"] == "Banjir" and kv["Kategori"] == "Bencana alam"
     shelters = {row[0]: row for row in sheets["Tempat penampungan"][1:]}
     heads = sheets["Tempat penampungan"][0]
     a = dict(zip(heads, shelters[scenario.ids["A"]], strict=True))
-    assert (a["Penghuni"], a["Penghuni terbanyak"], a["Tanggal penghuni terbanyak"], a["Kapasitas"]) == (5, 6, "2026-01-02", 10)
-    assert a["Luas memadai"] is True
+    assert (a["Penghuni"], a["Penghuni terbanyak"], a["Kapasitas"]) == (5, 6, 10)
+    assert a["Tanggal penghuni terbanyak"] == datetime(2026, 1, 2) and a["Dibuka (WIB)"] == datetime(2025, 12, 31, 16)
+    assert a["Luas memadai"] == "ya" and a["Jenis"] == "Rumah ibadah"
+    korban = sheets["Korban"]
+    assert korban[0] == ("Kelompok", "Uraian", "Jumlah") and ("Ringkasan", "Terdaftar", 8) in korban
     unmet = sheets["Belum terpenuhi"]
-    assert unmet[0] == ("ID orang", "Nama", "Layanan belum terpenuhi")
-    assert sorted(row[1] for row in unmet[1:]) == [NAMES["P4"], NAMES["P5"]]
+    assert unmet[0] == ("Nama", "Umur (tahun)", "Kepala keluarga", "Tempat penampungan", "Kelurahan (asal keluarga)",
+                        "Layanan belum terpenuhi", "ID orang")
+    assert sorted(row[:6] for row in unmet[1:]) == [
+        (NAMES["P4"], 15, NAMES["P5"], "Masjid Al-Ikhlas Mencirim", "Pahlawan", "Permakanan"),
+        (NAMES["P5"], 35, NAMES["P5"], "Masjid Al-Ikhlas Mencirim", "Pahlawan", "Permakanan")]
+    codes = {"per_person_day", "per_person_once", "tanggap_darurat", "selesai", "permakanan", "stored", "computed",
+             "event.create", "rumah_ibadah"}
+    for title, rows in sheets.items():
+        for row in rows:
+            assert not codes & {v for v in row if isinstance(v, str)}, (title, row)
+            assert not any(isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d(T.*)?", v) for v in row), (title, row)
+    wb = load_workbook(io.BytesIO(r.content))
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
 
 
 def test_pdf_report_shows_the_figures_with_indonesian_headings(scenario: Scenario, admin: Api) -> None:
@@ -627,7 +649,7 @@ def test_an_event_without_persons_renders_in_every_format(admin: Api) -> None:
             assert "Belum ada korban yang mengungsi" in text
             assert "Belum ada korban yang wajib dilayani." in text
         elif fmt == "xlsx":
-            assert read_xlsx(body)["Belum terpenuhi"] == [("ID orang", "Nama", "Layanan belum terpenuhi")]
+            assert read_xlsx(body)["Belum terpenuhi"][1:] == []
         else:
             assert read_csv_sections(body.decode())["unmet"] == []
 
