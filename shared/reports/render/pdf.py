@@ -100,7 +100,7 @@ def _make_pdf(title: str, footer_note: str, orientation: str = "P", margins: tup
                 return
             self.set_font(self.base_font, "", 7)
             self.set_text_color(110, 110, 110)
-            self.cell(0, 5, self.t(title), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 3.5, self.t(title), new_x="LMARGIN", new_y="NEXT")  # a long event name wraps
             self.set_text_color(0, 0, 0)
             self.ln(1)
 
@@ -108,7 +108,7 @@ def _make_pdf(title: str, footer_note: str, orientation: str = "P", margins: tup
             self.set_y(-12)
             self.set_font(self.base_font, "", 7)
             self.set_text_color(110, 110, 110)
-            self.cell(0, 5, self.t(f"{footer_note} · Halaman {self.page_no()} dari {{nb}}"), align="C")
+            self.multi_cell(0, 3.5, self.t(f"{footer_note} · Halaman {self.page_no()} dari {{nb}}"), align="C")
             self.set_text_color(0, 0, 0)
 
         def t(self, text: Any) -> str:
