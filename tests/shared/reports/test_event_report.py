@@ -619,6 +619,40 @@ def test_pdf_lists_at_most_500_unmet_persons_and_points_to_the_spreadsheets(admi
     assert len(sec["unmet"]) == 520 and all(u["missing"].startswith("permakanan") for u in sec["unmet"])
 
 
+def test_the_document_number_counts_the_events_of_the_year_in_start_order(admin: Api) -> None:
+    """event.number_in_year is the event's ordinal among the events started in its local year: a later
+    event created first is still second; an event of New Year's Eve in WIB belongs to the old year. The PDF
+    prints it in the document number."""
+    later = _ok(admin.post("/events", json={"id": new_id(), "name": "Kebakaran Pasar Tavip", "kind": "kebakaran_permukiman",
+                                            "started_at": wib("2004-03-05 10:00"), "kelurahan_codes": [KELURAHAN]}))
+    first = _ok(admin.post("/events", json={"id": new_id(), "name": "Banjir Awal Tahun", "kind": "banjir",
+                                            "started_at": wib("2004-01-01 00:30"), "kelurahan_codes": [KELURAHAN]}))
+    old_year = _ok(admin.post("/events", json={"id": new_id(), "name": "Banjir Malam Tahun Baru", "kind": "banjir",
+                                               "started_at": wib("2003-12-31 23:30"), "kelurahan_codes": [KELURAHAN]}))
+    for ev in (later, first, old_year):  # ended a day later: the report's daily series stays short
+        end = (datetime.fromisoformat(ev["started_at"]) + timedelta(days=1)).isoformat()
+        _ok(admin.patch(f"/events/{ev['id']}", json={"status": "transisi_darurat"}))
+        _ok(admin.patch(f"/events/{ev['id']}", json={"status": "selesai", "ended_at": end}))
+    numbers = {ev["id"]: get_report(admin, ev["id"], "json").json()["event"]["number_in_year"]
+               for ev in (later, first, old_year)}
+    assert (numbers[first["id"]], numbers[later["id"]]) == (1, 2)
+    assert numbers[old_year["id"]] >= 1 and get_report(admin, old_year["id"], "json").json()["event"]["year"] == 2003
+    text = pdf_text(get_report(admin, later["id"], "pdf").content)
+    assert re.search(r"Nomor: 460/2/DINSOS/[IVX]+/20\d\d", text), text[:300]
+
+
+def test_unmet_persons_carry_age_household_and_place_in_json(scenario: Scenario, admin: Api) -> None:
+    rep = get_report(admin, scenario.eid, "json").json()
+    got = sorted((u["name"], u["age"], u["household_head"], u["shelter_name"], u["kelurahan_name"])
+                 for u in rep["unmet"])
+    assert got == [(NAMES["P4"], 15, NAMES["P5"], "Masjid Al-Ikhlas Mencirim", "Pahlawan"),
+                   (NAMES["P5"], 35, NAMES["P5"], "Masjid Al-Ikhlas Mencirim", "Pahlawan")]
+    text = pdf_text(get_report(admin, scenario.eid, "pdf").content)
+    annex = text[text.index("LAMPIRAN"):]
+    assert "Masjid Al-Ikhlas Mencirim" in annex and "15 th" in annex and "35 th" in annex
+    assert scenario.ids["P4"] not in text and scenario.ids["P5"] not in text
+
+
 # ---------------------------------------------------------------- pure pieces
 
 @pytest.mark.parametrize(("age", "group"), [(None, "tidak_diketahui"), (0, "balita"), (4, "balita"), (5, "anak"),
