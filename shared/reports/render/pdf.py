@@ -173,12 +173,33 @@ class _Writer:
         pdf.cell(w, h, text, align=align)
 
     def _lines(self, text: str, width: float) -> list[str]:
-        """`text` as the lines that fit `width` (one line when it fits; words, then characters, break)."""
+        """`text` as the lines that fit `width`: greedy by words, a word wider than the cell broken by
+        characters. (fpdf2's `multi_cell(dry_run=True)` does the same but costs ~50× more: the names annex
+        has hundreds of wrapped cells.)"""
         pdf = self.pdf
-        if "\n" not in text and pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
+        room = width - 2 * pdf.c_margin
+        fits = lambda s: pdf.get_string_width(s) <= room  # noqa: E731
+        if "\n" not in text and fits(text):
             return [text]
-        lines = pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
-        return [str(x) for x in lines] or [""]
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            current = ""
+            for word in paragraph.split(" "):
+                joined = f"{current} {word}" if current else word
+                if fits(joined):
+                    current = joined
+                    continue
+                if current:
+                    lines.append(current)
+                while len(word) > 1 and not fits(word):
+                    cut = len(word) - 1
+                    while cut > 1 and not fits(word[:cut]):
+                        cut -= 1
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                current = word
+            lines.append(current)
+        return lines
 
     def _row(self, widths: Sequence[float], aligns: Sequence[str], texts: Sequence[str], line_height: float,
              fill: tuple[int, int, int] | None, style: str, size: float) -> None:

@@ -6,7 +6,7 @@ formula-injection rule of shared/reports/cells.py (a text is never stored as a f
   instead of codes (`per_person_day` → "per orang per hari"), instants as Excel datetimes in the
   report's local time (the heading names the zone, e.g. "(WIB)"), dates as Excel dates, yes/no as
   "ya"/"tidak", numbers as numbers; codes that only repeat a label are left out (the CSV keeps them).
-  The persons not fulfilled carry age, household head, shelter and kelurahan. Written in openpyxl's write-only mode: the list of
+  The persons not fulfilled carry age, household head and place (shelter, else kelurahan), no id. Written in openpyxl's write-only mode: the list of
   persons not fulfilled can run to tens of thousands of rows.
 - Renstra report: one sheet laid out like the plan's tables: a title, then the header row
   `No | Indikator | Satuan | Target | Realisasi | Capaian (%) | Pagu (Rp) | Sumber | Kode | Realisasi
@@ -84,36 +84,43 @@ def _heading(text: str, zone: str) -> str:
     return text.replace("(UTC)", f"({zone})").replace("(setempat)", f"({zone})")
 
 
-def xlsx_tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """The CSV's tables for people: (sheet title, headings, rows) with labels for codes, instants as local
-    datetimes and dates as dates; the persons not fulfilled with age, household head and place."""
+def xlsx_tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]], set[int]]]:
+    """The CSV's tables for people: (sheet title, headings, rows, indices of the columns that may hold dates)
+    with labels for codes, instants as local datetimes and dates as dates; the persons not fulfilled with
+    age, household head and place."""
     tz = ZoneInfo(report["timezone"])
     zone = zone_name(report)
     out = []
     for t in event_tables(report):
         if t.key == "unmet":
-            out.append(_unmet_sheet(report, t.title))
+            out.append((*_unmet_sheet(report, t.title), set()))
             continue
         keep = [i for i, (field, _) in enumerate(t.columns) if field not in DROPPED.get(t.key, set())]
         headings = [_heading(t.columns[i][1], zone) for i in keep]
+        dated = {k for k, i in enumerate(keep) if t.columns[i][0] in DATE_FIELDS | INSTANT_FIELDS}
         if t.key == "event":  # key-value rows: the value's kind is the row's field
             rows = [[_heading(row[1], zone), _cell_value(row[0], row[2], tz)] for row in t.rows
                     if row[0] != "as_of_local"]  # as_of, in local time, is the row before
+            dated = {1}
         else:
             rows = [[_cell_value(t.columns[i][0], row[i], tz) for i in keep] for row in t.rows]
         if t.key == "people":  # the group column: a code per row
             rows = [[PEOPLE_GROUP_LABELS.get(row[0], as_label(row[0])), *row[1:]] for row in rows]
-        out.append((t.title, headings, rows))
+        out.append((t.title, headings, rows, dated))
     return out
 
 
-UNMET_HEADINGS = ["Nama", "Umur (tahun)", "Kepala keluarga", "Tempat penampungan", "Kelurahan (asal keluarga)",
-                  "Layanan belum terpenuhi", "ID orang"]
+UNMET_HEADINGS = ["Nama", "Umur (tahun)", "Kepala keluarga", "Tempat (penampungan, atau kelurahan keluarga)",
+                  "Layanan belum terpenuhi"]
 
 
 def _unmet_sheet(report: dict[str, Any], title: str) -> tuple[str, list[str], list[list[Any]]]:
-    rows = [[u.get("name"), u.get("age"), u.get("household_head"), u.get("shelter_name"), u.get("kelurahan_name"),
-             ", ".join(SERVICE_LABELS.get(m, m) for m in u["missing"]), u["person_id"]]
+    """Five columns, no internal id: the sheet can run to tens of thousands of rows, and each cell costs
+    (the CSV keeps `person_id` for machines)."""
+    rows = [[u.get("name"), u.get("age"), u.get("household_head"),
+             u.get("shelter_name") or (f"Kel. {u['kelurahan_name']} (tidak di penampungan)"
+                                       if u.get("kelurahan_name") else None),
+             ", ".join(SERVICE_LABELS.get(m, m) for m in u["missing"])]
             for u in report["unmet"]]
     return title, UNMET_HEADINGS, rows
 
@@ -126,13 +133,13 @@ def event_xlsx(report: dict[str, Any]) -> bytes:
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, headings, rows in xlsx_tables(report):
+    for title, headings, rows, dated in xlsx_tables(report):
         ws = wb.create_sheet(title[:31])
         ws.freeze_panes = "A2"
         widths = [max(10, min(48, len(heading) + 2)) for heading in headings]
         for i, heading in enumerate(headings):
             if heading in ("Nama", "Uraian", "Nilai", "Kelurahan", "Barang", "Nama tempat penampungan",
-                           "Kepala keluarga", "Tempat penampungan", "Layanan belum terpenuhi", "Keterangan"):
+                           "Kepala keluarga", UNMET_HEADINGS[3], "Layanan belum terpenuhi", "Keterangan"):
                 widths[i] = 36
             elif heading.startswith("ID"):
                 widths[i] = 30
@@ -146,18 +153,20 @@ def event_xlsx(report: dict[str, Any]) -> bytes:
             header.append(cell)
         ws.append(header)
         for row in rows:
-            ws.append(_typed_row(ws, row))
+            ws.append(_typed_row(ws, row, dated) if dated else xlsx_row(ws, row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def _typed_row(ws: Any, row: list[Any]) -> list[Any]:
-    """The row through the formula-injection rule; dates and datetimes with a local display format."""
+def _typed_row(ws: Any, row: list[Any], dated: set[int]) -> list[Any]:
+    """The row through the formula-injection rule; dates and datetimes (in the columns `dated`) with a
+    local display format."""
     from openpyxl.cell import WriteOnlyCell
 
     cells = xlsx_row(ws, row)
-    for i, value in enumerate(row):
+    for i in dated:
+        value = row[i]
         if isinstance(value, datetime | date):
             cell = WriteOnlyCell(ws, value=value)
             cell.number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
