@@ -90,7 +90,7 @@ def xlsx_tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[
     age, household head and place."""
     tz = ZoneInfo(report["timezone"])
     zone = zone_name(report)
-    out = []
+    out: list[tuple[str, list[str], list[list[Any]], set[int]]] = []
     for t in event_tables(report):
         if t.key == "unmet":
             out.append((*_unmet_sheet(report, t.title), set()))
