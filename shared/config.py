@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     # more than retention_days ago, and deletes replay records (client_operations) older than replay_days.
     retention_days: int = Field(default=365, ge=1)
     replay_days: int = Field(default=30, ge=1)
+    # The letter the reports print as (docs/operations.md, "Report letterhead and numbering"): kop surat,
+    # signatory block and document number of the event and Renstra PDFs. An empty name or NIP prints a
+    # blank line to sign over; a logo file that is absent or not PNG/JPEG prints no logo.
+    report_government: str = "PEMERINTAH KOTA BINJAI"
+    report_office: str = "DINAS SOSIAL"
+    report_address: str = ""
+    report_logo_file: Path | None = None
+    report_city: str = "Binjai"
+    report_signatory_name: str = ""
+    report_signatory_nip: str = ""
+    report_signatory_title: str = "Kepala Dinas Sosial Kota Binjai"
+    report_number_pattern: str = "460/{seq}/DINSOS/{roman_month}/{year}"
     redis_key_prefix: str = "posko"
     # Health of the pipeline (docs/operations.md): /readyz and `posko worker --check` fail past these.
     ready_outbox_lag_seconds: float = 120.0  # oldest write not yet in a stored snapshot
@@ -112,6 +124,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"POSKO_LAN_HOST: {value!r} bukan alamat IP, mis. 192.168.1.20 "
                                  "(not an IP address)") from exc
         return value.strip("[]")
+
+    @field_validator("report_number_pattern")
+    @classmethod
+    def _check_number_pattern(cls, value: str) -> str:
+        from shared.reports.numbering import check_pattern
+
+        check_pattern(value)
+        return value
 
     @model_validator(mode="after")
     def _check_secret(self) -> Settings:

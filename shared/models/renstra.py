@@ -16,13 +16,15 @@ from shared.models.base import created_at
 
 
 class RenstraTarget(SQLModel, table=True):
-    """Target and pagu (indicative budget, Rupiah) of one Renstra indicator in one year."""
+    """Target, pagu (indicative budget, Rupiah) and realised budget (realisasi anggaran, Rupiah: what was
+    actually spent, entered by admin from the finance office's records) of one Renstra indicator in one year."""
 
     __tablename__ = "renstra_targets"
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     indicator_code: str = Field(primary_key=True, max_length=60)
     target: float | None = None
     pagu: float | None = None
+    budget_realisation: float | None = None
     updated_by: int | None = None  # None: as seeded
     updated_at: datetime = created_at()
 

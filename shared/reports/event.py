@@ -33,8 +33,11 @@ Sections (docs/rules.md, "Reports"):
   end-of-day snapshot (the worker's) takes it (`source: "stored"`); other days are computed for the
   day's last instant on the inputs loaded once (`source: "computed"`), all days in one pass
   (shared/needs/daily.py, checked against the engine at as_of; the engine day by day otherwise).
-- `unmet`: the persons not fulfilled with the services they miss, with their names — only when the
+- `unmet`: the persons not fulfilled with the services they miss, with their names, age, household
+  head, and the shelter they are in at `as_of` (else their household's kelurahan) — only when the
   caller may see names; `unmet_total` is always there.
+- `event.number_in_year`: the event's ordinal among the events that started in its local year (the
+  `{seq}` of the document number, shared/reports/numbering.py).
 """
 
 from __future__ import annotations
@@ -148,10 +151,28 @@ def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, wit
     report["daily"] = _daily_section(session, event, inputs, snapshot, as_of, tz, note)
     report["unmet_total"] = len(snapshot["unmet"])
     if with_names:
-        names = {p.id: p.name for p in persons}
-        report["unmet"] = [{"person_id": u["person_id"], "name": names.get(u["person_id"]), "missing": u["missing"]}
-                           for u in snapshot["unmet"]]
+        report["unmet"] = _unmet_section(session, event.id, snapshot, persons, occ, report["shelters"], regions)
     return report
+
+
+def _unmet_section(session: Session, event_id: str, snapshot: dict[str, Any], persons: list[Any], occ: dict[str, Any],
+                   shelters: list[dict[str, Any]], regions: Any) -> list[dict[str, Any]]:
+    """The persons not fulfilled, with what tells namesakes apart (age, household head, where they stay:
+    the shelter they are in at as_of, else the kelurahan of their household)."""
+    by_id = {p.id: p for p in persons}
+    heads = reports_repo.household_heads(session, event_id)
+    shelter_names = {s["id"]: s["name"] for s in shelters}
+    shelter_of = {pid: sid for sid, o in occ.items() for pid in o.occupants}
+    out = []
+    for u in snapshot["unmet"]:
+        p = by_id.get(u["person_id"])
+        sid = shelter_of.get(u["person_id"])
+        out.append({"person_id": u["person_id"], "name": p.name if p else None, "missing": u["missing"],
+                    "age": p.age if p else None,
+                    "household_head": heads.get(p.household_id) if p and p.household_id else None,
+                    "shelter_name": shelter_names.get(sid) if sid else None,
+                    "kelurahan_name": regions.name(p.kelurahan_code) if p and p.kelurahan_code else None})
+    return out
 
 
 # ---------------------------------------------------------------- sections
@@ -180,7 +201,15 @@ def _event_section(session: Session, event: Event, as_of: datetime, tz: ZoneInfo
         "kelurahan": [{"code": code, "name": regions.name(code), "kecamatan_code": regions.parent(code),
                        "kecamatan_name": regions.name(regions.parent(code))} for code in event.kelurahan_codes],
         "status_history": history,
+        "number_in_year": _number_in_year(session, event, tz),
     }
+
+
+def _number_in_year(session: Session, event: Event, tz: ZoneInfo) -> int:
+    """The event's ordinal among the events that started in its local year ({seq} of the document number)."""
+    local = event.started_at.astimezone(tz)
+    year_start = datetime(local.year, 1, 1, tzinfo=tz)
+    return reports_repo.events_started_before(session, year_start, event) + 1
 
 
 def _people_section(snapshot: dict[str, Any], persons: list[Any], where: dict[str, str], staying: StayingNow,

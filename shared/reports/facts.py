@@ -89,17 +89,21 @@ class PersonFacts:
     age_group: str
     psychosocial: bool
     name: str | None = None
+    age: int | None = None  # completed years at the event's start (local date)
 
 
 def person_facts(rows: Iterable[PersonRow], household_area: Mapping[str, str | None],
                  start_local: date) -> list[PersonFacts]:
     """Every person of the event, with the kelurahan of their household and their age group at the
     event's start (local date)."""
-    return [PersonFacts(
-        id=r.id, sex=r.sex, condition=r.condition, household_id=r.household_id,
-        kelurahan_code=(household_area.get(r.household_id) if r.household_id else None) or UNKNOWN_AREA,
-        age_group=age_group(age_at(r.birth_date, r.age_years, start_local)), psychosocial=bool(r.needs_psychosocial),
-        name=r.full_name) for r in rows]
+    out = []
+    for r in rows:
+        age = age_at(r.birth_date, r.age_years, start_local)
+        out.append(PersonFacts(
+            id=r.id, sex=r.sex, condition=r.condition, household_id=r.household_id,
+            kelurahan_code=(household_area.get(r.household_id) if r.household_id else None) or UNKNOWN_AREA,
+            age_group=age_group(age), psychosocial=bool(r.needs_psychosocial), name=r.full_name, age=age))
+    return out
 
 
 def load_person_facts(session: Session, event_id: str, start_local: date, *, with_names: bool) -> list[PersonFacts]:

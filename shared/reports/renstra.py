@@ -273,7 +273,8 @@ def computed_realisations(session: Session, year: int, tz: ZoneInfo, now: dateti
 
 def build_renstra_report(session: Session, year: int, tz: ZoneInfo, now: datetime, *,
                          progress: Progress | None = None) -> dict[str, Any]:
-    """`{year, indicators: [{code, name, unit, target, realisation, achievement_percent, pagu, source}]}`
+    """`{year, indicators: [{code, name, unit, target, realisation, achievement_percent, pagu, budget_realisation,
+    source}]}`
     (plus `level`, `detail`, the program, the events counted and when it was made). `progress(done, total)`,
     if given, is called before the first event and after each one (the CLI's progress bar)."""
     targets = renstra_repo.targets(session, year)
@@ -285,6 +286,7 @@ def build_renstra_report(session: Session, year: int, tz: ZoneInfo, now: datetim
         t = targets.get(code)
         target = number(t.target) if t is not None else None
         pagu = number(t.pagu) if t is not None else None
+        budget = number(t.budget_realisation) if t is not None else None
         detail: dict[str, Any] = {}
         if is_computed(ind) and code in values:
             realisation, detail = values[code]
@@ -302,6 +304,7 @@ def build_renstra_report(session: Session, year: int, tz: ZoneInfo, now: datetim
             "realisation": realisation,
             "achievement_percent": achievement(realisation, target),
             "pagu": pagu,
+            "budget_realisation": budget,
             "source": source,
             "level": ind.get("level"),
         }

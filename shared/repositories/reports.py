@@ -81,6 +81,21 @@ def household_areas(session: Session, event_id: str) -> dict[str, str | None]:
         select(col(Household.id), col(Household.kelurahan_code)).where(col(Household.event_id) == event_id)).all())
 
 
+def household_heads(session: Session, event_id: str) -> dict[str, str]:
+    """Head's name of each household of the event (the names annex tells namesakes apart by it)."""
+    return dict(session.execute(
+        select(col(Household.id), col(Household.head_name)).where(col(Household.event_id) == event_id)).all())
+
+
+def events_started_before(session: Session, start: datetime, event: Event) -> int:
+    """Events that started at or after `start` and before `event` (by start, then id): its ordinal - 1
+    among the events of its year, when `start` is the first instant of that year."""
+    return int(session.execute(select(func.count()).select_from(Event).where(
+        col(Event.started_at) >= start,
+        or_(col(Event.started_at) < event.started_at,
+            (col(Event.started_at) == event.started_at) & (col(Event.id) < event.id)))).scalar_one())
+
+
 def persons(session: Session, event_id: str, *, with_names: bool) -> Iterator[PersonRow]:
     """The event's persons in registration-record order (creation time, then id)."""
     cols = [col(Person.id), col(Person.sex), col(Person.condition), col(Person.household_id), col(Person.birth_date),

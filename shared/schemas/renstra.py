@@ -19,6 +19,7 @@ class TargetIn(Input):
     indicator_code: Code
     target: Figure | None = None
     pagu: Figure | None = Field(default=None, description="Rupiah")
+    budget_realisation: Figure | None = Field(default=None, description="realisasi anggaran, Rupiah")
 
 
 class ManualIn(Input):

@@ -1,6 +1,7 @@
 """Editing the Renstra figures (admin): targets and pagu per (year, indicator), and manual realisations.
 
-- `PUT /reports/renstra/targets {year, indicator_code, target?, pagu?}` upserts the row. A field that
+- `PUT /reports/renstra/targets {year, indicator_code, target?, pagu?, budget_realisation?}` upserts the
+  row (`budget_realisation`: realisasi anggaran, the Rupiah actually spent, beside the pagu). A field that
   is not sent keeps its stored value; `null` clears it. Unknown indicator → 422.
 - `PUT /reports/renstra/manual {year, indicator_code, value}` upserts a manual realisation of an
   indicator whose `computed` sentence is "manual" (preparedness work outside any emergency:
@@ -46,7 +47,8 @@ def _admin(actor: Actor) -> None:
 
 def target_public(row: RenstraTarget) -> dict[str, Any]:
     return {"year": row.year, "indicator_code": row.indicator_code, "target": number(row.target),
-            "pagu": number(row.pagu), "updated_at": row.updated_at.isoformat()}
+            "pagu": number(row.pagu), "budget_realisation": number(row.budget_realisation),
+            "updated_at": row.updated_at.isoformat()}
 
 
 def set_target(uow: UnitOfWork, actor: Actor, data: TargetIn) -> dict[str, Any]:
@@ -62,6 +64,8 @@ def set_target(uow: UnitOfWork, actor: Actor, data: TargetIn) -> dict[str, Any]:
         row.target = data.target
     if "pagu" in sent:
         row.pagu = data.pagu
+    if "budget_realisation" in sent:
+        row.budget_realisation = data.budget_realisation
     row.updated_by = actor.id
     row.updated_at = utcnow()
     renstra_repo.save(s, row)

@@ -8,7 +8,8 @@ shared/reports/cells.py, so a name from the field never runs as a spreadsheet fo
   keys, in order: event, kelurahan, status_history, people, people_by_kelurahan, shelters, needs,
   distributions, indicator, services, daily, and unmet (only when the report has names).
 - Renstra report: one header row, then one row per indicator in the plan's order:
-  `tahun, no, kode, indikator, satuan, target, realisasi, capaian_persen, pagu_rupiah, sumber`;
+  `tahun, no, kode, indikator, satuan, target, realisasi, capaian_persen, pagu_rupiah, sumber,
+  realisasi_anggaran_rupiah` (the last one added after the others, so no column moves);
   numbers plain, empty when absent; `sumber` is the JSON `source` (computed | manual | none).
 - HXL: a row of Indonesian headings, a row of HXL hashtags, then the dataset's rows.
 """
@@ -58,7 +59,7 @@ def renstra_csv(report: dict[str, Any]) -> bytes:
     for no, row in enumerate(report["indicators"], start=1):
         w.writerow(safe_row([report["year"], no, row["code"], row["name"], row["unit"], _plain(row["target"]),
                              _plain(row["realisation"]), _plain(row["achievement_percent"]), _plain(row["pagu"]),
-                             row["source"]]))
+                             row["source"], _plain(row.get("budget_realisation"))]))
     return out.getvalue().encode("utf-8")
 
 

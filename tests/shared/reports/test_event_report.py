@@ -398,32 +398,54 @@ def test_csv_report_carries_the_same_numbers(scenario: Scenario, admin: Api) -> 
 
 
 def test_xlsx_report_has_a_sheet_per_section_with_number_cells(scenario: Scenario, admin: Api) -> None:
-    """openpyxl reads one sheet per section; counts and percentages are numeric cells with the same values."""
+    """openpyxl reads one sheet per section; counts and percentages are numeric cells with the same values;
+    dates are dates, instants local datetimes (WIB), codes replaced by their Indonesian labels."""
     r = get_report(admin, scenario.eid, "xlsx")
     assert r.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheets = read_xlsx(r.content)
     assert list(sheets) == ["Kejadian", "Wilayah", "Riwayat", "Korban", "Korban per kelurahan", "Tempat mengungsi", "Tempat penampungan",
                             "Kebutuhan", "Penyaluran", "Indikator", "Layanan", "Harian", "Belum terpenuhi"]
     head, *daily = sheets["Harian"]
-    assert head[:5] == ("Tanggal", "Mengungsi", "Wajib", "Terpenuhi", "Terpenuhi (%)")
-    assert [tuple(row[:5]) for row in daily] == EXPECTED_DAILY
+    assert head == ("Tanggal", "Mengungsi", "Wajib", "Terpenuhi", "Terpenuhi (%)", "Sumber", "Keadaan per (WIB)")
+    assert [(row[0].date().isoformat(), *row[1:5]) for row in daily] == EXPECTED_DAILY
     assert all(isinstance(row[1], int) and isinstance(row[4], float) for row in daily)
-    _, total, *services = sheets["Indikator"]
-    assert total[:6] == ("total", "Seluruh layanan dasar (indikator)", 6, 4, 66.67, 100)
-    assert {row[0]: (row[2], row[3]) for row in services} == EXPECTED_SERVICES
+    assert daily[-1][5] == "dihitung" and daily[-1][6] == datetime(2026, 1, 3, 12, 0)  # ENDED, in WIB
+    total, *services = sheets["Indikator"][1:]
+    assert total[:5] == ("Seluruh layanan dasar (indikator)", 6, 4, 66.67, 100)
+    labels = {"permakanan": "Permakanan", "sandang": "Sandang", "tempat_penampungan": "Tempat penampungan",
+              "penanganan_khusus": "Penanganan khusus kelompok rentan", "psikososial": "Dukungan psikososial"}
+    assert {row[0]: (row[1], row[2]) for row in services} == {labels[k]: v for k, v in EXPECTED_SERVICES.items()}
     needs = {row[0]: row for row in sheets["Kebutuhan"][1:]}
-    assert needs["makanan_siap_saji"][6:10] == (50, 49, 1, 98)
+    assert needs["makanan_siap_saji"][3:10] == ("per orang per hari", 3, "Permakanan", 50, 49, 1, 98)
     assert needs["air_minum"][6] == pytest.approx(125 / 3)
-    kv = {row[0]: row[2] for row in sheets["Kejadian"][1:]}
-    assert (kv["year"], kv["days"], kv["start_date"]) == (2025, 4, "2025-12-31")
+    kv = {row[0]: row[1] for row in sheets["Kejadian"][1:]}
+    assert (kv["Tahun kejadian"], kv["Jumlah hari dilaporkan"]) == (2025, 4)
+    assert kv["Tanggal mulai (WIB)"] == datetime(2025, 12, 31) and kv["Mulai (WIB)"] == datetime(2025, 12, 31, 16, 0)
+    assert kv["Status"] == "Selesai" and kv["Jenis bencana"] == "Banjir" and kv["Kategori"] == "Bencana alam"
     shelters = {row[0]: row for row in sheets["Tempat penampungan"][1:]}
     heads = sheets["Tempat penampungan"][0]
     a = dict(zip(heads, shelters[scenario.ids["A"]], strict=True))
-    assert (a["Penghuni"], a["Penghuni terbanyak"], a["Tanggal penghuni terbanyak"], a["Kapasitas"]) == (5, 6, "2026-01-02", 10)
-    assert a["Luas memadai"] is True
+    assert (a["Penghuni"], a["Penghuni terbanyak"], a["Kapasitas"]) == (5, 6, 10)
+    assert a["Tanggal penghuni terbanyak"] == datetime(2026, 1, 2) and a["Dibuka (WIB)"] == datetime(2025, 12, 31, 16)
+    assert a["Luas memadai"] == "ya" and a["Jenis"] == "Rumah ibadah"
+    korban = sheets["Korban"]
+    assert korban[0] == ("Kelompok", "Uraian", "Jumlah") and ("Ringkasan", "Terdaftar", 8) in korban
     unmet = sheets["Belum terpenuhi"]
-    assert unmet[0] == ("ID orang", "Nama", "Layanan belum terpenuhi")
-    assert sorted(row[1] for row in unmet[1:]) == [NAMES["P4"], NAMES["P5"]]
+    assert unmet[0] == ("Nama", "Umur (tahun)", "Kepala keluarga", "Tempat (penampungan, atau kelurahan keluarga)",
+                        "Layanan belum terpenuhi")
+    assert sorted(unmet[1:]) == [(NAMES["P4"], 15, NAMES["P5"], "Masjid Al-Ikhlas Mencirim", "Permakanan"),
+                                 (NAMES["P5"], 35, NAMES["P5"], "Masjid Al-Ikhlas Mencirim", "Permakanan")]
+    assert not {scenario.ids["P4"], scenario.ids["P5"]} & {v for rows in sheets.values() for row in rows for v in row}
+    codes = {"per_person_day", "per_person_once", "tanggap_darurat", "selesai", "permakanan", "stored", "computed",
+             "event.create", "rumah_ibadah"}
+    for title, rows in sheets.items():
+        for row in rows:
+            assert not codes & {v for v in row if isinstance(v, str)}, (title, row)
+            assert not any(isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d(T.*)?", v) for v in row), (title, row)
+    wb = load_workbook(io.BytesIO(r.content))
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
 
 
 def test_pdf_report_shows_the_figures_with_indonesian_headings(scenario: Scenario, admin: Api) -> None:
@@ -597,6 +619,40 @@ def test_pdf_lists_at_most_500_unmet_persons_and_points_to_the_spreadsheets(admi
     assert len(sec["unmet"]) == 520 and all(u["missing"].startswith("permakanan") for u in sec["unmet"])
 
 
+def test_the_document_number_counts_the_events_of_the_year_in_start_order(admin: Api) -> None:
+    """event.number_in_year is the event's ordinal among the events started in its local year: a later
+    event created first is still second; an event of New Year's Eve in WIB belongs to the old year. The PDF
+    prints it in the document number."""
+    later = _ok(admin.post("/events", json={"id": new_id(), "name": "Kebakaran Pasar Tavip", "kind": "kebakaran_permukiman",
+                                            "started_at": wib("2004-03-05 10:00"), "kelurahan_codes": [KELURAHAN]}))
+    first = _ok(admin.post("/events", json={"id": new_id(), "name": "Banjir Awal Tahun", "kind": "banjir",
+                                            "started_at": wib("2004-01-01 00:30"), "kelurahan_codes": [KELURAHAN]}))
+    old_year = _ok(admin.post("/events", json={"id": new_id(), "name": "Banjir Malam Tahun Baru", "kind": "banjir",
+                                               "started_at": wib("2003-12-31 23:30"), "kelurahan_codes": [KELURAHAN]}))
+    for ev in (later, first, old_year):  # ended a day later: the report's daily series stays short
+        end = (datetime.fromisoformat(ev["started_at"]) + timedelta(days=1)).isoformat()
+        _ok(admin.patch(f"/events/{ev['id']}", json={"status": "transisi_darurat"}))
+        _ok(admin.patch(f"/events/{ev['id']}", json={"status": "selesai", "ended_at": end}))
+    numbers = {ev["id"]: get_report(admin, ev["id"], "json").json()["event"]["number_in_year"]
+               for ev in (later, first, old_year)}
+    assert (numbers[first["id"]], numbers[later["id"]]) == (1, 2)
+    assert numbers[old_year["id"]] >= 1 and get_report(admin, old_year["id"], "json").json()["event"]["year"] == 2003
+    text = pdf_text(get_report(admin, later["id"], "pdf").content)
+    assert re.search(r"Nomor: 460/2/DINSOS/[IVX]+/20\d\d", text), text[:300]
+
+
+def test_unmet_persons_carry_age_household_and_place_in_json(scenario: Scenario, admin: Api) -> None:
+    rep = get_report(admin, scenario.eid, "json").json()
+    got = sorted((u["name"], u["age"], u["household_head"], u["shelter_name"], u["kelurahan_name"])
+                 for u in rep["unmet"])
+    assert got == [(NAMES["P4"], 15, NAMES["P5"], "Masjid Al-Ikhlas Mencirim", "Pahlawan"),
+                   (NAMES["P5"], 35, NAMES["P5"], "Masjid Al-Ikhlas Mencirim", "Pahlawan")]
+    text = pdf_text(get_report(admin, scenario.eid, "pdf").content)
+    annex = text[text.index("LAMPIRAN"):]
+    assert "Masjid Al-Ikhlas Mencirim" in annex and "15 th" in annex and "35 th" in annex
+    assert scenario.ids["P4"] not in text and scenario.ids["P5"] not in text
+
+
 # ---------------------------------------------------------------- pure pieces
 
 @pytest.mark.parametrize(("age", "group"), [(None, "tidak_diketahui"), (0, "balita"), (4, "balita"), (5, "anak"),
@@ -627,7 +683,7 @@ def test_an_event_without_persons_renders_in_every_format(admin: Api) -> None:
             assert "Belum ada korban yang mengungsi" in text
             assert "Belum ada korban yang wajib dilayani." in text
         elif fmt == "xlsx":
-            assert read_xlsx(body)["Belum terpenuhi"] == [("ID orang", "Nama", "Layanan belum terpenuhi")]
+            assert read_xlsx(body)["Belum terpenuhi"][1:] == []
         else:
             assert read_csv_sections(body.decode())["unmet"] == []
 

@@ -440,6 +440,78 @@ def test_put_target_rejects_bad_bodies_with_422(admin: Api, body: dict[str, Any]
         assert r.json()["detail"][0]["loc"] == ["body", "indicator_code"]
 
 
+# ---- realisasi anggaran ------------------------------------------------------------------------------------
+
+BUDGET_YEAR = 2029  # edited by the realisasi anggaran tests only
+
+
+def test_budget_realisation_is_entered_per_indicator_and_year_beside_pagu(admin: Api) -> None:
+    """PUT targets with budget_realisation: the report row carries it beside the seeded pagu; a field not
+    sent keeps it, another year and indicator are untouched, null clears it."""
+    code = "penyediaan_makanan"
+    before = rows(report(admin, BUDGET_YEAR))
+    assert before[code]["budget_realisation"] is None and before[code]["pagu"] is not None
+    r = ok(admin.put("/reports/renstra/targets", json={"year": BUDGET_YEAR, "indicator_code": code,
+                                                       "budget_realisation": 412_500_000}), 200)
+    assert r["budget_realisation"] == 412_500_000 and r["pagu"] == before[code]["pagu"]
+    ok(admin.put("/reports/renstra/targets", json={"year": BUDGET_YEAR, "indicator_code": code, "target": 7}), 200)
+    got = rows(report(admin, BUDGET_YEAR))
+    assert (got[code]["budget_realisation"], got[code]["target"], got[code]["pagu"]) == (
+        412_500_000, 7, before[code]["pagu"])
+    assert got["penyediaan_sandang"]["budget_realisation"] is None
+    assert rows(report(admin, SEED_YEAR))[code]["budget_realisation"] is None
+    ok(admin.put("/reports/renstra/targets", json={"year": BUDGET_YEAR, "indicator_code": code,
+                                                   "budget_realisation": 1250.5}), 200)
+    assert rows(report(admin, BUDGET_YEAR))[code]["budget_realisation"] == 1250.5
+    ok(admin.put("/reports/renstra/targets", json={"year": BUDGET_YEAR, "indicator_code": code,
+                                                   "budget_realisation": None}), 200)
+    assert rows(report(admin, BUDGET_YEAR))[code]["budget_realisation"] is None
+
+
+@pytest.mark.parametrize("value", [-1, "banyak", float("inf")])
+def test_budget_realisation_must_be_a_rupiah_amount_of_zero_or_more(admin: Api, value: Any) -> None:
+    body = {"year": BUDGET_YEAR, "indicator_code": "penyediaan_sandang", "budget_realisation": value}
+    r = admin.put("/reports/renstra/targets", content=raw_json(body), headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "budget_realisation"]
+    assert rows(report(admin, BUDGET_YEAR))["penyediaan_sandang"]["budget_realisation"] is None
+
+
+def raw_json(body: dict[str, Any]) -> bytes:
+    """JSON with Infinity allowed (the client library refuses to send it)."""
+    import json
+
+    return json.dumps(body).encode()
+
+
+def test_only_admin_enters_budget_realisation(admin: Api, posko: Api) -> None:
+    r = posko.put("/reports/renstra/targets", json={"year": BUDGET_YEAR, "indicator_code": "dukungan_psikososial",
+                                                    "budget_realisation": 5})
+    assert r.status_code == 403
+    assert rows(report(admin, BUDGET_YEAR))["dukungan_psikososial"]["budget_realisation"] is None
+
+
+def test_budget_realisation_in_csv_xlsx_and_pdf(admin: Api) -> None:
+    """CSV: the last column realisasi_anggaran_rupiah (the others unchanged); XLSX: a number in the last
+    column; PDF: Rupiah with thousands dots under the heading "Realisasi anggaran (Rp)"."""
+    code = "bantuan_uang_tunai"
+    ok(admin.put("/reports/renstra/targets", json={"year": BUDGET_YEAR, "indicator_code": code,
+                                                   "budget_realisation": 98_765_432}), 200)
+    text = fetch(admin, BUDGET_YEAR, "csv").content.decode("utf-8")
+    header = text.splitlines()[0].split(",")
+    assert header == ["tahun", "no", "kode", "indikator", "satuan", "target", "realisasi", "capaian_persen",
+                      "pagu_rupiah", "sumber", "realisasi_anggaran_rupiah"]
+    by = {t["kode"]: t for t in csv.DictReader(io.StringIO(text))}
+    assert by[code]["realisasi_anggaran_rupiah"] == "98765432" and by["penyediaan_sandang"]["realisasi_anggaran_rupiah"] == ""
+    ws = openpyxl.load_workbook(io.BytesIO(fetch(admin, BUDGET_YEAR, "xlsx").content)).worksheets[0]
+    assert [c.value for c in ws[5]][8:] == ["Kode", "Realisasi anggaran (Rp)"]
+    body = {row[8]: row for row in ws.iter_rows(min_row=6, max_row=24, values_only=True)}
+    assert body[code][9] == 98_765_432 and isinstance(body[code][9], int)
+    assert ws.auto_filter.ref == "A5:J24"
+    pdf = squash(pdf_text(fetch(admin, BUDGET_YEAR, "pdf").content))
+    assert "Realisasi anggaran (Rp)" in pdf and "98.765.432" in pdf
+
+
 # ---- manual values ------------------------------------------------------------------------------------------
 
 def test_manual_values_are_shown_as_manual(scenario: dict[str, str], admin: Api) -> None:
@@ -637,7 +709,8 @@ def report_default(api: Api) -> dict[str, Any]:
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgres"])
 def test_migration_creates_and_drops_the_renstra_tables(engine_name: str, tmp_path: Any) -> None:
-    """20261129_0003 upgrades from 0002 and downgrades back, on SQLite and PostgreSQL."""
+    """20261129_0003 upgrades from 0002 and downgrades back, on SQLite and PostgreSQL; so does 20261207_0010
+    (renstra_targets.budget_realisation)."""
     import uuid
 
     import psycopg
@@ -676,6 +749,20 @@ def test_migration_creates_and_drops_the_renstra_tables(engine_name: str, tmp_pa
         assert not {"renstra_targets", "renstra_manual_values"} & tables()
         command.upgrade(cfg, "20261129_0003")
         assert {"renstra_targets", "renstra_manual_values"} <= tables()
+
+        def target_columns() -> set[str]:
+            engine = create_engine(engine_url)
+            try:
+                return {c["name"] for c in inspect(engine).get_columns("renstra_targets")}
+            finally:
+                engine.dispose()
+
+        command.upgrade(cfg, "20261207_0010")
+        assert "budget_realisation" in target_columns()
+        command.downgrade(cfg, "20261207_0009")
+        assert "budget_realisation" not in target_columns() and "pagu" in target_columns()
+        command.upgrade(cfg, "20261207_0010")
+        assert "budget_realisation" in target_columns()
     finally:
         if admin_url is not None:
             with psycopg.connect(admin_url, autocommit=True) as conn:
