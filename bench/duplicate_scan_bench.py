@@ -122,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.perf_counter() - t0:.1f} s [{url.split(':', 1)[0]}]")
 
     from services.worker import jobs
-    from shared.domain.duplicate_candidates import likely_pairs
     from shared.matching import find_pairs
+    from shared.matching.scan import likely_pairs
     from shared.services.duplicates import _key
 
     jobs.configure(settings)

@@ -18,8 +18,8 @@ from rq.job import Job
 
 from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
-from shared.domain.duplicate_candidates import Interrupted
 from shared.live_messages import status_message
+from shared.matching.scan import Interrupted
 from shared.memory import no_cyclic_gc
 from shared.queue import CLOSE_DAY_JOB, JOB_NAMES, RECOMPUTE_JOB, SCAN_DUPLICATES_JOB, Dispatcher, make_queue
 from shared.redis import Keys, connect

@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from shared.db import UnitOfWork, utcnow
 from shared.domain.access import Actor, masks_nik_in_lists
-from shared.domain.duplicate_candidates import likely_pairs
 from shared.errors import Conflict, NotFound
 from shared.matching import STRONG_THRESHOLD, PersonKey
+from shared.matching.scan import likely_pairs
 from shared.models import DuplicatePair, Event
 from shared.repositories import duplicates as dup_repo
 from shared.repositories import people as people_repo
@@ -133,7 +133,7 @@ def find_event_pairs(session: Session, event: Event, *, across_events: bool = Tr
                      should_stop: Callable[[], bool] | None = None) -> Scan:
     """Read the event's persons (and those of the other open events) and find the likely pairs:
     every pair inside the event at the review threshold; across events the same NIK or a strong match
-    (shared/domain/duplicate_candidates.py: the matcher's pairs, without scoring those dates rule out)."""
+    (shared/matching/scan.py: the matcher's pairs, without scoring those dates rule out)."""
     own = dup_repo.match_rows(session, event.id)
     others = dup_repo.other_open_event_rows(session, event.id) if across_events else []
     keys = [_key(r) for r in own] + [_key(r) for r in others]

@@ -1,5 +1,5 @@
 """The full scan's pairs are exactly shared.matching.find_pairs's, found without scoring the pairs birth
-dates rule out (shared/domain/duplicate_candidates.py)."""
+dates rule out (shared/matching/scan.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from shared.domain.duplicate_candidates import likely_pairs
 from shared.matching import PersonKey, find_pairs
+from shared.matching.scan import likely_pairs
 from tests.shared.matching.population import make_population
 
 

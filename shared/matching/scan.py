@@ -11,8 +11,8 @@ marks (birth date, the date a NIK encodes) are known on both sides and neither e
 sexes without an equal birth mark (at most 0.6 + 0.17 + 0.12 − 0.35 = 0.54). Every pair that can
 reach the threshold shares a day-month of birth (ignoring the year; swapped day and month included),
 or has a side without any birth mark, or shares the NIK block: only those are scored, with
-`score_pair` itself, so the pairs found are exactly `find_pairs`'s (tests/shared/domain/
-test_duplicate_candidates.py compares the two on shared/matching's own test population).
+`score_pair` itself, so the pairs found are exactly `find_pairs`'s (tests/shared/matching/
+test_scan.py compares the two on shared/matching's own test population).
 """
 
 from __future__ import annotations
