@@ -37,11 +37,12 @@ from shared.repositories import people as people_repo
 from shared.repositories.reference import sandang_and_meal_items
 from shared.schemas.people import PersonUpdate
 from shared.services.events import visible_event, writable_event
-from shared.services.people import require_names
+from shared.services.people import nik_mismatch_after, require_names
+from shared.services.presenters import local_date
 
 # The person fields a merge may set on the survivor (and unmerge restores).
 PERSON_FIELDS = ("full_name", "sex", "birth_date", "age_years", "nik", "household_id", "vulnerabilities",
-                 "needs_psychosocial", "condition")
+                 "needs_psychosocial", "condition", "nik_mismatch_confirmed")
 
 
 def require_merger(actor: Actor) -> None:
@@ -86,6 +87,11 @@ def _check_fields(uow: UnitOfWork, event: Event, survivor: Person, merged: Perso
                                            local(event.ended_at) if event.ended_at else None)
         if problem:
             raise Invalid(("fields", "birth_date"), problem)
+    # the NIK must agree with the chosen birth date (or age) and sex, as in a person update
+    try:
+        changes["nik_mismatch_confirmed"] = nik_mismatch_after(survivor, changes, local_date(event.started_at, uow.tz))
+    except Invalid as exc:
+        raise Invalid(("fields", *exc.loc[1:]), exc.message, exc.type) from exc
 
 
 def _apply_changes(person: Person, changes: dict[str, Any]) -> None:

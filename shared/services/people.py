@@ -51,7 +51,7 @@ def person_detail(uow: UnitOfWork, actor: Actor, person_id: str, tz: ZoneInfo, *
 IDENTITY_FIELDS = ("nik", "sex", "birth_date", "age_years", "nik_mismatch_confirmed")
 
 
-def _nik_mismatch_after(person: Person, changes: dict[str, Any], event_start: date) -> bool:
+def nik_mismatch_after(person: Person, changes: dict[str, Any], event_start: date) -> bool:
     """What `nik_mismatch_confirmed` becomes after the patch; 422 naming the field when the patched
     record's NIK disagrees with its birth date, age or sex and the patch does not confirm it.
 
@@ -105,7 +105,7 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
                                            local(event.ended_at) if event.ended_at else None)
         if problem:
             raise Invalid("birth_date", problem)
-    changes["nik_mismatch_confirmed"] = _nik_mismatch_after(person, changes, local_date(event.started_at, uow.tz))
+    changes["nik_mismatch_confirmed"] = nik_mismatch_after(person, changes, local_date(event.started_at, uow.tz))
     if "birth_date" in changes and changes["birth_date"] is not None:
         person.age_years = None
     if "age_years" in changes and changes["age_years"] is not None:

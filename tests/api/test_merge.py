@@ -126,9 +126,12 @@ def test_unmerge_restores_exactly(scene: Scene, admin: Api, database: Database) 
     stays_a, stays_b = stays_of(database, a["id"]), stays_of(database, b["id"])
     person_a, person_b = admin.get(f"/persons/{a['id']}").json(), admin.get(f"/persons/{b['id']}").json()
     snapshot = status(admin, scene.eid)
-    chosen = {"full_name": "Siti Rahmawati Br Ginting", "birth_date": "1985-05-13", "needs_psychosocial": True}
+    # a birth date the survivor's NIK does not encode: confirmed, as a person update would need
+    chosen = {"full_name": "Siti Rahmawati Br Ginting", "birth_date": "1985-05-13", "needs_psychosocial": True,
+              "nik_mismatch_confirmed": True}
     merged = admin.post(f"/persons/{b['id']}/merge", json={"into": a["id"], "fields": chosen})
     assert merged.status_code == 200, merged.text
+    assert merged.json()["survivor"]["nik_mismatch_confirmed"] is True
     assert merged.json()["survivor"]["full_name"] == chosen["full_name"]
     assert merged.json()["survivor"]["version"] == person_a["version"] + 1
 
@@ -140,7 +143,7 @@ def test_unmerge_restores_exactly(scene: Scene, admin: Api, database: Database) 
     assert set(owners(database, Service, rows["services"]).values()) == {b["id"]}
     again_a, again_b = admin.get(f"/persons/{a['id']}").json(), admin.get(f"/persons/{b['id']}").json()
     fields = ("full_name", "birth_date", "needs_psychosocial", "nik", "household_id", "sex", "vulnerabilities",
-              "condition", "shelter_id")
+              "condition", "shelter_id", "nik_mismatch_confirmed")
     assert {f: again_a[f] for f in fields} == {f: person_a[f] for f in fields}
     assert again_b == person_b
     assert status(admin, scene.eid)["people"] == snapshot["people"]
@@ -234,3 +237,18 @@ def test_merge_chain_unmerges_in_reverse_order(scene: Scene, admin: Api, databas
     assert admin.post(f"/persons/{b['id']}/unmerge").status_code == 200
     assert set(owners(database, Distribution, rows["distributions"]).values()) == {b["id"]}
     assert status(admin, scene.eid)["people"]["registered"] == 3
+
+
+def test_merge_values_must_agree_with_the_nik_like_an_update(scene: Scene, admin: Api, database: Database) -> None:
+    """The chosen birth date or sex is checked against the survivor's NIK (docs/validation.md): 422 naming
+    `fields.<field>` and nothing moves, unless the merge confirms the mismatch."""
+    a, b, rows = duplicate_pair(scene, database)
+    r = admin.post(f"/persons/{b['id']}/merge", json={"into": a["id"], "fields": {"birth_date": "1985-05-13"}})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "fields", "birth_date"]
+    assert set(owners(database, Distribution, rows["distributions"]).values()) == {b["id"]}
+    r = admin.post(f"/persons/{b['id']}/merge", json={"into": a["id"], "fields": {"sex": "L"}})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "fields", "sex"], r.text
+    r = admin.post(f"/persons/{b['id']}/merge", json={"into": a["id"], "fields": {"birth_date": "1985-05-12"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["survivor"]["nik_mismatch_confirmed"] is False
