@@ -34,8 +34,8 @@ from shared.services.people import require_names
 from shared.services.presenters import person_public
 
 # The fields compared in the side-by-side view (differing ones are highlighted).
-COMPARED = ("full_name", "sex", "birth_date", "age_years", "nik", "household_id", "vulnerabilities",
-            "needs_psychosocial", "condition", "shelter_id")
+COMPARED = ("full_name", "sex", "birth_date", "age_years", "nik", "nik_mismatch_confirmed", "household_id",
+            "vulnerabilities", "needs_psychosocial", "condition", "shelter_id")
 
 
 def _visible_events(session: Session, actor: Actor) -> set[str] | None:

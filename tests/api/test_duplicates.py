@@ -33,7 +33,9 @@ def test_the_queue_shows_both_persons_side_by_side(scene: Scene, admin: Api, rel
     a = scene.person(full_name="Siti Rahmawati", nik=nik, shelter_id=scene.shelter["id"],
                      household_id=scene.household["id"])
     b = scene.person(full_name="St. Rahmawati")
-    c = scene.person(full_name="Nur Aini", birth_date="1990-01-01")
+    # a NIK that does not encode her birth date, kept as confirmed: the view shows it (issue 11 §3)
+    c = scene.person(full_name="Nur Aini", birth_date="1990-01-01", nik=fresh_nik(female=True),
+                     nik_mismatch_confirmed=True)
     d = scene.person(full_name="Noer Aini", birth_date="1990-01-01")
     high, low = plant(database, scene.eid, [(a, b, 0.93, ["name_fuzzy", "birth_date"]),
                                             (c, d, 0.81, ["name_phonetic", "birth_date"])])
@@ -51,6 +53,10 @@ def test_the_queue_shows_both_persons_side_by_side(scene: Scene, admin: Api, rel
     assert sides[a["id"]]["moves"] == {"stays": 1, "distributions": 0, "services": 0}
     assert {"full_name", "nik", "household_id", "shelter_id"} <= set(first["differing"])
     assert "sex" not in first["differing"] and "birth_date" not in first["differing"]
+    second = body["items"][1]
+    assert "nik_mismatch_confirmed" in second["differing"]
+    assert {s["person"]["id"]: s["person"]["nik_mismatch_confirmed"] for s in (second["a"], second["b"])} == \
+        {c["id"]: True, d["id"]: False}
 
     assert pengamat.get(f"/events/{scene.eid}/duplicates").status_code == 403
     assert relawan.get(f"/events/{scene.eid}/duplicates").status_code == 404  # not a member: the event is unseen

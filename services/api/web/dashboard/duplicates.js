@@ -11,8 +11,8 @@ const PAGE = 20;
 // The person fields shown, in order; those the merge may set on the survivor are marked `pick`.
 const FIELDS = [
   ["full_name", true], ["sex", true], ["birth_date", true], ["age_years", true], ["nik", true],
-  ["household_id", true], ["needs_psychosocial", true], ["condition", true], ["vulnerabilities", false],
-  ["shelter_id", false],
+  ["nik_mismatch_confirmed", true], ["household_id", true], ["needs_psychosocial", true], ["condition", true],
+  ["vulnerabilities", false], ["shelter_id", false],
 ];
 
 function shown(field, side) {
@@ -21,7 +21,7 @@ function shown(field, side) {
   if (field === "sex") return v ? t(`sex.${v}`) : "—";
   if (field === "household_id") return side.household_head || (v ? v.slice(0, 8) : "—");
   if (field === "shelter_id") return side.shelter_name || (v ? v.slice(0, 8) : "—");
-  if (field === "needs_psychosocial") return v ? t("common.yes") : t("common.no");
+  if (field === "needs_psychosocial" || field === "nik_mismatch_confirmed") return v ? t("common.yes") : t("common.no");
   if (field === "vulnerabilities") return v && v.length ? v.map((x) => t(`vul.${x}`)).join(", ") : "—";
   if (v === null || v === undefined || v === "") return "—";
   return String(v);
