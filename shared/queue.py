@@ -33,7 +33,18 @@ SCAN_PENDING_TTL_SECONDS = 600  # a scan holds its mark while queued and running
 
 
 def make_queue(settings: Settings, connection: redis.Redis) -> Queue:
+    """The queue of the live pipeline: recomputes and end-of-day snapshots."""
     return Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
+
+
+def background_queue_name(settings: Settings) -> str:
+    return f"{settings.queue_name}-background"
+
+
+def make_background_queue(settings: Settings, connection: redis.Redis) -> Queue:
+    """The queue of work that may wait (duplicate scans). Workers take its jobs only when the live
+    queue is empty (RQ tries a worker's queues in order), so a scan never delays a snapshot."""
+    return Queue(background_queue_name(settings), connection=connection, serializer=JSONSerializer)
 
 
 class Dispatcher:
@@ -44,6 +55,7 @@ class Dispatcher:
         self.keys = Keys(settings.redis_key_prefix)
         self.redis = connect(settings, timeout=0.25)
         self.queue = make_queue(settings, self.redis)
+        self.background = make_background_queue(settings, self.redis)
         self.breaker = Breaker()
 
     def event_changed(self, event_id: str, *, force: bool = False) -> bool:
@@ -72,7 +84,7 @@ class Dispatcher:
             return False
         try:
             if self.redis.set(self.keys.pending_scan(event_id), "1", nx=True, ex=SCAN_PENDING_TTL_SECONDS):
-                self.queue.enqueue(SCAN_DUPLICATES_JOB, event_id, job_id=f"scan-{event_id}-{_token()}",
+                self.background.enqueue(SCAN_DUPLICATES_JOB, event_id, job_id=f"scan-{event_id}-{_token()}",
                                    result_ttl=60, failure_ttl=3600, retry=JOB_RETRIES, job_timeout=600)
             return True
         except redis.RedisError as exc:

@@ -165,8 +165,9 @@ def close_day(event_id: str, local_date: str) -> dict[str, Any]:
 
 
 def _recompute_waiting(ctx: WorkerContext) -> Callable[[], bool]:
-    """A check, at most every 0.2 s, whether a recompute or end-of-day job waits on the queue: a scan
-    takes seconds, and the live status must not wait that long behind it."""
+    """A check, at most every 0.2 s, whether a job waits on the live queue (a recompute or an end-of-day
+    snapshot): a scan takes seconds, and the live status must not wait that long behind it. Scans run
+    from the background queue, which workers take only when the live queue is empty."""
     key = make_queue(ctx.settings, ctx.redis).key
     last = [time_monotonic()]
 
@@ -176,10 +177,9 @@ def _recompute_waiting(ctx: WorkerContext) -> Callable[[], bool]:
             return False
         last[0] = now
         try:
-            head = ctx.redis.lrange(key, 0, 50)
+            return bool(ctx.redis.llen(key))
         except redis.RedisError:
             return False
-        return any(not (j.decode() if isinstance(j, bytes) else str(j)).startswith("scan-") for j in head)
     return waiting
 
 

@@ -34,7 +34,7 @@ from rq.utils import as_text, parse_composite_key
 
 from shared.config import Settings, get_settings
 from shared.db import Database, read_unit, start_checkpoints, utcnow, write_unit
-from shared.queue import Dispatcher
+from shared.queue import Dispatcher, background_queue_name
 from shared.redis import Keys, connect
 from shared.repositories import worker_state
 
@@ -64,10 +64,13 @@ def alive_seconds(settings: Settings) -> int:
     return max(1, int(settings.abandoned_job_seconds), int(3 * settings.worker_heartbeat_seconds))
 
 
-def make_worker_queue(settings: Settings, connection: redis.Redis) -> Queue:
+def make_worker_queues(settings: Settings, connection: redis.Redis) -> list[Queue]:
+    """The live queue first, then the background one: RQ takes a job from the first non-empty queue
+    in this order, so recomputes never wait behind duplicate scans (shared/queue.py)."""
     from services.worker.jobs import PoskoJob
 
-    return Queue(settings.queue_name, connection=connection, serializer=JSONSerializer, job_class=PoskoJob)
+    return [Queue(name, connection=connection, serializer=JSONSerializer, job_class=PoskoJob)
+            for name in (settings.queue_name, background_queue_name(settings))]
 
 
 class PoskoWorker(SimpleWorker):
@@ -119,9 +122,24 @@ def requeue_abandoned(settings: Settings, connection: redis.Redis) -> list[str]:
     from services.worker.jobs import PoskoJob
 
     keys = Keys(settings.redis_key_prefix)
-    queue = make_worker_queue(settings, connection)
-    registry = StartedJobRegistry(queue=queue, job_class=PoskoJob)
     now = datetime.now(UTC)
+    abandoned: list[str] = []
+    for queue in make_worker_queues(settings, connection):
+        registry = StartedJobRegistry(queue=queue, job_class=PoskoJob)
+        found = _abandoned_in(registry, settings, connection, keys, now)
+        if found:
+            registry.cleanup(timestamp=1)
+            abandoned += found
+    if abandoned:
+        log.warning("re-queued %d job(s) abandoned by a stopped worker: %s", len(abandoned), ", ".join(abandoned))
+    return abandoned
+
+
+def _abandoned_in(registry: StartedJobRegistry, settings: Settings, connection: redis.Redis, keys: Keys,
+                  now: datetime) -> list[str]:
+    """The started jobs of one queue whose worker stopped beating, marked expired for RQ's clean-up."""
+    from services.worker.jobs import PoskoJob
+
     abandoned: list[str] = []
     for entry in connection.zrange(registry.key, 0, -1):
         member = as_text(entry)  # type: ignore[arg-type]
@@ -140,9 +158,6 @@ def requeue_abandoned(settings: Settings, connection: redis.Redis) -> list[str]:
             continue
         connection.zadd(registry.key, {member: 1}, xx=True)  # expired long ago, as far as RQ can tell
         abandoned.append(job_id)
-    if abandoned:
-        registry.cleanup(timestamp=1)
-        log.warning("re-queued %d job(s) abandoned by a stopped worker: %s", len(abandoned), ", ".join(abandoned))
     return abandoned
 
 
@@ -226,7 +241,7 @@ def supervise(settings: Settings, stop: threading.Event, current: _Current, *, b
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
-            worker = PoskoWorker([make_worker_queue(settings, connection)], connection=connection,
+            worker = PoskoWorker(make_worker_queues(settings, connection), connection=connection,
                                  serializer=JSONSerializer, stop=stop)
             current.worker_name, current.phase = worker.name, "consuming"
             connection.set(Keys(settings.redis_key_prefix).worker_alive(worker.name), heartbeat_name(),

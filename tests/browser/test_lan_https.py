@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from services.lan.address import host_name
 from shared.config import Settings
@@ -159,7 +159,7 @@ def test_plain_http_on_the_lan_serves_only_the_certificate(lan: LanProcess) -> N
     assert httpx.post(plain + "/api/v1/auth/token", data={"username": "x", "password": "y"}).status_code == 307
 
 
-def test_dashboard_shows_operators_the_field_app_qr_code(lan: LanProcess, tmp_path: Path) -> None:
+def test_dashboard_shows_operators_the_field_app_qr_code(lan: LanProcess, tmp_path: Path, browser: Any) -> None:
     """Over the laptop's plain localhost address, an admin sees "Ponsel lapangan" with the QR code of
     the HTTPS field app; a relawan does not."""
     db = make_database(lan.settings)
@@ -168,55 +168,58 @@ def test_dashboard_shows_operators_the_field_app_qr_code(lan: LanProcess, tmp_pa
         _, relawan_name = create_user_row(db, "relawan")
     finally:
         db.dispose()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(locale="id-ID")
-        try:
-            for username, sees in ((admin_name, True), (relawan_name, False)):
-                page.goto(f"http://127.0.0.1:{lan.port}/")
-                page.fill("#login-username", username)
-                page.fill("#login-password", PASSWORD)
-                page.click("#login-submit")
-                expect(page.locator("#who")).to_be_visible()
-                box = page.locator("#lan-qr")
-                if not sees:
-                    page.wait_for_timeout(1000)  # the /lan answer (403) has come back
-                    expect(box).to_be_hidden()
-                    break
-                expect(box).to_be_visible()
-                box.locator("summary").click()
-                expect(box.locator("svg title")).to_have_text("Aplikasi lapangan Posko")
-                url = f"https://127.0.0.1:{lan.https_port}/lapangan/"
-                expect(box.locator(f"a[href='{url}']")).to_be_visible()
-                assert box.locator("svg").bounding_box()["width"] > 150  # scaled to the panel, scannable
-                OUTPUT.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(OUTPUT / "lan-dashboard-qr.png"))
-                page.click("#logout")
+    # the session's browser (one Playwright per test session: a second sync_playwright() in the same
+    # thread is refused while the first runs)
+    context = browser.new_context(locale="id-ID")
+    page = context.new_page()
+    try:
+        for username, sees in ((admin_name, True), (relawan_name, False)):
+            page.goto(f"http://127.0.0.1:{lan.port}/")
+            page.fill("#login-username", username)
+            page.fill("#login-password", PASSWORD)
+            page.click("#login-submit")
+            expect(page.locator("#who")).to_be_visible()
+            box = page.locator("#lan-qr")
+            if not sees:
+                page.wait_for_timeout(1000)  # the /lan answer (403) has come back
                 expect(box).to_be_hidden()
-        finally:
-            browser.close()
+                break
+            expect(box).to_be_visible()
+            box.locator("summary").click()
+            expect(box.locator("svg title")).to_have_text("Aplikasi lapangan Posko")
+            url = f"https://127.0.0.1:{lan.https_port}/lapangan/"
+            expect(box.locator(f"a[href='{url}']")).to_be_visible()
+            assert box.locator("svg").bounding_box()["width"] > 150  # scaled to the panel, scannable
+            OUTPUT.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(OUTPUT / "lan-dashboard-qr.png"))
+            page.click("#logout")
+            expect(box).to_be_hidden()
+    finally:
+        context.close()
 
 
-def test_field_app_over_lan_https_installs_goes_offline_reloads_and_syncs(lan: LanProcess, tmp_path: Path) -> None:
+def test_field_app_over_lan_https_installs_goes_offline_reloads_and_syncs(lan: LanProcess, tmp_path: Path,
+                                                                          browser: Any) -> None:
     name = host_name()
     origin = f"https://{name}:{lan.https_port}"
     scene = make_scene(lan, origin)
     home = trusting_home(tmp_path, lan.tls_dir / "ca.pem")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, env={"HOME": str(home)},
-                                    args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {name} 127.0.0.1"])
-        context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta")
-        page = context.new_page()
-        try:
-            _drive(page, scene)
-        except BaseException:
-            OUTPUT.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(OUTPUT / "lan-https.png"), full_page=True)
-            raise
-        finally:
-            context.close()
-            browser.close()
-            scene.admin.close()
+    # a Chromium of its own (its HOME holds the NSS database that trusts the local authority), launched
+    # by the session's Playwright: a second sync_playwright() in the same thread is refused
+    phone = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, env={"HOME": str(home)},
+                                        args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {name} 127.0.0.1"])
+    context = phone.new_context(locale="id-ID", timezone_id="Asia/Jakarta")
+    page = context.new_page()
+    try:
+        _drive(page, scene)
+    except BaseException:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "lan-https.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+        phone.close()
+        scene.admin.close()
 
 
 def _drive(page: Any, scene: FieldScene) -> None:

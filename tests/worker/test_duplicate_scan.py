@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import redis
-from rq import Queue
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 from sqlmodel import col, select
@@ -21,7 +20,7 @@ from services.worker import jobs
 from shared.config import Settings
 from shared.db import Database, read_unit, write_unit
 from shared.models import DuplicatePair, Person
-from shared.queue import Dispatcher
+from shared.queue import Dispatcher, make_background_queue, make_queue
 from shared.repositories import duplicates as dup_repo
 from shared.repositories.bulk import insert_many
 from tests.conftest import Api, Scene, build_scene, fresh_nik, new_id
@@ -126,7 +125,7 @@ def test_a_scan_is_queued_once_writes_pause_and_coalesced(admin: Api, settings: 
         quiet = dup_repo.events_due_for_scan(s, now + timedelta(seconds=1), now - timedelta(hours=1))
     assert scene.eid not in busy and scene.eid in quiet  # writes within the last minute: wait for the pause
     dispatcher = Dispatcher(settings)
-    queue = Queue(settings.queue_name, connection=redis_client, serializer=JSONSerializer)
+    queue = make_background_queue(settings, redis_client)  # scans wait behind the live queue
     try:
         before = len(queue)
         assert dispatcher.scan_duplicates(scene.eid) and dispatcher.scan_duplicates(scene.eid)
@@ -179,7 +178,7 @@ def test_a_worker_killed_mid_scan_is_healed_by_the_rerun(
     a = sc.person(full_name="Siti Rahmawati Ginting", sex="P", birth_date="1985-05-12")
     b = sc.person(full_name="St. Rahmawati Ginting", sex="P", birth_date="1985-05-12")
     conn = redis.Redis.from_url(killable_redis.url)
-    started = StartedJobRegistry(queue=Queue(s.queue_name, connection=conn, serializer=JSONSerializer))
+    started = StartedJobRegistry(queue=make_background_queue(s, conn))
     env = {"POSKO_DUPLICATE_SCAN_QUIET_SECONDS": "0"}
     first = workers.start(s, **env)
 
@@ -207,7 +206,6 @@ def test_a_worker_killed_mid_scan_is_healed_by_the_rerun(
 def test_a_scan_gives_way_to_a_waiting_recompute(admin: Api, settings: Settings, database: Database) -> None:
     """The live status never waits seconds behind a scan: with a recompute waiting on the queue the scan
     stops, stores nothing and frees its mark (the relay queues it again once writes pause)."""
-    from shared.queue import make_queue
     from tests.conftest import make_settings
 
     scene = build_scene(admin)
@@ -226,3 +224,30 @@ def test_a_scan_gives_way_to_a_waiting_recompute(admin: Api, settings: Settings,
     done = jobs.scan_duplicates(scene.eid)
     worker_ctx.db.dispose()
     assert done["persons"] == 20_000 and "yielded" not in done
+
+
+def test_a_worker_takes_recomputes_before_queued_scans(admin: Api, settings: Settings) -> None:
+    """Scans wait on the background queue: a recompute queued after them still runs first, so a burst of
+    scans (after a restart, every changed event is due) never delays the live status."""
+    import threading
+
+    from services.worker.main import PoskoWorker, make_worker_queues
+    from tests.conftest import make_settings
+
+    own = make_settings(settings.database_url, secret_key=settings.secret_key)  # queues of its own
+    scenes = [build_scene(admin) for _ in range(3)]
+    ctx = jobs.configure(own)
+    dispatcher = Dispatcher(own)
+    try:
+        for scene in scenes:
+            assert dispatcher.scan_duplicates(scene.eid)
+        assert dispatcher.event_changed(scenes[0].eid)
+        queues = make_worker_queues(own, ctx.redis)
+        assert [len(q) for q in queues] == [1, 3]
+        PoskoWorker(queues, connection=ctx.redis, serializer=JSONSerializer, stop=threading.Event()).work(burst=True)
+        done = sorted((j.started_at, j.func_name) for q in queues
+                      for j in (q.fetch_job(i) for i in q.finished_job_registry.get_job_ids()) if j is not None)
+        assert [name.rsplit(".", 1)[-1] for _, name in done] == ["recompute"] + ["scan_duplicates"] * 3
+    finally:
+        dispatcher.close()
+        ctx.db.dispose()
