@@ -244,6 +244,10 @@ def _start_private_redis(settings: Settings) -> subprocess.Popen[bytes]:
     raise SystemExit("redis-server tidak mau berjalan (private redis-server did not start)")
 
 
+def _exit_on_sigterm(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 def cmd_run(settings: Settings) -> int:
     """The whole stack on one machine; Ctrl-C stops every part."""
     refusal = listen_refusal(settings)
@@ -258,6 +262,10 @@ def cmd_run(settings: Settings) -> int:
     env = dict(os.environ, POSKO_DATABASE_URL=settings.database_url, POSKO_REDIS_URL=settings.redis_url)
     children.append(subprocess.Popen([sys.executable, "-m", "services.cli", "worker"], env=env, cwd=ROOT))
     print(f"Posko melayani di http://{settings.host}:{settings.port} (API docs: /docs)")
+    # uvicorn stops on SIGTERM, then raises the signal again with the handler it found: without one of
+    # ours that is the default (the process dies at once and the `finally` below never stops the worker
+    # and Redis). Ours ends the process by an exception, so the children are stopped first.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         return cmd_api(settings)
     finally:

@@ -154,3 +154,37 @@ def test_posko_api_without_a_secret_generates_one_and_signs_with_it(settings: Se
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_posko_run_stopped_by_sigterm_stops_its_worker(tmp_path: Path) -> None:
+    """A service manager stops `posko run` with SIGTERM to its process: the worker it started stops too
+    (before: uvicorn re-raised the signal with the default handler and the worker was left running)."""
+    import signal
+
+    env = dict(os.environ, POSKO_DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}", POSKO_PORT="0",
+               POSKO_SECRET_FILE=str(tmp_path / "secret_key"), POSKO_ADMIN_PASSWORD="Banjir-Binjai-2026!",
+               POSKO_REDIS_KEY_PREFIX=f"posko-test-run-{os.getpid()}", POSKO_QUEUE_NAME=f"posko-test-run-{os.getpid()}")
+    run = subprocess.Popen([sys.executable, "-m", "services.cli", "run"], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker: int | None = None
+    try:
+        deadline = time.monotonic() + 90
+        while worker is None and time.monotonic() < deadline:
+            found = subprocess.run(["pgrep", "-P", str(run.pid), "-f", "services.cli worker"], capture_output=True,
+                                   text=True).stdout.split()
+            worker = int(found[0]) if found else None
+            time.sleep(0.2)
+        assert worker is not None, "posko run started no worker"
+        time.sleep(2)  # the API is up (or starting): either way SIGTERM must stop both
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and Path(f"/proc/{worker}").exists():
+            time.sleep(0.1)
+        assert not Path(f"/proc/{worker}").exists() or "zombie" in Path(f"/proc/{worker}/status").read_text().lower(), \
+            "the worker outlived posko run"
+    finally:
+        if run.poll() is None:
+            run.kill()
+        if worker is not None and Path(f"/proc/{worker}").exists():
+            os.kill(worker, signal.SIGKILL)  # never leave an orphan behind a failed run
