@@ -29,7 +29,9 @@ from tests.worker.conftest import App, KillableRedis, Workers, own_settings, wai
 
 @pytest.fixture
 def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
+    """The job's context on a live queue of its own: the session's queue holds recomputes that no worker
+    runs here, and a scan gives way to any waiting recompute (it would store nothing)."""
+    ctx = jobs.configure(settings.model_copy(update={"queue_name": f"{settings.queue_name}-scan-{new_id()[:8]}"}))
     yield ctx
     ctx.db.dispose()
 
