@@ -726,14 +726,17 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     out["rss_before_mb"] = maxrss_mb()
     out["rss_before"] = rss_now()
     full: list[float] = []
+    full_cpu: list[float] = []
     results: list[dict[str, int]] = []
     with RssSampler() as sampler:
         for _ in range(runs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             results.append(jobs.recompute(eid))
             full.append(time.perf_counter() - t0)
+            full_cpu.append(time.thread_time() - c0)
     out["rss_peak"] = sampler.peak
     out["full"] = full
+    out["full_cpu"] = full_cpu
     out["full_results"] = results
 
     # the same steps one by one: load, engine, store, publish
@@ -921,6 +924,9 @@ def report(results: list[BackendResult], args: argparse.Namespace, load_before: 
         print(f"{r.name:11} {ms(floor):>15} {ms(min(full)):>14} {ms(statistics.median(full)):>8} "
               f"{' / '.join(ms(x) for x in full):>20} {ms(st['event'] + st['load']):>7} {ms(st['engine']):>7} "
               f"{ms(st['store']):>7} {ms(st['publish']):>8}")
+        print(f"{'':11} {'CPU (thread)':>15} {ms(min(m['full_cpu'])):>14} {ms(statistics.median(m['full_cpu'])):>8} "
+              f"{' / '.join(ms(x) for x in m['full_cpu']):>20}   (the recompute's own CPU time: steadier than the "
+              "wall time on a busy machine)")
     print(f"{'':11} {'memory:':>15} {'peak RSS before':>14} {'after':>8} {'anon peak (file)':>20} "
           f"{'traced':>7} {'load':>7} {'engine+':>7}   (MB)")
     for r in results:

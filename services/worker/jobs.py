@@ -29,6 +29,7 @@ from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
 from shared.repositories.reference import sandang_and_meal_items
 from shared.services import duplicates as duplicate_service
+from shared.services import match_keys
 from shared.services import status as status_service
 
 log = logging.getLogger(__name__)
@@ -230,6 +231,21 @@ def relay_duplicate_scans(dispatcher: Dispatcher) -> int:
     for event_id in due:
         dispatcher.scan_duplicates(event_id)
     return len(due)
+
+
+def drain_match_keys(*, page: int = match_keys.BACKFILL_PAGE, max_pages: int = 10) -> int:
+    """Write the match keys of persons registered since the last pass (the person key backlog), a page per
+    transaction so API writes wait at most one page for SQLite's write lock: called by each worker's relay
+    loop every few seconds. Needs no Redis; a pass killed mid-way rolls back and the next does it."""
+    ctx = context()
+    done = 0
+    for _ in range(max_pages):
+        with write_unit(ctx.db) as uow:
+            n = match_keys.drain_backlog(uow.session, page)
+        done += n
+        if n < page:
+            break
+    return done
 
 
 def relay_outbox(dispatcher: Dispatcher | None = None, *, stale_after: timedelta = timedelta(seconds=15)) -> int:

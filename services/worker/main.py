@@ -162,8 +162,9 @@ def _abandoned_in(registry: StartedJobRegistry, settings: Settings, connection: 
 
 
 def _relay_loop(settings: Settings, stop: threading.Event) -> None:
-    """Every few seconds: re-enqueue events whose outbox rows wait, re-queue abandoned jobs."""
-    from services.worker.jobs import relay_duplicate_scans, relay_outbox
+    """Every few seconds: re-enqueue events whose outbox rows wait, queue due duplicate scans, write the
+    match keys of new persons, re-queue abandoned jobs."""
+    from services.worker.jobs import drain_match_keys, relay_duplicate_scans, relay_outbox
 
     dispatcher = Dispatcher(settings)
     connection = connect(settings, timeout=5.0)
@@ -178,6 +179,10 @@ def _relay_loop(settings: Settings, stop: threading.Event) -> None:
             relay_duplicate_scans(dispatcher)
         except Exception:
             log.exception("duplicate-scan relay pass failed")
+        try:
+            drain_match_keys()
+        except Exception:
+            log.exception("match-key backlog pass failed")
         try:
             requeue_abandoned(settings, connection)
         except redis.RedisError as exc:

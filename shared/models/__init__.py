@@ -5,7 +5,7 @@ from shared.models.duplicates import DuplicatePair, DuplicateScan, PersonMerge
 from shared.models.event import Event
 from shared.models.infra import AuditLog, ClientOperation, Outbox
 from shared.models.logistics import DeliveryTotal, Distribution, Service
-from shared.models.matching import PersonMatchKey
+from shared.models.matching import PersonKeyBacklog, PersonMatchKey
 from shared.models.people import Household, Person, Shelter, Stay
 from shared.models.reference import Item, Region, StandardProfile
 from shared.models.renstra import RenstraManualValue, RenstraTarget
@@ -15,7 +15,7 @@ from shared.models.worker_state import WorkerState
 __all__ = [
     "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "DuplicatePair", "DuplicateScan", "Event", "EventMember",
     "Household", "Item", "LatestSnapshot",
-    "Outbox", "Person", "PersonMatchKey", "PersonMerge", "Region", "RenstraManualValue", "RenstraTarget", "Service",
+    "Outbox", "Person", "PersonKeyBacklog", "PersonMatchKey", "PersonMerge", "Region", "RenstraManualValue", "RenstraTarget", "Service",
     "Shelter", "StandardProfile", "Stay", "User",
     "WorkerState",
 ]

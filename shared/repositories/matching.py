@@ -11,26 +11,110 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, or_, select
+from sqlalchemy import Connection, bindparam, delete, func, inspect, or_, select
 from sqlmodel import Session, col
 
-from shared.models import Event, EventMember, Household, Person, PersonMatchKey, Shelter, Stay
+from shared.matching import stored_key_hashes
+from shared.models import (
+    Event,
+    EventMember,
+    Household,
+    Person,
+    PersonKeyBacklog,
+    PersonMatchKey,
+    Shelter,
+    Stay,
+)
 from shared.repositories.people import is_active
 
 KEYS = PersonMatchKey.__table__  # type: ignore[attr-defined]
+BACKLOG = PersonKeyBacklog.__table__  # type: ignore[attr-defined]
+PERSONS = Person.__table__  # type: ignore[attr-defined]
 # A search scores at most this many persons: blocks are small, a larger one is a common name alone.
 MAX_CANDIDATES = 60
 
 
+def _driver(conn: Session | Connection) -> Connection:
+    return conn.connection() if isinstance(conn, Session) else conn
+
+
 def insert_keys(conn: Session | Connection, rows: Sequence[tuple[int, str, str]]) -> None:
-    """Store keys (match_key, person_id, event_id) in one executemany, straight to the driver: this runs
-    on every person write."""
+    """Store keys (match_key, person_id, event_id) in one executemany, straight to the driver. A key
+    already there is left as it is: the drain and a correction may both write a person's keys."""
     if not rows:
         return
-    connection = conn.connection() if isinstance(conn, Session) else conn
+    connection = _driver(conn)
+    if connection.dialect.name == "sqlite":
+        sql = "INSERT OR IGNORE INTO person_match_keys (match_key, person_id, event_id) VALUES (?, ?, ?)"
+    else:
+        sql = ("INSERT INTO person_match_keys (match_key, person_id, event_id) VALUES (%s, %s, %s) "
+               "ON CONFLICT DO NOTHING")
+    connection.exec_driver_sql(sql, list(rows))
+
+
+def queue_keys(conn: Session | Connection, persons: Sequence[tuple[str, str]]) -> None:
+    """Append (person_id, event_id) of newly stored persons to the backlog, in one executemany straight to
+    the driver: this runs on every registration."""
+    if not persons:
+        return
+    connection = _driver(conn)
     mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    connection.exec_driver_sql(f"INSERT INTO person_match_keys (match_key, person_id, event_id) "
-                               f"VALUES ({mark}, {mark}, {mark})", list(rows))
+    connection.exec_driver_sql(f"INSERT INTO person_key_backlog (person_id, event_id) VALUES ({mark}, {mark})",
+                               list(persons))
+
+
+def backlog_page(conn: Session | Connection, limit: int
+                 ) -> list[tuple[int, str, str, str, date | None, str | None, bool]]:
+    """The oldest backlog entries with what their keys are made of: (seq, person_id, event_id, full_name,
+    birth_date, nik, anonymised). On PostgreSQL the backlog rows and their persons are locked, skipping
+    those another drain or a correction holds: two workers drain side by side, and a correction never
+    sees keys computed from the values it is replacing (it waits, then replaces them)."""
+    q = (select(BACKLOG.c.seq, BACKLOG.c.person_id, BACKLOG.c.event_id, PERSONS.c.full_name, PERSONS.c.birth_date,
+                PERSONS.c.nik, PERSONS.c.anonymised_at.is_not(None))
+         .select_from(BACKLOG.join(PERSONS, PERSONS.c.id == BACKLOG.c.person_id))
+         .order_by(BACKLOG.c.seq).limit(limit))
+    connection = _driver(conn)
+    if connection.dialect.name != "sqlite":
+        q = q.with_for_update(skip_locked=True)
+    return [tuple(r) for r in connection.execute(q)]  # type: ignore[misc]
+
+
+def delete_orphan_backlog(conn: Session | Connection) -> int:
+    """Drop backlog entries whose person is gone (an event purged before the drain came)."""
+    gone = ~select(PERSONS.c.id).where(PERSONS.c.id == BACKLOG.c.person_id).exists()
+    return int(_driver(conn).execute(delete(BACKLOG).where(gone)).rowcount or 0)
+
+
+def delete_backlog(conn: Session | Connection, seqs: Sequence[int]) -> None:
+    for start in range(0, len(seqs), 500):
+        _driver(conn).execute(delete(BACKLOG).where(BACKLOG.c.seq.in_(list(seqs[start:start + 500]))))
+
+
+def delete_all_backlog(conn: Connection) -> None:
+    """Empty the backlog (when every person is keyed afresh). A database migrated only up to the match keys
+    (the 0008 backfill runs this code) has no backlog yet."""
+    if inspect(conn).has_table(BACKLOG.name):
+        conn.execute(delete(BACKLOG))
+
+
+def backlog_size(conn: Session | Connection) -> int:
+    return int(_driver(conn).execute(select(func.count()).select_from(BACKLOG)).scalar_one())
+
+
+def backlog_hits(session: Session, keys: set[int], event_ids: Iterable[str] | None) -> dict[str, int]:
+    """person_id -> how many of `keys` they hold, for the persons still in the backlog (their keys are
+    not in the index yet, so they are computed here; the backlog is what the last seconds registered)."""
+    q = (select(PERSONS.c.id, PERSONS.c.full_name, PERSONS.c.birth_date, PERSONS.c.nik)
+         .select_from(BACKLOG.join(PERSONS, PERSONS.c.id == BACKLOG.c.person_id))
+         .where(PERSONS.c.anonymised_at.is_(None)))
+    if event_ids is not None:
+        q = q.where(BACKLOG.c.event_id.in_(sorted(set(event_ids))))
+    hits: dict[str, int] = {}
+    for pid, name, bd, nik in session.execute(q):
+        shared = len(keys & stored_key_hashes(name, bd, nik))
+        if shared:
+            hits[pid] = shared
+    return hits
 
 
 def delete_keys(conn: Session | Connection, pairs: Sequence[tuple[int, str]]) -> None:
@@ -72,18 +156,22 @@ def member_events(session: Session, user_id: int | None) -> set[str]:
 
 
 def candidate_ids(session: Session, keys: Iterable[int], event_ids: Iterable[str] | None) -> list[str]:
-    """The persons holding any of `keys` (in `event_ids` when given): those sharing the most keys first,
-    at most MAX_CANDIDATES. A common name alone is a block of hundreds; the person who also shares the
+    """The persons holding any of `keys` (in `event_ids` when given), in the index or still in the
+    backlog: those sharing the most keys first, at most MAX_CANDIDATES. A common name alone is a block of hundreds; the person who also shares the
     birth date or the NIK shares more keys and is always among the first."""
     keys = sorted(set(keys))
     if not keys:
         return []
+    events = None if event_ids is None else sorted(set(event_ids))
     hits = func.count().label("hits")
     q = select(KEYS.c.person_id, hits).where(KEYS.c.match_key.in_(keys))
-    if event_ids is not None:
-        q = q.where(KEYS.c.event_id.in_(sorted(set(event_ids))))
+    if events is not None:
+        q = q.where(KEYS.c.event_id.in_(events))
     q = q.group_by(KEYS.c.person_id).order_by(hits.desc(), KEYS.c.person_id).limit(MAX_CANDIDATES)
-    return [row[0] for row in session.execute(q)]
+    found = {pid: n for pid, n in session.execute(q)}
+    for pid, n in backlog_hits(session, set(keys), events).items():
+        found[pid] = max(n, found.get(pid, 0))
+    return sorted(found, key=lambda pid: (-found[pid], pid))[:MAX_CANDIDATES]
 
 
 def candidate_rows(session: Session, person_ids: Sequence[str]) -> list[dict[str, Any]]:

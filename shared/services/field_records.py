@@ -46,7 +46,7 @@ from shared.repositories import reference as ref_repo
 from shared.repositories.events import EventRow
 from shared.repositories.users import member_event_ids
 from shared.services.idempotency import fingerprint, same_content
-from shared.services.match_keys import add_person_keys
+from shared.services.match_keys import queue_person_keys
 from shared.services.nik_conflicts import nik_taken
 
 # Fields whose server default is "now": a replay that omits them, or the original that did, is not a difference.
@@ -228,7 +228,7 @@ class FieldWriter:
         bookkeeping.insert_rows(s, Household, p.households)
         bookkeeping.insert_rows(s, Shelter, p.shelters)
         bookkeeping.insert_rows(s, Person, p.persons)
-        add_person_keys(s, p.persons)
+        queue_person_keys(s, p.persons)
         people_repo.close_stays(s, p.stay_closes)
         bookkeeping.insert_rows(s, Stay, list(p.stays.values()))
         bookkeeping.insert_rows(s, Distribution, p.distributions)

@@ -1,6 +1,6 @@
 """shared/services/matching.py and shared/repositories/matching.py on SQLite and PostgreSQL (rolled back):
-keys written with the person, rebuilt by the backfill, forgotten on anonymisation; candidate rows;
-who may search."""
+keys queued with the person and written by the drain, rebuilt by the backfill, forgotten on anonymisation;
+candidate rows; who may search."""
 
 from __future__ import annotations
 
@@ -60,13 +60,25 @@ def _keys(uow: UnitOfWork, person_id: str) -> set[int]:
         PersonMatchKey.person_id == person_id)).scalars())
 
 
-def test_keys_are_written_with_the_person_and_rebuilt_the_same(uow: UnitOfWork) -> None:
+def _backlog(uow: UnitOfWork) -> list[str]:
+    return [entry[1] for entry in repo.backlog_page(uow.session, 10_000)]
+
+
+def test_keys_are_queued_with_the_person_drained_once_and_rebuilt_the_same(uow: UnitOfWork) -> None:
     admin = _actor(uow, "admin")
     event_id, _, _ = _world(uow, admin)
+    match_keys.drain_backlog(uow.session, 10_000)  # what other tests of this database left
     pid = _person(uow, admin, event_id, "Rina br Sitepu", nik="1275014505900001")
     expected = {r[0] for r in match_keys.key_rows(pid, event_id, "Rina br Sitepu", date(1990, 5, 5),
                                                            "1275014505900001")}
-    assert _keys(uow, pid) == expected and len(expected) == 2  # the name, the date (typed = the NIK's)
+    assert len(expected) == 2  # the name, the date (typed = the NIK's)
+    assert _keys(uow, pid) == set() and _backlog(uow) == [pid]  # the registration only queued it
+    assert repo.candidate_ids(uow.session, expected, {event_id}) == [pid]  # found from the backlog
+    assert match_keys.drain_backlog(uow.session) == 1
+    assert _keys(uow, pid) == expected and _backlog(uow) == []
+    assert repo.candidate_ids(uow.session, expected, {event_id}) == [pid]  # now from the index, once
+    repo.queue_keys(uow.session, [(pid, event_id)])  # drained twice (a pass killed after writing keys)
+    assert match_keys.drain_backlog(uow.session) == 1 and _keys(uow, pid) == expected
     match_keys.forget_person_keys(uow.session, [pid])
     assert _keys(uow, pid) == set()
     assert match_keys.rebuild_keys(uow.session.connection()) >= 1
@@ -77,9 +89,18 @@ def test_anonymised_persons_lose_their_keys_and_are_no_candidates(uow: UnitOfWor
     admin = _actor(uow, "admin")
     event_id, _, _ = _world(uow, admin)
     pid = _person(uow, admin, event_id, "Siti Khadijah")
+    queued = _person(uow, admin, event_id, "Siti Khadijah Nasution")
+    match_keys.drain_backlog(uow.session, 10_000)
+    assert _keys(uow, pid)
+    queued_later = _person(uow, admin, event_id, "Khadijah Nasution")
     anonymise_person(uow, admin, pid)
+    anonymise_person(uow, admin, queued_later)  # still in the backlog
     assert _keys(uow, pid) == set()
     assert repo.candidate_rows(uow.session, [pid]) == []
+    assert queued_later not in repo.candidate_ids(uow.session, match_keys.key_hashes_of("Khadijah Nasution",
+                                                                                          date(1990, 5, 5), None), None)
+    match_keys.drain_backlog(uow.session, 10_000)
+    assert _keys(uow, queued_later) == set() and _keys(uow, queued)  # an anonymised person gets no keys
     match_keys.rebuild_keys(uow.session.connection())
     assert _keys(uow, pid) == set()  # the backfill skips them too
 
@@ -101,10 +122,13 @@ def test_candidate_ids_are_limited_to_the_given_events(uow: UnitOfWork) -> None:
     event_b, _, _ = _world(uow, admin)
     in_a = _person(uow, admin, event_a, "Halimah Daulay")
     in_b = _person(uow, admin, event_b, "Halimah Daulay")
-    keys = _keys(uow, in_a)
-    assert set(repo.candidate_ids(uow.session, keys, None)) >= {in_a, in_b}
-    assert repo.candidate_ids(uow.session, keys, {event_b}) == [in_b]
-    assert repo.candidate_ids(uow.session, keys, set()) == []
+    keys = match_keys.key_hashes_of("Halimah Daulay", date(1990, 5, 5), None)
+    for _ in ("in the backlog", "in the index"):
+        assert set(repo.candidate_ids(uow.session, keys, None)) >= {in_a, in_b}
+        assert repo.candidate_ids(uow.session, keys, {event_b}) == [in_b]
+        assert repo.candidate_ids(uow.session, keys, iter([event_b])) == [in_b]
+        assert repo.candidate_ids(uow.session, keys, set()) == []
+        match_keys.drain_backlog(uow.session, 10_000)
 
 
 def test_find_matches_refuses_pengamat_and_an_empty_search(uow: UnitOfWork) -> None:
