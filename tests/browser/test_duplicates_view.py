@@ -66,7 +66,9 @@ def test_posko_merges_one_pair_and_dismisses_another(web_server: LiveServer, web
     card.locator(f"input[data-keep][value='{side}']").check()
     moves = card.locator(".dup-moves").inner_text()
     assert "0 masa tinggal" in moves  # St. has no stay: nothing of hers but the record moves
-    card.locator(f"input[data-field='full_name'][value='{side}']").check()  # her name, chosen explicitly
+    # keeping a record takes its values: every field's choice follows the kept side
+    assert card.locator(f"input[data-field='full_name'][value='{side}']").is_checked()
+    assert card.locator(f"input[data-field='needs_psychosocial'][value='{side}']").is_checked()
     card.locator(f"input[data-field='needs_psychosocial'][value='{other_side}']").check()
     card.locator("button[data-dup-action='merge']").click()
     page.wait_for_selector(f"#dups .dup-pair[data-pair='{siti_pair['id']}']", state="detached", timeout=PAGE_TIMEOUT_MS)

@@ -56,7 +56,10 @@ export class Duplicates {
     });
     root.addEventListener("change", (ev) => {
       const keep = ev.target.closest("input[data-keep]");
-      if (keep) this.renderMovesFor(keep.dataset.keep);
+      if (keep) {
+        this.followKept(keep.dataset.keep);
+        this.renderMovesFor(keep.dataset.keep);
+      }
     });
   }
 
@@ -142,6 +145,16 @@ export class Duplicates {
   keptSide(id) {
     const checked = document.querySelector(`input[name="keep-${CSS.escape(id)}"]:checked`);
     return checked ? checked.value : "a";
+  }
+
+  /** Choosing which record to keep takes all of its values: every field's choice moves to the kept side
+   * (the values to take from the other record are then picked one by one). Without this, "keep B" kept
+   * A's values in every differing field, and the survivor got A's name. */
+  followKept(id) {
+    const side = this.keptSide(id);
+    for (const input of document.querySelectorAll(`input[name^="f-${CSS.escape(id)}-"][value="${side}"]`)) {
+      input.checked = true;
+    }
   }
 
   renderMovesFor(id) {
