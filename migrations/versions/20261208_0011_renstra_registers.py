@@ -10,7 +10,6 @@ from alembic import op
 
 import shared.db
 
-
 revision = '20261208_0011'
 down_revision = '20261207_0010'
 branch_labels = None
