@@ -98,3 +98,26 @@ def provenance(ind: dict[str, Any], source: str, *, events: int, figure: Figure 
         return {**base, "kind": "manual", "entered_by": entered_by, "entered_at": manual.updated_at.isoformat(),
                 "label": f"Diisi manual oleh {name}, {_local(manual.updated_at, tz)}"}
     return {**base, "label": "Belum ada data: belum diisi"}
+
+
+_SHORT = {"events": "Dihitung sistem", "manual": "Diisi manual", "none": "Belum ada data"}
+_SHORT_REGISTER = {REGISTER_TAGANA: "Register TAGANA", REGISTER_ACTIVITIES: "Register kegiatan"}
+
+
+def source_label(row: dict[str, Any]) -> str:
+    """The short "Sumber" cell of a report row: Dihitung sistem | Register TAGANA | Register kegiatan |
+    Diisi manual | Belum ada data (the full line is `provenance.label`)."""
+    prov = row.get("provenance") or {}
+    if prov.get("kind") == "register":
+        return _SHORT_REGISTER.get(prov.get("register") or "", "Register")
+    if prov.get("kind") in _SHORT:
+        return _SHORT[prov["kind"]]
+    return {"computed": "Dihitung sistem", "manual": "Diisi manual"}.get(row.get("source", ""), "Belum ada data")
+
+
+def provenance_columns(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """(kind, register, label, entered by, entered at) of a row for the CSV: empty strings when absent."""
+    prov = row.get("provenance") or {}
+    who = prov.get("entered_by") or {}
+    return (prov.get("kind") or "", prov.get("register") or "", prov.get("label") or "",
+            who.get("username") or "", prov.get("entered_at") or "")
