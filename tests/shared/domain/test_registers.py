@@ -1,4 +1,5 @@
-"""Which Renstra rows come from which register, and how a year is counted (shared/domain/registers.py)."""
+"""Which Renstra rows come from which register, and how a year is counted (shared/domain/registers.py);
+`test_the_rows_of_2026` is the worked example of docs/rules.md, "Renstra registers"."""
 
 from __future__ import annotations
 
