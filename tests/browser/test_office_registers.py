@@ -7,9 +7,19 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from tests.api.live_server import LiveServer
-from tests.browser.test_dashboard import PAGE_TIMEOUT_MS, console_errors, log_in  # noqa: F401 (fixture)
+from tests.browser.test_dashboard import PAGE_TIMEOUT_MS, log_in
 from tests.conftest import KELURAHAN, now_wib
+
+
+@pytest.fixture
+def console_errors(page: Any) -> list[str]:
+    """Uncaught script errors of the page (a broken module shows here, not as a failed assertion)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
 
 
 def renstra_value(page: Any, code: str) -> float:

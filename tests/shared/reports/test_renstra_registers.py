@@ -126,3 +126,51 @@ def test_files_show_the_provenance(registers: dict[str, Any], admin: Api) -> Non
     assert "Asal angka tiap indikator" in text and "Register TAGANA" in text
     assert "Dihitung dari register TAGANA (2 pelatihan)" in text
     assert f"Diisi manual oleh Uji Admin ({admin.username})" in text
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgres"])
+def test_migration_creates_and_drops_the_register_tables(engine_name: str, tmp_path: Any) -> None:
+    """20261208_0011 upgrades from 20261207_0010 and downgrades back, on SQLite and PostgreSQL."""
+    import uuid
+
+    import psycopg
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from shared.migrate import alembic_config
+    from tests.conftest import _swap_db, make_settings, postgres_admin_url
+
+    registers = {"tagana_volunteers", "tagana_trainings", "preparedness_activities"}
+    admin_url = None
+    if engine_name == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migration.db'}"
+    else:
+        admin_url = postgres_admin_url()
+        if admin_url is None:
+            pytest.skip("no PostgreSQL server")
+        name = f"posko_mig_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = _swap_db(admin_url, name)
+    try:
+        cfg = alembic_config(make_settings(url))
+        engine_url = cfg.get_main_option("sqlalchemy.url")
+        assert engine_url is not None
+
+        def tables() -> set[str]:
+            engine = create_engine(engine_url)
+            try:
+                return set(inspect(engine).get_table_names())
+            finally:
+                engine.dispose()
+
+        command.upgrade(cfg, "20261208_0011")
+        assert registers <= tables()
+        command.downgrade(cfg, "20261207_0010")
+        assert not registers & tables() and "renstra_targets" in tables()
+        command.upgrade(cfg, "20261208_0011")
+        assert registers <= tables()
+    finally:
+        if admin_url is not None:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
