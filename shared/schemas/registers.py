@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from shared.domain.registers import ACTIVITY_KINDS, LEVELS, TRAINING_KINDS
-from shared.schemas.common import MAX_DB_ID, ClientId, Input, KelurahanCode, Name, Notes, ShortText, one_line
+from shared.schemas.common import MAX_DB_ID, ClientId, Input, Name, Notes, ShortText, one_line
 
 EARLIEST = date(2000, 1, 1)
 _PHONE = re.compile(r"^(?:\+62|62|0)8\d{7,12}$")
@@ -39,6 +39,15 @@ def _phone(value: object) -> object:
     return compact
 
 
+_KELURAHAN = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+
+
+def _kelurahan_code(value: str) -> str:
+    if not _KELURAHAN.match(value):
+        raise PydanticCustomError("kelurahan_code", "kode kelurahan harus berbentuk 12.75.04.1004 (kode Kemendagri)")
+    return value
+
+
 def _past_day(value: date) -> date:
     if value < EARLIEST:
         raise PydanticCustomError("date_range", "tanggal tidak masuk akal: sebelum tahun 2000")
@@ -52,6 +61,7 @@ TrainingKind = Annotated[str, _one_of(TRAINING_KINDS, "jenis")]
 ActivityKind = Annotated[str, _one_of(ACTIVITY_KINDS, "jenis kegiatan")]
 Phone = Annotated[str, BeforeValidator(_phone), Field(max_length=20), one_line]
 PastDay = Annotated[date, AfterValidator(_past_day)]
+KelurahanRef = Annotated[str, AfterValidator(_kelurahan_code)]
 DocumentRef = Annotated[str, Field(min_length=1, max_length=500), one_line]
 Participants = Annotated[int, Field(ge=0, le=100_000)]
 UserRef = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
@@ -67,7 +77,7 @@ class VolunteerCreate(Input):
     level: Level
     user_id: UserRef | None = None
     phone: Phone | None = None
-    kelurahan_code: KelurahanCode | None = None
+    kelurahan_code: KelurahanRef | None = None
     joined_on: PastDay | None = None
     active: bool = True
 
@@ -80,7 +90,7 @@ class VolunteerUpdate(Input):
     level: Level | None = None
     user_id: UserRef | None = None
     phone: Phone | None = None
-    kelurahan_code: KelurahanCode | None = None
+    kelurahan_code: KelurahanRef | None = None
     joined_on: PastDay | None = None
     active: bool | None = None
 
@@ -110,7 +120,7 @@ class ActivityCreate(Input):
     kind: ActivityKind
     title: Name
     held_on: PastDay
-    kelurahan_code: KelurahanCode
+    kelurahan_code: KelurahanRef
     participants_male: Participants = 0
     participants_female: Participants = 0
     evidence: DocumentRef
@@ -123,7 +133,7 @@ class ActivityUpdate(Input):
     kind: ActivityKind | None = None
     title: Name | None = None
     held_on: PastDay | None = None
-    kelurahan_code: KelurahanCode | None = None
+    kelurahan_code: KelurahanRef | None = None
     participants_male: Participants | None = None
     participants_female: Participants | None = None
     evidence: DocumentRef | None = None

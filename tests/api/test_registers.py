@@ -231,6 +231,7 @@ def test_activity_validation_is_indonesian_and_writes_nothing(admin: Api, databa
         ({"held_on": (now_wib() + timedelta(days=10)).date().isoformat()}, "held_on", "masa depan"),
         ({"kelurahan_code": "12.75.99.9999"}, "kelurahan_code", "tidak dikenal"),
         ({"participants_male": 0, "participants_female": 0}, "participants_female", "minimal 1"),
+        ({"kelurahan_code": "Tanah Seribu"}, "kelurahan_code", "kode kelurahan harus berbentuk"),
         ({"evidence": ""}, "evidence", ""),
     ]
     for over, field, text in cases:
