@@ -501,15 +501,15 @@ def test_budget_realisation_in_csv_xlsx_and_pdf(admin: Api) -> None:
                                                    "budget_realisation": 98_765_432}), 200)
     text = fetch(admin, BUDGET_YEAR, "csv").content.decode("utf-8")
     header = text.splitlines()[0].split(",")
-    assert header == ["tahun", "no", "kode", "indikator", "satuan", "target", "realisasi", "capaian_persen",
-                      "pagu_rupiah", "sumber", "realisasi_anggaran_rupiah"]
+    assert header[:11] == ["tahun", "no", "kode", "indikator", "satuan", "target", "realisasi", "capaian_persen",
+                           "pagu_rupiah", "sumber", "realisasi_anggaran_rupiah"]  # then the provenance columns
     by = {t["kode"]: t for t in csv.DictReader(io.StringIO(text))}
     assert by[code]["realisasi_anggaran_rupiah"] == "98765432" and by["penyediaan_sandang"]["realisasi_anggaran_rupiah"] == ""
     ws = openpyxl.load_workbook(io.BytesIO(fetch(admin, BUDGET_YEAR, "xlsx").content)).worksheets[0]
-    assert [c.value for c in ws[5]][8:] == ["Kode", "Realisasi anggaran (Rp)"]
+    assert [c.value for c in ws[5]][8:10] == ["Kode", "Realisasi anggaran (Rp)"]  # then "Asal angka"
     body = {row[8]: row for row in ws.iter_rows(min_row=6, max_row=24, values_only=True)}
     assert body[code][9] == 98_765_432 and isinstance(body[code][9], int)
-    assert ws.auto_filter.ref == "A5:J24"
+    assert ws.auto_filter.ref == "A5:K24"
     pdf = squash(pdf_text(fetch(admin, BUDGET_YEAR, "pdf").content))
     assert "Realisasi anggaran (Rp)" in pdf and "98.765.432" in pdf
 
