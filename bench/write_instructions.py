@@ -116,7 +116,7 @@ def prepare(work: Path, preload: int, batches: int) -> None:
     for i in range(batches + 1):  # the warm-up batch, then the measured ones
         raw = json.dumps({"records": _records(event.id, str(shelter.id), preload + i * 1000, 1000)})
         (work / f"batch-{i}.json").write_text(raw)
-    if hasattr(__import__("shared.services.match_keys", fromlist=["x"]), "drain_backlog"):
+    if has_backlog(Path(os.environ.get("BENCH_CHECKOUT", "."))):
         from shared.services.match_keys import drain_backlog
         with write_unit(db) as uow:  # the preload's keys, as a worker would have written them by now
             while drain_backlog(uow.session, 10_000):
@@ -151,7 +151,8 @@ def _python(checkout: Path) -> str:
 
 
 def _run(checkout: Path, args: list[str], valgrind_out: Path | None = None) -> int:
-    env = dict(os.environ, PYTHONPATH=f"{checkout}{os.pathsep}{HERE.parent}", PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONPATH=f"{checkout}{os.pathsep}{HERE.parent}", PYTHONHASHSEED="0",
+               BENCH_CHECKOUT=str(checkout))
     cmd = [_python(checkout), str(HERE), *args, "--checkout", str(checkout)]
     if valgrind_out is not None:
         cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={valgrind_out}", *cmd]

@@ -26,6 +26,7 @@ from services.api.routes import (
     people,
     privacy,
     reference,
+    registers,
     renstra,
     shelters,
     status,
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=web.WEB), name="static")
     # matching before people: /persons/matches is not a person id
     for module in (auth, users, reference, events, shelters, matching, people, logistics, sync, status, event_reports,
-                   renstra, privacy, lan):
+                   renstra, registers, privacy, lan):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(duplicate_routes.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(live_router, prefix=API_PREFIX)

@@ -8,6 +8,7 @@ from shared.models.logistics import DeliveryTotal, Distribution, Service
 from shared.models.matching import PersonKeyBacklog, PersonMatchKey
 from shared.models.people import Household, Person, Shelter, Stay
 from shared.models.reference import Item, Region, StandardProfile
+from shared.models.registers import PreparednessActivity, TaganaTraining, TaganaVolunteer
 from shared.models.renstra import RenstraManualValue, RenstraTarget
 from shared.models.status import DailySnapshot, LatestSnapshot
 from shared.models.worker_state import WorkerState
@@ -15,7 +16,8 @@ from shared.models.worker_state import WorkerState
 __all__ = [
     "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "DuplicatePair", "DuplicateScan", "Event", "EventMember",
     "Household", "Item", "LatestSnapshot",
-    "Outbox", "Person", "PersonKeyBacklog", "PersonMatchKey", "PersonMerge", "Region", "RenstraManualValue", "RenstraTarget", "Service",
-    "Shelter", "StandardProfile", "Stay", "User",
+    "Outbox", "Person", "PersonKeyBacklog", "PersonMatchKey", "PersonMerge", "PreparednessActivity", "Region",
+    "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "TaganaTraining",
+    "TaganaVolunteer", "User",
     "WorkerState",
 ]

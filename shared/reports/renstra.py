@@ -36,12 +36,18 @@ How each computed sentence is read (a person is counted once per event; a year s
 - tempat_penampungan: shelters of the year's events with `opened_at` ≤ as_of.
 - bantuan_uang_tunai: persons with a person-level uang_tunai distribution by as_of, plus every
   member of a household that got a household-level one (no person_id).
-- taruna_siaga_bencana (not tied to an event): distinct relawan (TAGANA) accounts, active now, that
-  recorded field data whose own time falls in year Y (local): a person registered (`registered_at`),
-  a check-in (`check_in`), a distribution or service (`delivered_at`), a shelter opened
-  (`opened_at`) or a household (`created_at`, it carries no field time). Field times rather than
-  server receipt times: a volunteer who worked offline on 31 December and synced on 2 January was
-  active in the old year.
+- taruna_siaga_bencana (not tied to an event): distinct accounts that recorded field data whose own
+  time falls in year Y (local) and are active relawan accounts or linked to an active volunteer of the
+  TAGANA roster, plus roster volunteers assigned to an event that started in Y. Field data: a person
+  registered (`registered_at`), a check-in (`check_in`), a distribution or service (`delivered_at`), a
+  shelter opened (`opened_at`) or a household (`created_at`, it carries no field time). Field times
+  rather than server receipt times: a volunteer who worked offline on 31 December and synced on
+  2 January was active in the old year.
+- the other rows whose plan entry names a `register` (TAGANA trainings, preparedness activities) are
+  counted by shared/domain/registers.py from the register rows dated in Y.
+
+Every row carries `provenance` (shared/reports/renstra_provenance.py): computed from events, from a
+register (which), typed in (by whom, when) or nothing yet.
 
 Indicators whose sentence is "manual" take the value an admin entered (source "manual"), or show
 nothing (source "none"). A computed indicator always has source "computed" (a count of 0 is a
@@ -63,10 +69,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from shared.domain.registers import Figure
 from shared.models import Event
 from shared.needs.engine import compute_snapshot
 from shared.needs.model import VULNERABILITIES, NeedsInputs, seconds
 from shared.needs.numbers import exact, percent
+from shared.reports.renstra_provenance import provenance, register_realisations
+from shared.repositories import registers as registers_repo
 from shared.repositories import renstra as renstra_repo
 from shared.repositories import reports as reports_repo
 from shared.repositories.needs_inputs import load_needs_inputs
@@ -136,6 +145,7 @@ class Tally:
     shelters: int = 0
     cash: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
+    registers: dict[str, Figure] = field(default_factory=dict)  # register-computed rows with their record counts
 
 
 def recipient_totals(session: Session, event_id: str, as_of: datetime,
@@ -232,15 +242,6 @@ def year_events(session: Session, year: int, tz: ZoneInfo) -> list[Event]:
     return reports_repo.events_started_between(session, start, end)
 
 
-def active_volunteers(session: Session, year: int, tz: ZoneInfo) -> int:
-    """Distinct active relawan accounts that recorded field data timed within `year` (local)."""
-    start, end = year_bounds(year, tz)
-    authors = reports_repo.field_authors(session, start, end)
-    if not authors:
-        return 0
-    return reports_repo.active_relawan_count(session, authors)
-
-
 def computed_realisations(session: Session, year: int, tz: ZoneInfo, now: datetime,
                           progress: Progress | None = None) -> tuple[dict[str, Any], Tally]:
     """Realisation (and the figures behind it) of every computed indicator for `year`."""
@@ -252,7 +253,7 @@ def computed_realisations(session: Session, year: int, tz: ZoneInfo, now: dateti
         tally_event(session, event, now, tz, tally)
         if progress is not None:
             progress(done, len(events))
-    volunteers = active_volunteers(session, year, tz)
+    registers = register_realisations(session, year, tz)
     values: dict[str, tuple[Any, dict[str, Any]]] = {
         "ikk5_kebutuhan_dasar_terpenuhi": (percent(tally.fulfilled, tally.eligible),
                                            {"fulfilled": tally.fulfilled, "eligible": tally.eligible}),
@@ -264,8 +265,10 @@ def computed_realisations(session: Session, year: int, tz: ZoneInfo, now: dateti
         "dukungan_psikososial": (tally.psychosocial, {}),
         "tempat_penampungan": (tally.shelters, {}),
         "bantuan_uang_tunai": (tally.cash, {}),
-        "taruna_siaga_bencana": (volunteers, {}),
     }
+    # the rows of the office registers (TAGANA roster, preparedness activities; shared/reports/renstra_provenance.py)
+    values.update({code: (figure.value, figure.detail) for code, figure in registers.items()})
+    tally.registers = registers
     return values, tally
 
 
@@ -278,7 +281,9 @@ def build_renstra_report(session: Session, year: int, tz: ZoneInfo, now: datetim
     (plus `level`, `detail`, the program, the events counted and when it was made). `progress(done, total)`,
     if given, is called before the first event and after each one (the CLI's progress bar)."""
     targets = renstra_repo.targets(session, year)
-    manual = renstra_repo.manual_values(session, year)
+    entries = renstra_repo.manual_entries(session, year)
+    manual = {code: e.value for code, e in entries.items()}
+    typists = registers_repo.usernames(session, [e.updated_by for e in entries.values()])
     values, tally = computed_realisations(session, year, tz, now, progress)
     rows = []
     for ind in indicators():
@@ -307,6 +312,8 @@ def build_renstra_report(session: Session, year: int, tz: ZoneInfo, now: datetim
             "budget_realisation": budget,
             "source": source,
             "level": ind.get("level"),
+            "provenance": provenance(ind, source, events=len(tally.events), figure=tally.registers.get(code),
+                                     manual=entries.get(code) if source == "manual" else None, users=typists, tz=tz),
         }
         if detail:
             row["detail"] = detail

@@ -40,3 +40,9 @@ def save(session: Session, row: RenstraTarget | RenstraManualValue) -> None:
 def delete(session: Session, row: RenstraManualValue) -> None:
     session.delete(row)
     session.flush()
+
+
+def manual_entries(session: Session, year: int) -> dict[str, RenstraManualValue]:
+    """The year's manual realisations by indicator code, with who typed them in and when."""
+    return {r.indicator_code: r for r in session.execute(
+        select(RenstraManualValue).where(col(RenstraManualValue.year) == year)).scalars()}

@@ -13,7 +13,8 @@
   the dashboard show for those events: the realisation is traceable to recorded persons, stays and
   distributions, and an override would let the two reports disagree without anyone noticing. When
   the figure is wrong, the records are corrected (the field app accepts back-dated records), and
-  the report follows.
+  the report follows. The same holds for the rows computed from an office register (TAGANA roster,
+  preparedness activities: 409 naming the register): the training or activity is recorded instead.
 
 Every change leaves an audit row (`renstra.target.set`, `renstra.manual.set`, `renstra.manual.clear`).
 The report itself is built by shared/reports/renstra.py; the rows live in shared/repositories/renstra.py.
@@ -25,6 +26,7 @@ from typing import Any
 
 from shared.db import UnitOfWork, utcnow
 from shared.domain.access import Actor, can_manage_reference
+from shared.domain.registers import REGISTER_LABELS
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.models import RenstraManualValue, RenstraTarget
 from shared.reports.renstra import indicator, is_computed, number
@@ -77,6 +79,10 @@ def set_manual(uow: UnitOfWork, actor: Actor, data: ManualIn) -> dict[str, Any]:
     """Upsert (or, with value null, remove) the manual realisation of (year, indicator)."""
     _admin(actor)
     ind = _known(data.indicator_code)
+    if is_computed(ind) and ind.get("register"):
+        raise Conflict(f"indikator {data.indicator_code} dihitung dari {REGISTER_LABELS[ind['register']]}; "
+                       "catat pelatihan atau kegiatannya di register, bukan angkanya "
+                       "(computed from an office register: record the training or activity instead)")
     if is_computed(ind):
         raise Conflict(f"indikator {data.indicator_code} dihitung dari data kejadian ({ind['computed']}); "
                        "perbaiki datanya, bukan angkanya (computed indicators take no manual value)")

@@ -10,7 +10,9 @@ shared/reports/cells.py, so a name from the field never runs as a spreadsheet fo
 - Renstra report: one header row, then one row per indicator in the plan's order:
   `tahun, no, kode, indikator, satuan, target, realisasi, capaian_persen, pagu_rupiah, sumber,
   realisasi_anggaran_rupiah` (the last one added after the others, so no column moves);
-  numbers plain, empty when absent; `sumber` is the JSON `source` (computed | manual | none).
+  numbers plain, empty when absent; `sumber` is the JSON `source` (computed | manual | none); the last
+  columns spell its `provenance`: `asal_data` (events | register | manual | none), `register`,
+  `keterangan_asal` (the Indonesian line), `diisi_oleh` (username), `diisi_pada` (UTC).
 - HXL: a row of Indonesian headings, a row of HXL hashtags, then the dataset's rows.
 """
 
@@ -23,6 +25,7 @@ from typing import Any
 
 from shared.reports.cells import safe_row, safe_text
 from shared.reports.render.tables import RENSTRA_CSV_COLUMNS, event_tables
+from shared.reports.renstra_provenance import provenance_columns
 
 
 def _writer(out: io.StringIO) -> Any:
@@ -59,7 +62,7 @@ def renstra_csv(report: dict[str, Any]) -> bytes:
     for no, row in enumerate(report["indicators"], start=1):
         w.writerow(safe_row([report["year"], no, row["code"], row["name"], row["unit"], _plain(row["target"]),
                              _plain(row["realisation"]), _plain(row["achievement_percent"]), _plain(row["pagu"]),
-                             row["source"], _plain(row.get("budget_realisation"))]))
+                             row["source"], _plain(row.get("budget_realisation")), *provenance_columns(row)]))
     return out.getvalue().encode("utf-8")
 
 

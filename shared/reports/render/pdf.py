@@ -38,7 +38,6 @@ from shared.reports.render.indonesian import (
     CONDITION_LABELS,
     DAILY_SOURCE_LABELS,
     PEOPLE_LABELS,
-    RENSTRA_SOURCE_LABELS,
     SERVICE_LABELS,
     STATUS_LABELS,
     VULNERABILITY_LABELS,
@@ -55,6 +54,7 @@ from shared.reports.render.indonesian import (
     zone_name,
 )
 from shared.reports.render.tables import OFFICE, RENSTRA_HEADINGS, renstra_groups, renstra_title
+from shared.reports.renstra_provenance import source_label
 from shared.reports.summary import summary_paragraphs
 
 log = logging.getLogger(__name__)
@@ -700,7 +700,7 @@ def renstra_pdf(report: dict[str, Any], *, letter: Letter | None = None, writer:
             id_number(row["achievement_percent"], 2, empty=dash),
             id_number(row["pagu"], 0, empty=dash),
             id_number(row.get("budget_realisation"), 0, empty=dash),
-            RENSTRA_SOURCE_LABELS.get(row["source"], row["source"]),
+            source_label(row),
         ))
     out.table(list(zip(headings, widths, aligns, strict=True)), rows, size=8.5, row_height=5.8,
               bands={no - 1: label for no, label in groups.items()})
@@ -713,13 +713,24 @@ def renstra_pdf(report: dict[str, Any], *, letter: Letter | None = None, writer:
     notes = [
         f"Dihitung sistem: realisasi dari data kejadian yang mulai pada tahun {year} (waktu setempat), "
         f"masing-masing dihitung s.d. keadaan data atau s.d. berakhirnya kejadian; {len(events)} kejadian dihitung. "
-        "Taruna Siaga Bencana: akun relawan TAGANA aktif yang mencatat data pada tahun tersebut.",
+        "Taruna Siaga Bencana: relawan TAGANA aktif yang mencatat data lapangan atau ditugaskan pada kejadian "
+        "tahun tersebut.",
+        "Register TAGANA / Register kegiatan: realisasi dihitung dari daftar relawan TAGANA beserta pelatihannya, "
+        "atau dari register kegiatan kesiapsiagaan (KSB, lumbung sosial, KIE, edukasi sekolah) yang bertanggal pada "
+        "tahun tersebut.",
         "Diisi manual: realisasi diisi oleh admin Dinas Sosial. Belum ada data: realisasi belum diisi.",
         f"Capaian (%) = realisasi / target × 100; {dash} bila target atau realisasi tidak ada. "
         "Pagu dalam Rupiah (indikatif, Renstra Tabel 4.2); realisasi anggaran dalam Rupiah, diisi oleh admin.",
     ]
     for note in notes:
         pdf.multi_cell(0, 4.2, pdf.t(note), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    pdf.set_font(pdf.base_font, "B", 9)
+    pdf.cell(0, 5, "Asal angka tiap indikator", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.base_font, "", 8)
+    for no, row in enumerate(report["indicators"], start=1):
+        label = (row.get("provenance") or {}).get("label") or source_label(row)
+        pdf.multi_cell(0, 4.2, pdf.t(f"{no}. {label}"), new_x="LMARGIN", new_y="NEXT")
     if events:
         pdf.ln(1)
         pdf.set_font(pdf.base_font, "B", 9)

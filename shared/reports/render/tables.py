@@ -126,7 +126,9 @@ def event_tables(report: dict[str, Any]) -> list[Table]:
 OFFICE = "Dinas Sosial Kota Binjai"
 RENSTRA_HEADINGS = ("No", "Indikator", "Satuan", "Target", "Realisasi", "Capaian (%)", "Pagu (Rp)", "Sumber")
 RENSTRA_CSV_COLUMNS = ("tahun", "no", "kode", "indikator", "satuan", "target", "realisasi", "capaian_persen",
-                       "pagu_rupiah", "sumber", "realisasi_anggaran_rupiah")
+                       "pagu_rupiah", "sumber", "realisasi_anggaran_rupiah",
+                       # where the number came from (the row's `provenance`)
+                       "asal_data", "register", "keterangan_asal", "diisi_oleh", "diisi_pada")
 
 
 def renstra_title(year: int) -> str:

@@ -27,7 +27,6 @@ from shared.reports.render.indonesian import (
     BASIS_LABELS,
     CATEGORY_LABELS,
     DAILY_SOURCE_LABELS,
-    RENSTRA_SOURCE_LABELS,
     SERVICE_LABELS,
     STATUS_LABELS,
     as_label,
@@ -36,6 +35,7 @@ from shared.reports.render.indonesian import (
     zone_name,
 )
 from shared.reports.render.tables import RENSTRA_HEADINGS, event_tables, renstra_title
+from shared.reports.renstra_provenance import source_label
 
 WIDE_FIELDS = ("name", "item_name", "label", "kelurahan_name", "value", "household_head", "shelter_name", "missing")
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -191,7 +191,7 @@ def renstra_xlsx(report: dict[str, Any]) -> bytes:
     set_xlsx_value(ws["A2"], f"{(report.get('program') or 'Program Penanganan Bencana').title()}")
     ws["A2"].font = Font(bold=True)
     ws["A3"] = f"Keadaan data: {id_datetime(in_report_zone(report['generated_at'], report))} {zone_name(report)}"
-    headings = (*RENSTRA_HEADINGS, "Kode", "Realisasi anggaran (Rp)")
+    headings = (*RENSTRA_HEADINGS, "Kode", "Realisasi anggaran (Rp)", "Asal angka")
     for c, text in enumerate(headings, start=1):
         cell = ws.cell(row=RENSTRA_HEADER_ROW, column=c, value=text)
         cell.font = Font(bold=True)
@@ -201,12 +201,12 @@ def renstra_xlsx(report: dict[str, Any]) -> bytes:
     for i, row in enumerate(report["indicators"], start=1):
         r = RENSTRA_HEADER_ROW + i
         values = (i, row["name"], row["unit"], row["target"], row["realisation"], row["achievement_percent"],
-                  row["pagu"], RENSTRA_SOURCE_LABELS.get(row["source"], row["source"]), row["code"],
-                  row.get("budget_realisation"))
+                  row["pagu"], source_label(row), row["code"],
+                  row.get("budget_realisation"), (row.get("provenance") or {}).get("label"))
         for c, value in enumerate(values, start=1):
             cell = set_xlsx_value(ws.cell(row=r, column=c), value)
             cell.border = box
-            cell.alignment = Alignment(vertical="top", wrap_text=c in (2, 8))
+            cell.alignment = Alignment(vertical="top", wrap_text=c in (2, 8, 11))
             if c in (4, 5) and isinstance(value, int | float):
                 cell.number_format = "0.00" if row["unit"] == "persen" else (
                     "#,##0" if float(value).is_integer() else "#,##0.00")
@@ -214,10 +214,10 @@ def renstra_xlsx(report: dict[str, Any]) -> bytes:
                 cell.number_format = "0.00"
             elif c in (7, 10) and value is not None:
                 cell.number_format = "#,##0"
-    for letter, width in zip("ABCDEFGHIJ", (5, 70, 10, 12, 12, 13, 18, 16, 30, 22), strict=True):
+    for letter, width in zip("ABCDEFGHIJK", (5, 70, 10, 12, 12, 13, 18, 16, 30, 22, 48), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(row=RENSTRA_HEADER_ROW + 1, column=1)
-    ws.auto_filter.ref = f"A{RENSTRA_HEADER_ROW}:J{RENSTRA_HEADER_ROW + len(report['indicators'])}"
+    ws.auto_filter.ref = f"A{RENSTRA_HEADER_ROW}:K{RENSTRA_HEADER_ROW + len(report['indicators'])}"
     r = RENSTRA_HEADER_ROW + len(report["indicators"]) + 2
     ws.cell(row=r, column=1, value="Kejadian yang dihitung (mulai pada tahun ini, waktu setempat):").font = Font(bold=True)
     if not report.get("events"):

@@ -80,21 +80,23 @@ def wib(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> str:
     return datetime(y, mo, d, h, mi, tzinfo=WIB).isoformat()
 
 
+# computed from the office registers (tests/shared/reports/test_renstra_registers.py): nothing recorded in these years
+REGISTER_ZEROS = {"kampung_siaga_bencana": 0, "kapasitas_relawan_tagana_muda": 0, "ksb_lumbung_sosial": 0,
+                  "kompetensi_tagana": 0, "edukasi_anak_sekolah": 0, "penyuluhan_kie": 0}
+
 EXPECTED = {
     Y1: {
         "ikk5_kebutuhan_dasar_terpenuhi": 60, "pemulihan_sosial": 42.86, "penyediaan_makanan": 3,
         "penyediaan_sandang": 5, "penanganan_khusus_rentan": 2, "dukungan_psikososial": 2,
-        "tempat_penampungan": 3, "bantuan_uang_tunai": 5, "taruna_siaga_bencana": 1,
+        "tempat_penampungan": 3, "bantuan_uang_tunai": 5, "taruna_siaga_bencana": 1, **REGISTER_ZEROS,
     },
     Y2: {
         "ikk5_kebutuhan_dasar_terpenuhi": 66.67, "pemulihan_sosial": 83.33, "penyediaan_makanan": 5,
         "penyediaan_sandang": 5, "penanganan_khusus_rentan": 2, "dukungan_psikososial": 3,
-        "tempat_penampungan": 4, "bantuan_uang_tunai": 4, "taruna_siaga_bencana": 2,
+        "tempat_penampungan": 4, "bantuan_uang_tunai": 4, "taruna_siaga_bencana": 2, **REGISTER_ZEROS,
     },
 }
-MANUAL_CODES = ("kesiapsiagaan_masyarakat", "kampung_siaga_bencana", "kapasitas_relawan_tagana_muda",
-                "pelopor_perdamaian", "ksb_lumbung_sosial", "kompetensi_tagana", "edukasi_anak_sekolah",
-                "monev_keserasian_sosial", "pemetaan_rawan_konflik", "penyuluhan_kie")
+MANUAL_CODES = ("kesiapsiagaan_masyarakat", "pelopor_perdamaian", "monev_keserasian_sosial", "pemetaan_rawan_konflik")
 PERSON_NAMES = ("Zulkarnain Tarigan", "Butet Sembiring", "Cahaya Ginting", "Darmawan Sitepu", "Erna Barus",
                 "Fitri Perangin-angin", "Gunawan Karo-karo", "Hotma Purba", "Intan Bangun", "Juwita Surbakti",
                 "Kristian Milala", "Lestari Pinem", "Mangara Tambun", "Nurhaliza Keliat", "Oloan Sinulingga")
@@ -103,7 +105,7 @@ PERSON_NAMES = ("Zulkarnain Tarigan", "Butet Sembiring", "Cahaya Ginting", "Darm
 TARGETS_2019 = {
     "ikk5_kebutuhan_dasar_terpenuhi": (100, 200_000_000),
     "penyediaan_makanan": (7, 484_613_267),
-    "kampung_siaga_bencana": (1, 250_000_000),
+    "monev_keserasian_sosial": (1, 250_000_000),
     "tempat_penampungan": (0, 100_000_000),
 }
 
@@ -267,7 +269,7 @@ def scenario(admin: Api, make_api: Any) -> dict[str, str]:
     for code, (target, pagu) in TARGETS_2019.items():
         ok(admin.put("/reports/renstra/targets",
                      json={"year": Y1, "indicator_code": code, "target": target, "pagu": pagu}), 200)
-    ok(admin.put("/reports/renstra/manual", json={"year": Y1, "indicator_code": "kampung_siaga_bencana", "value": 1}),
+    ok(admin.put("/reports/renstra/manual", json={"year": Y1, "indicator_code": "monev_keserasian_sosial", "value": 1}),
        200)
     ok(admin.put("/reports/renstra/manual", json={"year": Y1, "indicator_code": "pelopor_perdamaian", "value": 4}),
        200)
@@ -499,15 +501,15 @@ def test_budget_realisation_in_csv_xlsx_and_pdf(admin: Api) -> None:
                                                    "budget_realisation": 98_765_432}), 200)
     text = fetch(admin, BUDGET_YEAR, "csv").content.decode("utf-8")
     header = text.splitlines()[0].split(",")
-    assert header == ["tahun", "no", "kode", "indikator", "satuan", "target", "realisasi", "capaian_persen",
-                      "pagu_rupiah", "sumber", "realisasi_anggaran_rupiah"]
+    assert header[:11] == ["tahun", "no", "kode", "indikator", "satuan", "target", "realisasi", "capaian_persen",
+                           "pagu_rupiah", "sumber", "realisasi_anggaran_rupiah"]  # then the provenance columns
     by = {t["kode"]: t for t in csv.DictReader(io.StringIO(text))}
     assert by[code]["realisasi_anggaran_rupiah"] == "98765432" and by["penyediaan_sandang"]["realisasi_anggaran_rupiah"] == ""
     ws = openpyxl.load_workbook(io.BytesIO(fetch(admin, BUDGET_YEAR, "xlsx").content)).worksheets[0]
-    assert [c.value for c in ws[5]][8:] == ["Kode", "Realisasi anggaran (Rp)"]
+    assert [c.value for c in ws[5]][8:10] == ["Kode", "Realisasi anggaran (Rp)"]  # then "Asal angka"
     body = {row[8]: row for row in ws.iter_rows(min_row=6, max_row=24, values_only=True)}
     assert body[code][9] == 98_765_432 and isinstance(body[code][9], int)
-    assert ws.auto_filter.ref == "A5:J24"
+    assert ws.auto_filter.ref == "A5:K24"
     pdf = squash(pdf_text(fetch(admin, BUDGET_YEAR, "pdf").content))
     assert "Realisasi anggaran (Rp)" in pdf and "98.765.432" in pdf
 
@@ -517,14 +519,14 @@ def test_budget_realisation_in_csv_xlsx_and_pdf(admin: Api) -> None:
 def test_manual_values_are_shown_as_manual(scenario: dict[str, str], admin: Api) -> None:
     """A manual indicator shows the admin's value with source manual; the others stay 'none'."""
     got = rows(report(admin, Y1))
-    assert got["kampung_siaga_bencana"]["realisation"] == 1
-    assert got["kampung_siaga_bencana"]["source"] == "manual"
-    assert got["kampung_siaga_bencana"]["achievement_percent"] == 100.0
+    assert got["monev_keserasian_sosial"]["realisation"] == 1
+    assert got["monev_keserasian_sosial"]["source"] == "manual"
+    assert got["monev_keserasian_sosial"]["achievement_percent"] == 100.0
     assert got["pelopor_perdamaian"]["source"] == "manual" and got["pelopor_perdamaian"]["realisation"] == 4
     for code in MANUAL_CODES:
-        if code not in ("kampung_siaga_bencana", "pelopor_perdamaian"):
+        if code not in ("monev_keserasian_sosial", "pelopor_perdamaian"):
             assert got[code]["source"] == "none" and got[code]["realisation"] is None, code
-    assert rows(report(admin, Y2))["kampung_siaga_bencana"]["source"] == "none"  # per year
+    assert rows(report(admin, Y2))["monev_keserasian_sosial"]["source"] == "none"  # per year
 
 
 def test_manual_value_upsert_and_clear(admin: Api) -> None:
@@ -571,7 +573,7 @@ def test_csv_carries_the_same_rows(scenario: dict[str, str], pengamat: Api) -> N
     assert int(by["penyediaan_makanan"]["realisasi"]) == 3
     assert float(by["penyediaan_makanan"]["capaian_persen"]) == 42.86
     assert int(by["penyediaan_makanan"]["pagu_rupiah"]) == 484_613_267
-    assert by["kampung_siaga_bencana"]["sumber"] == "manual" and by["kesiapsiagaan_masyarakat"]["sumber"] == "none"
+    assert by["monev_keserasian_sosial"]["sumber"] == "manual" and by["kesiapsiagaan_masyarakat"]["sumber"] == "none"
     assert by["penyediaan_sandang"]["target"] == "" and by["penyediaan_sandang"]["tahun"] == str(Y1)
 
 
@@ -593,7 +595,7 @@ def test_xlsx_has_one_sheet_laid_out_like_the_plan_with_real_numbers(scenario: d
     shelters = body["tempat_penampungan"]
     assert isinstance(shelters[4], int) and shelters[4] == 4
     assert body["bantuan_uang_tunai"][4] == 4 and body["taruna_siaga_bencana"][4] == 2
-    assert body["kampung_siaga_bencana"][7] == "Belum ada data"
+    assert body["monev_keserasian_sosial"][7] == "Belum ada data"
     assert body["penyediaan_makanan"][7] == "Dihitung sistem"
 
 
@@ -602,7 +604,7 @@ def test_xlsx_pagu_and_achievement_are_numbers(scenario: dict[str, str], admin: 
     body = {row[8]: row for row in ws.iter_rows(min_row=6, max_row=24, values_only=True)}
     assert body["penyediaan_makanan"][6] == 484_613_267 and isinstance(body["penyediaan_makanan"][6], int)
     assert body["penyediaan_makanan"][5] == 42.86
-    assert body["kampung_siaga_bencana"][4] == 1 and body["kampung_siaga_bencana"][7] == "Diisi manual"
+    assert body["monev_keserasian_sosial"][4] == 1 and body["monev_keserasian_sosial"][7] == "Diisi manual"
 
 
 def pdf_text(content: bytes) -> str:
@@ -659,16 +661,16 @@ def test_office_roles_read_the_report_and_a_relawan_does_not(scenario: dict[str,
 def test_only_admin_edits_targets_and_manual_values(admin: Api, posko: Api, pengamat: Api, make_api: Any) -> None:
     """PUT targets/manual: admin 200; posko, relawan, pengamat 403 and nothing changes."""
     year = 2013
-    target = {"year": year, "indicator_code": "penyuluhan_kie", "target": 30, "pagu": 40_000_000}
-    manual = {"year": year, "indicator_code": "penyuluhan_kie", "value": 25}
+    target = {"year": year, "indicator_code": "pelopor_perdamaian", "target": 30, "pagu": 40_000_000}
+    manual = {"year": year, "indicator_code": "pelopor_perdamaian", "value": 25}
     for api in (posko, make_api("relawan"), pengamat):
         assert api.put("/reports/renstra/targets", json=target).status_code == 403
         assert api.put("/reports/renstra/manual", json=manual).status_code == 403
-    got = rows(report(admin, year))["penyuluhan_kie"]
+    got = rows(report(admin, year))["pelopor_perdamaian"]
     assert (got["target"], got["realisation"], got["source"]) == (None, None, "none")
     ok(admin.put("/reports/renstra/targets", json=target), 200)
     ok(admin.put("/reports/renstra/manual", json=manual), 200)
-    got = rows(report(admin, year))["penyuluhan_kie"]
+    got = rows(report(admin, year))["pelopor_perdamaian"]
     assert (got["target"], got["realisation"], got["source"], got["achievement_percent"]) == (30, 25, "manual", 83.33)
 
 

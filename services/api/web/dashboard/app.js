@@ -7,6 +7,7 @@ import { fieldPhones } from "./lan.js";
 import { Live } from "./live.js";
 import { Duplicates } from "./duplicates.js";
 import { Ops } from "./ops.js";
+import { Office } from "./office.js";
 import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
@@ -61,13 +62,14 @@ function errorText(err) {
 
 function showView(name) {
   $("booting").hidden = true;
-  for (const v of ["login", "picker", "dash"]) $(`view-${v}`).hidden = v !== name;
+  for (const v of ["login", "picker", "dash", "office"]) $(`view-${v}`).hidden = v !== name;
   const signedIn = name !== "login";
   $("who").hidden = !signedIn;
   $("logout").hidden = !signedIn;
   $("topbar-event").hidden = !signedIn || state.events.length === 0;
   $("live").hidden = name !== "dash";
   fieldPhones(signedIn && isOperator());
+  $("office-open").hidden = !signedIn || name === "office" || !Office.allowed(role());
   document.body.dataset.view = name;
 }
 
@@ -171,6 +173,7 @@ async function afterLogin() {
     $("picker-list").innerHTML = `<p class="note note-bad">${esc(errorText(err))}</p>`;
     return;
   }
+  if (document.body.dataset.view === "office") return; // "Data kantor" was opened while the events loaded
   let wanted = hashEvent();
   if (!wanted) {
     try { wanted = sessionStorage.getItem(EVENT_KEY); } catch { wanted = null; }
@@ -540,6 +543,7 @@ const ops = new Ops({
 });
 
 const dups = new Duplicates({ toast, errorText, canDecide: false });
+const office = new Office({ toast });
 
 // ---- wiring ----
 
@@ -592,6 +596,9 @@ function boot() {
   $("picker-new-event").addEventListener("click", () => ops.openEventDialog());
   ops.bind();
   dups.bind();
+  office.bind();
+  $("office-open").addEventListener("click", () => { closeEvent(); showView("office"); office.open(role()); });
+  $("office-back").addEventListener("click", () => showView("picker"));
   whenUnauthorized(() => logout(t("auth.expired")));
   setInterval(() => { if (state.live && state.live.state !== "live") renderLive(state.live); }, 1000);
   let resizeTimer = null;
