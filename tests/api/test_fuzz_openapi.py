@@ -220,9 +220,10 @@ def _mutate(kwargs: dict[str, Any], path_params: dict[str, Any], method: str, pa
 
 
 def _forbidden_target(method: str, path: str, path_params: dict[str, Any], t: Target) -> None:
-    """Writes that would cut the fuzzing short go to spare objects: a user patch or a member removal
-    only ever names the spare user (never the admin doing the fuzzing), an event patch only the spare event."""
-    if "user_id" in path_params and method in ("patch", "delete"):
+    """Writes that would cut the fuzzing short go to spare objects: a user patch, a password reset or a
+    member removal only ever names the spare user (never the admin doing the fuzzing), an event patch
+    only the spare event."""
+    if "user_id" in path_params and method in ("patch", "delete", "post"):
         path_params["user_id"] = t.ids["user_id"][0]
     if method == "patch" and path == "/api/v1/events/{event_id}":
         path_params["event_id"] = t.ids["spare_event_id"][0]
