@@ -7,6 +7,8 @@ import { fieldPhones } from "./lan.js";
 import { Live } from "./live.js";
 import { Duplicates } from "./duplicates.js";
 import { Ops } from "./ops.js";
+import { Accounts, accountsButton } from "./accounts.js";
+import { Reports } from "./reports.js";
 import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
@@ -68,6 +70,7 @@ function showView(name) {
   $("topbar-event").hidden = !signedIn || state.events.length === 0;
   $("live").hidden = name !== "dash";
   fieldPhones(signedIn && isOperator());
+  accountsButton(signedIn && role() === "admin");
   document.body.dataset.view = name;
 }
 
@@ -269,6 +272,7 @@ async function openEvent(eventId) {
   loadReportDaily();
   if (isOperator()) ops.open(event);
   else $("ops").hidden = true;
+  reports.open(event);
   dups.canDecide = isOperator();
   dups.open(event.id, seesNames());
 }
@@ -540,6 +544,8 @@ const ops = new Ops({
 });
 
 const dups = new Duplicates({ toast, errorText, canDecide: false });
+const reports = new Reports();
+const accounts = new Accounts();
 
 // ---- wiring ----
 
@@ -556,7 +562,9 @@ function rerenderAll() {
     renderLive(state.live);
     if (isOperator() && state.event) ops.rerender();
     dups.rerender();
+    reports.rerender();
   }
+  accounts.rerender();
 }
 
 function boot() {
@@ -592,6 +600,8 @@ function boot() {
   $("picker-new-event").addEventListener("click", () => ops.openEventDialog());
   ops.bind();
   dups.bind();
+  reports.bind();
+  accounts.bind();
   whenUnauthorized(() => logout(t("auth.expired")));
   setInterval(() => { if (state.live && state.live.state !== "live") renderLive(state.live); }, 1000);
   let resizeTimer = null;
