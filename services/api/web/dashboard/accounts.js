@@ -112,7 +112,7 @@ export class Accounts {
 
   rerender() {
     $("accounts-open").textContent = text("open");
-    if ($("accounts-dialog").open) this.render();
+    if ($("accounts-dialog").open) this.render(true);
   }
 
   async load() {
@@ -139,11 +139,10 @@ export class Accounts {
     el.className = `form-msg form-msg--${kind}`;
   }
 
-  render() {
-    const me = getSession()?.username;
-    const form = $("account-create-form");
-    const kept = form ? Object.fromEntries([...form.elements].filter((e) => e.name).map((e) => [e.name, e.value])) : {};
-    const roleOptions = (selected) => ROLES.map((r) => `<option value="${r}" ${r === selected ? "selected" : ""}>${esc(text(`role.${r}`))}</option>`).join("");
+  /** Rebuild what changed: the frame (heading, create form) only when missing or after a language
+   * switch (`frame`), keeping what was typed; the one-time password box and the list every time. */
+  render(frame = false) {
+    if (frame || !$("account-create-form")) this.renderFrame();
     const secret = this.secret ? `<div class="account-secret" id="account-secret" role="alert">
         <p>${esc(text("newPassword", { u: this.secret.username }))}</p>
         <p><code id="account-new-password" class="secret-value">${esc(this.secret.password)}</code>
@@ -151,7 +150,48 @@ export class Accounts {
         <p class="small">${esc(text("shownOnce"))}</p>
         <button type="button" class="btn btn-small btn-primary" data-act="forget">${esc(text("done"))}</button>
       </div>` : "";
-    const rows = this.users.map((u) => {
+    $("account-secret-box").innerHTML = secret;
+    $("account-list").innerHTML = this.listHtml();
+  }
+
+  renderFrame() {
+    const form = $("account-create-form");
+    const kept = form ? Object.fromEntries([...form.elements].filter((e) => e.name).map((e) => [e.name, e.value])) : {};
+    $("accounts").innerHTML = `<div class="accounts-head"><h2 id="accounts-title">${esc(text("title"))}</h2>
+        <button type="button" class="btn btn-ghost" data-act="close">${esc(text("close"))}</button></div>
+      <p id="accounts-msg" class="form-msg" role="status"></p>
+      <div id="account-secret-box"></div>
+      <form id="account-create-form" class="stack-form account-create" novalidate>
+        <h3>${esc(text("create"))}</h3>
+        <div class="two">
+          <div><label for="acc-username">${esc(text("username"))}</label>
+            <input id="acc-username" name="username" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="64">
+            <p class="muted small">${esc(text("usernameHint"))}</p></div>
+          <div><label for="acc-full-name">${esc(text("fullName"))}</label>
+            <input id="acc-full-name" name="full_name" maxlength="200"></div>
+        </div>
+        <div class="two">
+          <div><label for="acc-role">${esc(text("role"))}</label>
+            <select id="acc-role" name="role">${this.roleOptions(kept.role || "relawan")}</select></div>
+          <div><label for="acc-password">${esc(text("password"))}</label>
+            <input id="acc-password" name="password" type="password" autocomplete="new-password" maxlength="200">
+            <p class="muted small">${esc(text("passwordHint"))}</p></div>
+        </div>
+        <button type="submit" class="btn btn-primary" id="acc-create">${esc(text("createBtn"))}</button>
+      </form>
+      <h3>${esc(text("list"))}</h3>
+      <ul id="account-list" class="account-list"></ul>`;
+    const f = $("account-create-form").elements;
+    for (const name of ["username", "full_name", "password"]) f[name].value = kept[name] || "";
+  }
+
+  roleOptions(selected) {
+    return ROLES.map((r) => `<option value="${r}" ${r === selected ? "selected" : ""}>${esc(text(`role.${r}`))}</option>`).join("");
+  }
+
+  listHtml() {
+    const me = getSession()?.username;
+    return this.users.map((u) => {
       const self = u.username === me;
       const open = this.expanded.has(u.id);
       return `<li class="account-row ${u.is_active ? "" : "is-disabled"}" data-user-id="${u.id}" data-username="${esc(u.username)}">
@@ -161,7 +201,7 @@ export class Accounts {
         </div>
         <div class="account-actions">
           <label class="sr-only" for="role-${u.id}">${esc(text("role"))}</label>
-          <select id="role-${u.id}" data-role-for="${u.id}">${roleOptions(u.role)}</select>
+          <select id="role-${u.id}" data-role-for="${u.id}">${this.roleOptions(u.role)}</select>
           <button type="button" class="btn btn-small btn-ghost" data-act="reset">${esc(text("reset"))}</button>
           <button type="button" class="btn btn-small ${u.is_active ? "btn-danger" : "btn-ghost"}" data-act="toggle">${esc(text(u.is_active ? "disable" : "enable"))}</button>
           <button type="button" class="btn btn-small btn-ghost" data-act="events" aria-expanded="${open}">${esc(text("events"))}</button>
@@ -169,30 +209,6 @@ export class Accounts {
         ${open ? this.eventsHtml(u) : ""}
       </li>`;
     }).join("");
-    $("accounts").innerHTML = `<div class="accounts-head"><h2 id="accounts-title">${esc(text("title"))}</h2>
-        <button type="button" class="btn btn-ghost" data-act="close">${esc(text("close"))}</button></div>
-      <p id="accounts-msg" class="form-msg" role="status"></p>
-      ${secret}
-      <form id="account-create-form" class="stack-form account-create" novalidate>
-        <h3>${esc(text("create"))}</h3>
-        <div class="two">
-          <div><label for="acc-username">${esc(text("username"))}</label>
-            <input id="acc-username" name="username" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="64" value="${esc(kept.username || "")}">
-            <p class="muted small">${esc(text("usernameHint"))}</p></div>
-          <div><label for="acc-full-name">${esc(text("fullName"))}</label>
-            <input id="acc-full-name" name="full_name" maxlength="200" value="${esc(kept.full_name || "")}"></div>
-        </div>
-        <div class="two">
-          <div><label for="acc-role">${esc(text("role"))}</label>
-            <select id="acc-role" name="role">${roleOptions(kept.role || "relawan")}</select></div>
-          <div><label for="acc-password">${esc(text("password"))}</label>
-            <input id="acc-password" name="password" type="password" autocomplete="new-password" maxlength="200">
-            <p class="muted small">${esc(text("passwordHint"))}</p></div>
-        </div>
-        <button type="submit" class="btn btn-primary" id="acc-create">${esc(text("createBtn"))}</button>
-      </form>
-      <h3>${esc(text("list"))}</h3>
-      <ul id="account-list" class="account-list">${rows}</ul>`;
   }
 
   eventsHtml(u) {
