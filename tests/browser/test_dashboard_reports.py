@@ -1,4 +1,4 @@
-"""Reports from the dashboard (reports.js) in real Chromium: the event report as PDF, XLSX and CSV (also
+"""Reports from the dashboard (downloads.js) in real Chromium: the event report as PDF, XLSX and CSV (also
 as of an earlier moment), an HXL export and the Renstra report of a year are downloaded through the
 page (fetch with the bearer token, saved under the server's file name), then opened and checked
 against the API's own figures; a refused request shows its Indonesian message next to the field.

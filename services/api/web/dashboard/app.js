@@ -8,7 +8,7 @@ import { Live } from "./live.js";
 import { Duplicates } from "./duplicates.js";
 import { Ops } from "./ops.js";
 import { Accounts, accountsButton } from "./accounts.js";
-import { Reports } from "./reports.js";
+import { Reports } from "./downloads.js";
 import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
