@@ -261,6 +261,7 @@ export class Accounts {
       this.secret = { username: u.username, password: answer.password };
       this.render();
       this.say("", "info");
+      $("account-secret")?.scrollIntoView({ block: "nearest" }); // the box sits above the list
     } catch (err) {
       this.say(text("failed", { r: reason(err) }), "bad");
     }
