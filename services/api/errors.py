@@ -8,13 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from shared.domain.validation_messages import translate
 from shared.errors import ConflictWithExisting, DomainError, Invalid, TooManyRequests
 
 
 def _clean(errors: Any) -> list[dict[str, Any]]:
-    """Keep loc, msg and type: the input may be a NIK or a password."""
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "value_error")}
-            for e in errors]
+    """Keep loc, msg and type (the input may be a NIK or a password), the message in Indonesian."""
+    return translate(errors)
 
 
 def install(app: FastAPI) -> None:

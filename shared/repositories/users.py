@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from shared.models import EventMember, User
+from shared.models import Event, EventMember, User
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -35,6 +35,11 @@ def list_users(session: Session, *, role: str | None, limit: int, offset: int) -
 
 def count_admins(session: Session) -> int:
     return session.exec(select(func.count()).select_from(User).where(User.role == "admin")).one()
+
+
+def count_active_admins(session: Session) -> int:
+    q = select(func.count()).select_from(User).where(User.role == "admin", col(User.is_active).is_(True))
+    return session.exec(q).one()
 
 
 def is_member(session: Session, event_id: str, user_id: int | None) -> bool:
@@ -71,3 +76,14 @@ def list_members(session: Session, event_id: str, *, limit: int, offset: int) ->
     total = session.exec(select(func.count()).select_from(EventMember).where(EventMember.event_id == event_id)).one()
     rows = session.exec(base.order_by(col(EventMember.created_at), col(EventMember.user_id)).limit(limit).offset(offset)).all()
     return [(m, u) for m, u in rows], total
+
+
+def list_user_events(session: Session, user_id: int, *, limit: int,
+                     offset: int) -> tuple[list[tuple[EventMember, Event]], int]:
+    """The events `user_id` is a member of, in the order they were assigned."""
+    base = select(EventMember, Event).join(Event, col(Event.id) == EventMember.event_id).where(
+        EventMember.user_id == user_id)
+    total = session.exec(select(func.count()).select_from(EventMember).where(EventMember.user_id == user_id)).one()
+    rows = session.exec(base.order_by(col(EventMember.created_at), col(EventMember.event_id))
+                        .limit(limit).offset(offset)).all()
+    return [(m, e) for m, e in rows], total

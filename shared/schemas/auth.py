@@ -55,6 +55,22 @@ class UserPublic(Output):
     created_at: UTCInstantOut
 
 
+class PasswordResetPublic(BaseModel):
+    """POST /users/{id}/password-reset (admin): the new password, shown once and never stored in clear."""
+
+    user: UserPublic
+    password: str
+
+
+class UserEventPublic(Output):
+    """GET /users/{id}/events: an event the user is assigned to."""
+
+    event_id: str
+    name: str
+    status: str
+    added_at: UTCInstantOut
+
+
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"

@@ -20,7 +20,7 @@ _PHONE = re.compile(r"^(?:\+62|62|0)8\d{7,12}$")
 def _one_of(values: tuple[str, ...], what: str) -> AfterValidator:
     def check(value: str) -> str:
         if value not in values:
-            raise PydanticCustomError("enum", f"{what} harus salah satu dari: {', '.join(values)}")
+            raise PydanticCustomError("choice", f"{what} harus salah satu dari: {', '.join(values)}")
         return value
     return AfterValidator(check)
 
@@ -52,7 +52,7 @@ def _past_day(value: date) -> date:
     if value < EARLIEST:
         raise PydanticCustomError("date_range", "tanggal tidak masuk akal: sebelum tahun 2000")
     if value > datetime.now(UTC).date() + timedelta(days=1):
-        raise PydanticCustomError("date_future", "tanggal tidak boleh di masa depan: catat kegiatan yang sudah terjadi")
+        raise PydanticCustomError("date_in_future", "tanggal tidak boleh di masa depan: catat kegiatan yang sudah terjadi")
     return value
 
 

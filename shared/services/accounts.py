@@ -53,6 +53,7 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: UserUpdate) -
         actions.append("user.role_change")
     if "is_active" in changes and changes["is_active"] != user.is_active:
         actions.append("user.disable" if not changes["is_active"] else "user.enable")
+    _keep_an_admin(uow, user, changes)
     for name, value in changes.items():
         setattr(user, name, value)
     if set(actions) & {"user.password_change", "user.role_change", "user.disable"}:
@@ -62,6 +63,44 @@ def update_user(uow: UnitOfWork, actor: Actor, user_id: int, data: UserUpdate) -
     for action in actions:
         record_audit(uow, actor, action, "user", str(user.id))
     return user
+
+
+def _keep_an_admin(uow: UnitOfWork, user: User, changes: dict[str, object]) -> None:
+    """Refuse a change that leaves no active admin: nobody could manage accounts from the API again
+    (only `posko user set-password` on the server would help)."""
+    stays_admin = changes.get("role", user.role) == "admin" and changes.get("is_active", user.is_active)
+    if user.role != "admin" or not user.is_active or stays_admin:
+        return
+    if user_repo.count_active_admins(uow.session) <= 1:
+        field = "is_active" if changes.get("is_active") is False else "role"
+        raise Conflict(f"{field}: ini admin aktif terakhir; buat atau aktifkan admin lain dulu "
+                       "(the last active admin cannot be disabled or demoted)")
+
+
+def reset_password(uow: UnitOfWork, actor: Actor, user_id: int) -> tuple[User, str]:
+    """A new random password for `user_id`, returned once for the admin to hand over; every token of
+    the user is revoked. The password is never stored or logged in clear (only its hash)."""
+    if not can_manage_users(actor):
+        raise Forbidden("hanya admin yang dapat mengatur ulang kata sandi (only admin resets passwords)")
+    user = user_repo.get_user(uow.session, user_id)
+    if user is None:
+        raise NotFound("pengguna tidak ditemukan (user not found)")
+    password = generated_password()
+    user.password_hash = hash_password(password)
+    revoke_tokens(user)
+    uow.session.add(user)
+    record_audit(uow, actor, "user.password_reset", "user", str(user.id))
+    return user, password
+
+
+def generated_password() -> str:
+    """16 characters from an alphabet without look-alikes (0/O, 1/l/I), about 90 bits: easy to read
+    aloud or copy from a screen, and always passes the password rules."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(16))
+        if password_problem(password) is None:
+            return password
 
 
 def revoke_tokens(user: User) -> None:

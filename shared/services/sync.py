@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from shared.db import UnitOfWork
 from shared.domain.access import Actor
 from shared.domain.text import control_character_problem
+from shared.domain.validation_messages import translate
 from shared.errors import (
     Conflict,
     ConflictWithExisting,
@@ -27,7 +28,7 @@ from shared.services.idempotency import fingerprint
 def describe_validation_error(err: ValidationError) -> str:
     """`field: reason; field: reason`, naming each field (never echoing the value: it may be a NIK)."""
     parts = []
-    for e in err.errors(include_url=False, include_input=False):
+    for e in translate(err.errors(include_url=False, include_input=False)):
         loc = ".".join(str(x) for x in e["loc"]) or "data"
         parts.append(f"{loc}: {e['msg']}")
     return "; ".join(parts)

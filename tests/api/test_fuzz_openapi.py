@@ -44,6 +44,7 @@ from services.api.main import create_app
 from shared.config import Settings
 from shared.db import Database, make_database, write_unit
 from shared.migrate import upgrade
+from tests.api.test_validation_messages import english_in
 from tests.conftest import (
     KELURAHAN,
     Api,
@@ -93,6 +94,7 @@ class Target:
     ids: dict[str, list[Any]]
     taken_id: str
     errors: list[str] = field(default_factory=list)
+    english: list[str] = field(default_factory=list)  # 422 messages with pydantic's English in them
 
 
 def _database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -220,9 +222,10 @@ def _mutate(kwargs: dict[str, Any], path_params: dict[str, Any], method: str, pa
 
 
 def _forbidden_target(method: str, path: str, path_params: dict[str, Any], t: Target) -> None:
-    """Writes that would cut the fuzzing short go to spare objects: a user patch or a member removal
-    only ever names the spare user (never the admin doing the fuzzing), an event patch only the spare event."""
-    if "user_id" in path_params and method in ("patch", "delete"):
+    """Writes that would cut the fuzzing short go to spare objects: a user patch, a password reset or a
+    member removal only ever names the spare user (never the admin doing the fuzzing), an event patch
+    only the spare event."""
+    if "user_id" in path_params and method in ("patch", "delete", "post"):
         path_params["user_id"] = t.ids["user_id"][0]
     if method == "patch" and path == "/api/v1/events/{event_id}":
         path_params["event_id"] = t.ids["spare_event_id"][0]
@@ -248,6 +251,11 @@ def _send(t: Target, role: str, op: Any, case: Any, mutations: set[str], data: s
         r = t.client.request(op.method.upper(), url, **request)
     except (UnicodeError, ValueError, TypeError) as exc:  # refused by the HTTP client before sending
         return 0, f"{type(exc).__name__}"
+    if r.status_code == 422:  # every validation message is Indonesian (docs/validation.md, "Messages")
+        detail = r.json().get("detail")
+        for entry in detail if isinstance(detail, list) else []:
+            if english_in(str(entry.get("msg", ""))):
+                t.english.append(f"{op.method.upper()} {url}: {entry}")
     return r.status_code, url
 
 
@@ -328,6 +336,7 @@ def test_no_request_to_any_operation_gets_a_5xx(target: Target, backend: str,
     assert len(covered) == len(operations), f"the budget ran out before every operation was fuzzed: {summary}"
     assert tally.requests >= len(operations) * 2, summary
     assert not tally.server_errors, summary + "\n" + "\n".join(tally.server_errors[:10])
+    assert not target.english, "English validation messages:\n" + "\n".join(target.english[:10])
 
 
 def test_the_mutations_reach_the_write_path(target: Target) -> None:

@@ -16,7 +16,8 @@ export class ApiError extends Error {
     if (Array.isArray(this.detail) && this.detail.length) {
       const d = this.detail[0];
       const where = Array.isArray(d.loc) ? d.loc.filter((x) => x !== "body").join(".") : "";
-      return where ? `${where}: ${d.msg}` : d.msg;
+      const named = Array.isArray(d.loc) && d.loc.length && String(d.msg).startsWith(`${d.loc[d.loc.length - 1]} `);
+      return where && !named ? `${where}: ${d.msg}` : d.msg; // the server's messages name their field
     }
     return `HTTP ${this.status}`;
   }
@@ -72,6 +73,36 @@ export async function api(method, path, body, extraHeaders) {
 }
 
 export const get = (path) => api("GET", path);
+
+/** The file name the server gave in Content-Disposition (filename* first), or `fallback`. */
+export function attachmentName(disposition, fallback) {
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition || "");
+  if (star) {
+    try { return decodeURIComponent(star[1].trim()); } catch { /* fall through */ }
+  }
+  const plain = /filename="?([^";]+)"?/i.exec(disposition || "");
+  return plain ? plain[1].trim() : fallback;
+}
+
+/** GET a file with the bearer token → {blob, filename}; throws ApiError (401 also signs the user out). */
+export async function download(path, fallbackName) {
+  const headers = {};
+  if (session?.token) headers.Authorization = `Bearer ${session.token}`;
+  let r;
+  try {
+    r = await fetch(BASE + path, { headers });
+  } catch (exc) {
+    throw new ApiError(0, exc?.message || "network error");
+  }
+  if (!r.ok) {
+    const data = await r.json().catch(() => null);
+    const err = new ApiError(r.status, data?.detail ?? r.statusText);
+    if (r.status === 401) onUnauthorized(err);
+    throw err;
+  }
+  const blob = await r.blob();
+  return { blob, filename: attachmentName(r.headers.get("Content-Disposition"), fallbackName) };
+}
 
 /** The newest `n` rows of a list ordered oldest first: one call for the total, one for the tail. */
 export async function newest(path, n, knownTotal) {

@@ -8,6 +8,8 @@ import { Live } from "./live.js";
 import { Duplicates } from "./duplicates.js";
 import { Ops } from "./ops.js";
 import { Office } from "./office.js";
+import { Accounts, accountsButton } from "./accounts.js";
+import { Reports } from "./downloads.js";
 import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
@@ -70,6 +72,7 @@ function showView(name) {
   $("live").hidden = name !== "dash";
   fieldPhones(signedIn && isOperator());
   $("office-open").hidden = !signedIn || name === "office" || !Office.allowed(role());
+  accountsButton(signedIn && role() === "admin");
   document.body.dataset.view = name;
 }
 
@@ -272,6 +275,7 @@ async function openEvent(eventId) {
   loadReportDaily();
   if (isOperator()) ops.open(event);
   else $("ops").hidden = true;
+  reports.open(event);
   dups.canDecide = isOperator();
   dups.open(event.id, seesNames());
 }
@@ -544,6 +548,8 @@ const ops = new Ops({
 
 const dups = new Duplicates({ toast, errorText, canDecide: false });
 const office = new Office({ toast });
+const reports = new Reports();
+const accounts = new Accounts();
 
 // ---- wiring ----
 
@@ -560,7 +566,9 @@ function rerenderAll() {
     renderLive(state.live);
     if (isOperator() && state.event) ops.rerender();
     dups.rerender();
+    reports.rerender();
   }
+  accounts.rerender();
 }
 
 function boot() {
@@ -599,6 +607,8 @@ function boot() {
   office.bind();
   $("office-open").addEventListener("click", () => { closeEvent(); showView("office"); office.open(role()); });
   $("office-back").addEventListener("click", () => showView("picker"));
+  reports.bind();
+  accounts.bind();
   whenUnauthorized(() => logout(t("auth.expired")));
   setInterval(() => { if (state.live && state.live.state !== "live") renderLive(state.live); }, 1000);
   let resizeTimer = null;

@@ -1,6 +1,7 @@
 // Operator actions (admin, posko): open events, change their status, open and close shelters, assign volunteers.
 
 import { api, ApiError, get, newId } from "./api.js";
+import { clearFieldErrors, showFieldErrors } from "./fielderrors.js";
 import { enumValues, fmt, fmtTime, label, t } from "./i18n.js";
 import { esc } from "./render.js";
 
@@ -187,6 +188,7 @@ export class Ops {
     };
     const btn = $("event-submit");
     btn.disabled = true;
+    clearFieldErrors($("event-form"));
     try {
       const event = await api("POST", "/events", body);
       $("event-dialog").close();
@@ -195,6 +197,7 @@ export class Ops {
       this.toast(t("ops.eventOpened"), "ok");
       await this.onEventCreated(event);
     } catch (err) {
+      showFieldErrors($("event-form"), err); // each 422 message also under its field
       msg.textContent = this.errorText(err);
       msg.hidden = false;
     } finally {
@@ -243,6 +246,7 @@ export class Ops {
     if (toilets !== "") body.toilets = Number(toilets);
     const btn = f.querySelector("button[type=submit]");
     btn.disabled = true;
+    clearFieldErrors(f);
     try {
       const shelter = await api("POST", `/events/${event.id}/shelters`, body);
       delete f.dataset.pendingId;
@@ -253,6 +257,7 @@ export class Ops {
       this.onSheltersChanged();
     } catch (err) {
       if (err instanceof ApiError && err.status !== 0) delete f.dataset.pendingId;
+      showFieldErrors(f, err); // each 422 message also under its field
       setMsg("shelter-msg", this.errorText(err), "bad");
     } finally {
       btn.disabled = this.state.event?.status === "selesai";

@@ -617,7 +617,7 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
     const s = nikSex(m.nik.trim());
     sexWarning.textContent = s && m.sex && s !== m.sex ? t(s === "P" ? "nik_says_female" : "nik_says_male") : "";
   };
-  const sex = h("fieldset", { class: "field radios tiles" },
+  const sex = h("fieldset", { class: "field radios tiles", "data-field": "sex" },
     h("legend", {}, t("sex"), h("span", { class: "req", "aria-hidden": "true" }, " *")),
     ...["L", "P"].map((v) => h("label", { class: "radio" },
       h("input", { type: "radio", name: sexGroup, value: v, checked: m.sex === v,
@@ -1649,7 +1649,30 @@ function editor(r) {
     h("button", { type: "submit", class: "btn btn-primary", id: "resend" }, t("save_resend")),
     h("button", { type: "button", class: "btn", onclick: () => { state.editing = null; renderTab(); } }, t("cancel"))));
   box.addEventListener("submit", (ev) => { ev.preventDefault(); saveEdit(r); });
+  if (r.error) showServerMessages(box, r.error);
   return box;
+}
+
+/** The server's reasons for a rejected record, "birth_date: …; sex: …", as [field, message] pairs. */
+function serverMessages(error) {
+  const out = [];
+  for (const part of String(error || "").split(/; (?=[\w.[\]]+: )/)) {
+    const m = /^([\w.[\]]+): ([\s\S]*)$/.exec(part);
+    if (m) out.push([m[1].split(".").pop().replace(/\[\d+\]$/, ""), m[2]]);
+  }
+  return out;
+}
+
+/** Each reason of a rejected record under the field it names in the editor (the card keeps them all). */
+function showServerMessages(box, error) {
+  for (const [name, message] of serverMessages(error)) {
+    const control = box.querySelector(`[name="${CSS.escape(name)}"], [data-field="${CSS.escape(name)}"]`);
+    const slot = control?.closest(".field")?.querySelector(".field-msg:not(.warn)");
+    if (!slot) continue;
+    slot.textContent = message;
+    slot.classList.add("error", "server-msg");
+    control.setAttribute("aria-invalid", "true");
+  }
 }
 
 async function saveEdit(r) {
