@@ -155,7 +155,7 @@ def test_services_count_when_recorded_before_the_stay() -> None:
     services = [ServiceIn("nenek", "penanganan_khusus", at(3, 5)), ServiceIn("nenek", "psikososial", at(3, 5))]
     snap = compute_snapshot(EVENT, spm_binjai(), persons, [A], [StayIn("nenek", "A", at(3, 6))], [], services,
                             at(3, 6, 30), WIB)
-    assert snap["unmet"] == [{"person_id": "nenek", "missing": ["sandang"]}]
+    assert [{"person_id": u["person_id"], "missing": u["missing"]} for u in snap["unmet"]] == [{"person_id": "nenek", "missing": ["sandang"]}]
 
 
 def test_shelter_adequacy_example() -> None:
