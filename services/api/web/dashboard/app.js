@@ -10,7 +10,7 @@ import { Ops } from "./ops.js";
 import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml } from "./render.js";
 import { ShelterNeeds } from "./shelter_needs.js";
 import { todayHtml } from "./today.js";
-import { UnmetList } from "./unmet.js";
+import { UnmetList } from "./grouped_unmet.js";
 import { computedAt } from "./words.js";
 
 const $ = (id) => document.getElementById(id);

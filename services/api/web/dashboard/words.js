@@ -1,4 +1,4 @@
-// Words of the command-post modules (unmet.js, shelter_needs.js, today.js), kept beside them rather than in
+// Words of the command-post modules (grouped_unmet.js, shelter_needs.js, today.js), kept beside them rather than in
 // i18n.js: [Indonesian, English] per key, placeholders {x} as in i18n.t(). Indonesian is the default.
 
 import { getLang } from "./i18n.js";
