@@ -196,18 +196,19 @@ def permakanan_today(persons: Sequence[PersonIn], index: Index, kept: KeptStays,
     first_today = bisect_left(here.slot_day, today)
     present: set[int] = set()
     failed: set[int] = set()
-    by_shelter = bad_days_by_shelter(here, delivered, profile, index)
-    by_unit = bad_days_by_unit(here, delivered, profile)
+    # the bad days are sorted and today is the last day: a place failed today when its last bad day is today
+    bad_shelters = {si for si, bad in bad_days_by_shelter(here, delivered, profile, index).items() if bad[-1] == today}
+    bad_units = {ui for ui, bad in bad_days_by_unit(here, delivered, profile).items() if bad[-1] == today}
     if first_today < n_slots:
         for pi, si, _lo, hi in here.merged:
             if hi > first_today:
                 present.add(pi)
-                if today in by_shelter.get(si, ()):
+                if si in bad_shelters:
                     failed.add(pi)
         for pi, ui, _lo, hi in here.unit_merged:
             if hi > first_today:
                 present.add(pi)
-                if today in by_unit.get(ui, ()):
+                if ui in bad_units:
                     failed.add(pi)
     pidx = index.person
     eligible = {pi for pi in present if persons[pi].condition not in rules.GONE and pidx[persons[pi].id] == pi}
@@ -293,7 +294,7 @@ def shelter_lacks(persons: Sequence[PersonIn], index: Index, here: Presence, del
         return {}
     sidx = index.shelter
     pidx = index.person
-    residents = [sorted(o - gone) for o in here.occupants]
+    residents = [o - gone if gone else o for o in here.occupants]
     own: dict[str, dict[str, Decimal]] = {}
     household: dict[str, dict[str, Decimal]] = {}
     pool: dict[str, dict[int, Decimal]] = {}
