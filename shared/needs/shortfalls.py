@@ -124,61 +124,64 @@ def explain_unmet(unmet: list[dict[str, Any]], persons: Sequence[PersonIn], inde
     pidx = index.person
     wanted = {pidx[u["person_id"]] for u in unmet}
     hungry = {pidx[u["person_id"]] for u in unmet if "permakanan" in u["missing"]}
-    # per person: (day, shelter index, or -1 for a household-day) of each failed day, per merged range
-    ranges: dict[int, list[tuple[list[int], int]]] = {}
+    # per person: the (kind, shelter or unit index, first day, last day) of each merged range with a bad
+    # day in reach; most persons share a few such keys, whose failed days are worked out once each
+    ranges: dict[int, list[tuple[int, int, int, int]]] = {}
+    bad_of: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
     if hungry:
         slot_day = here.slot_day
-        by_shelter = bad_days_by_shelter(here, delivered, profile, index)
-        for pi, si, lo, hi in here.merged:
-            bad = by_shelter.get(si)
-            if bad and pi in hungry:
-                found = _days_in(bad, slot_day[lo], slot_day[hi - 1])
-                if found:
-                    ranges.setdefault(pi, []).append((found, si))
-        by_unit = bad_days_by_unit(here, delivered, profile)
-        for pi, ui, lo, hi in here.unit_merged:
-            bad = by_unit.get(ui)
-            if bad and pi in hungry:
-                found = _days_in(bad, slot_day[lo], slot_day[hi - 1])
-                if found:
-                    ranges.setdefault(pi, []).append((found, -1))
+        bad_of = (bad_days_by_shelter(here, delivered, profile, index), bad_days_by_unit(here, delivered, profile))
+        for kind, merged in ((0, here.merged), (1, here.unit_merged)):
+            bad_here = bad_of[kind]
+            for pi, where, lo, hi in merged:
+                if pi in hungry and where in bad_here:
+                    ranges.setdefault(pi, []).append((kind, where, slot_day[lo], slot_day[hi - 1]))
     shelter_ids = list(index.shelter)
     day_names = [datetime.fromtimestamp(ts, UTC).astimezone(tz).date().isoformat() for ts in here.day_starts]
     places = latest_places(kept, wanted)
     sandang_item = profile.item_for("sandang")
     sandang_missing = [sandang_item.code] if sandang_item is not None else []
     vulnerability_lists: dict[frozenset[str], list[str]] = {}
-    no_days: list[tuple[list[int], int]] = []
-    # 50,000 unmet persons share a few hundred places and failed days: one dict each, shared (JSON rows)
+    # 50,000 unmet persons share a few hundred places and failed days: one object each, shared (JSON rows)
     place_of: dict[Any, dict[str, Any] | None] = {}
     day_of: dict[tuple[int, int], dict[str, Any]] = {}
+    days_of: dict[tuple[int, int, int, int], tuple[list[dict[str, Any]], int]] = {}
+
+    def shown_day(d: int, s: int) -> dict[str, Any]:
+        found = day_of.get((d, s))
+        if found is None:
+            found = day_of[(d, s)] = {"date": day_names[d], "shelter_id": shelter_ids[s] if s >= 0 else None}
+        return found
+
+    def failed_days(key: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+        kind, where, first, last = key
+        s = where if kind == 0 else -1
+        return [(d, s) for d in _days_in(bad_of[kind][where], first, last)]
+
+    no_days: tuple[list[dict[str, Any]], int] = ([], 0)
     for u in unmet:
         pi = pidx[u["person_id"]]
         vulns = persons[pi].vulnerabilities
         shown = vulnerability_lists.get(vulns)
         if shown is None:
             shown = vulnerability_lists[vulns] = sorted(vulns)
-        per_range = ranges.get(pi, no_days)
-        if len(per_range) == 1:  # most persons: one stay, days already distinct and ascending
-            found, s = per_range[0]
-            n_failed = len(found)
-            newest = [(d, s) for d in found[:-MEAL_DAYS_SHOWN - 1:-1]]
+        keys = ranges.get(pi)
+        if keys is None:
+            meal_days, n_failed = no_days
+        elif len(keys) == 1:  # most persons: one stay; the days of a range key are worked out once
+            cached = days_of.get(keys[0])
+            if cached is None:
+                failed = failed_days(keys[0])
+                cached = days_of[keys[0]] = ([shown_day(d, s) for d, s in failed[:-MEAL_DAYS_SHOWN - 1:-1]], len(failed))
+            meal_days, n_failed = cached
         else:
-            failed = sorted({(d, s) for found, s in per_range for d in found}, key=lambda x: (-x[0], x[1]))
-            n_failed = len(failed)
-            newest = failed[:MEAL_DAYS_SHOWN]
+            failed = sorted({x for key in keys for x in failed_days(key)}, key=lambda x: (-x[0], x[1]))
+            meal_days, n_failed = [shown_day(d, s) for d, s in failed[:MEAL_DAYS_SHOWN]], len(failed)
         found_place = places.get(pi)
-        key = found_place[1:] if found_place is not None else None
-        place = place_of.get(key, False)
+        place_key = found_place[1:] if found_place is not None else None
+        place = place_of.get(place_key, False)
         if place is False:
-            place = place_of[key] = _place(found_place, shelter_ids)
-        meal_days = []
-        for day in newest:
-            shown_day = day_of.get(day)
-            if shown_day is None:
-                shown_day = day_of[day] = {"date": day_names[day[0]],
-                                           "shelter_id": shelter_ids[day[1]] if day[1] >= 0 else None}
-            meal_days.append(shown_day)
+            place = place_of[place_key] = _place(found_place, shelter_ids)
         u["vulnerabilities"] = shown
         u["place"] = place
         u["meal_days"] = meal_days
@@ -317,6 +320,7 @@ def shelter_lacks(persons: Sequence[PersonIn], index: Index, here: Presence, del
             si = sidx[to_shelter]
             pool[code][si] = pool[code].get(si, _ZERO) + q
     sandang_item = profile.item_for("sandang")
+    vulnerable_residents = [[pi for pi in members if persons[pi].vulnerabilities] for members in residents]
     home_shelter: dict[str, int] = {}  # household → the first shelter (order) with a resident of it
     for si, members in enumerate(residents):
         for pi in members:
@@ -348,15 +352,15 @@ def shelter_lacks(persons: Sequence[PersonIn], index: Index, here: Presence, del
             def applies(pi: int, per_person: bool = per_person, wanted: frozenset[str] = wanted) -> bool:
                 return per_person or not wanted.isdisjoint(persons[pi].vulnerabilities)
             if sandang_item is not None and item.code == sandang_item.code:
-                met: Any = range(len(persons)) if sandang is None else _met_indices(sandang)
+                met: set[int] = set(range(len(persons))) if sandang is None else _met_indices(sandang)
             else:
                 met = _provided_by_rule(persons, pidx, own.get(item.code, {}), household.get(item.code, {}),
                                         rate, applies)
             for si, members in enumerate(residents):
                 if per_person:
-                    unprovided[si] = sum(1 for pi in members if pi not in met)
+                    unprovided[si] = len(members) - len(members & met)
                 else:
-                    unprovided[si] = sum(1 for pi in members if pi not in met and applies(pi))
+                    unprovided[si] = sum(1 for pi in vulnerable_residents[si] if pi not in met and applies(pi))
         for si, n in enumerate(unprovided):
             places = rules.household_places(pool.get(item.code, {}).get(si, _ZERO), rate)
             lacking = max(0, n - places)
