@@ -87,11 +87,14 @@ _ZERO = Decimal(0)
 def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
                      stays: Sequence[StayIn], deliveries: Sequence[DeliveryIn], services: Sequence[ServiceIn],
                      as_of: datetime, tz: ZoneInfo,
-                     today_meals: Sequence[tuple[str, float, float]] | None = None) -> dict[str, Any]:
+                     today_meals: Sequence[tuple[str, float, float]] | None = None, *,
+                     details: bool = True) -> dict[str, Any]:
     """The status snapshot of docs/rules.md (without `seq`) plus `unmet`: the eligible persons not
     fulfilled, sorted by id, each with the services they miss in SERVICES order and why
     (shared/needs/shortfalls.py). `today_meals`: today's permakanan deliveries to shelters as (shelter
-    id, instant, quantity), for the per-meal-time split; None reads them from `deliveries`."""
+    id, instant, quantity), for the per-meal-time split; None reads them from `deliveries`. `details`
+    False leaves out step 12 (the reasons and shortfalls): for callers that only count, such as the
+    report's day-by-day series."""
     # The computation allocates many small containers but creates no reference cycles: the cyclic
     # collector would only re-walk the (young) input objects over and over, doubling the run time.
     collecting = gc.isenabled()
@@ -99,7 +102,8 @@ def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonI
     try:
         with localcontext() as ctx:
             ctx.prec = 80  # sums of written decimals stay exact
-            return _compute(event, profile, persons, shelters, stays, deliveries, services, as_of, tz, today_meals)
+            return _compute(event, profile, persons, shelters, stays, deliveries, services, as_of, tz, today_meals,
+                            details)
     finally:
         if collecting:
             gc.enable()
@@ -108,7 +112,7 @@ def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonI
 def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
              stays: Sequence[StayIn], deliveries: Sequence[DeliveryIn], services: Sequence[ServiceIn],
              as_of: datetime, tz: ZoneInfo,
-             today_meals: Sequence[tuple[str, float, float]] | None = None) -> dict[str, Any]:
+             today_meals: Sequence[tuple[str, float, float]] | None = None, details: bool = True) -> dict[str, Any]:
     """The steps of the module docstring, in order."""
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
@@ -126,11 +130,33 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     people.body["staying_by_kelurahan"] = staying_by_kelurahan(shelters, index, kept, here, people.gone)
     indicator_body, unmet = indicator(persons, index, kept, perm_fail, sandang, special, psychosocial,
                                       event.target_percent)
-    # 12. what is missing, concretely (shared/needs/shortfalls.py)
+    shelters_body = shelter_rows(shelters, index, here, delivered, profile)
+    if details:
+        _shortfalls(unmet, indicator_body, shelters_body, profile, persons, shelters, index, kept, here,
+                    delivered, sandang, people, deliveries, today, as_of_ts, tz, today_meals)
+    return {
+        "event_id": event.id,
+        "data_seq": event.data_seq,
+        "as_of": as_of.astimezone(UTC).isoformat(),
+        "standard_code": event.standard_code,
+        "people": people.body,
+        "indicator": indicator_body,
+        "needs": required_per_item(profile, here, delivered, people),
+        "shelters": shelters_body,
+        "unmet": unmet,
+    }
+
+
+def _shortfalls(unmet: list[dict[str, Any]], indicator_body: dict[str, Any], shelters_body: list[dict[str, Any]],
+                profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
+                index: Index, kept: KeptStays, here: Presence, delivered: Delivered, sandang: bytearray | None,
+                people: People, deliveries: Sequence[DeliveryIn], today: date, as_of_ts: float, tz: ZoneInfo,
+                today_meals: Sequence[tuple[str, float, float]] | None) -> None:
+    """12. What is missing, concretely (shared/needs/shortfalls.py), added to the unmet entries, the
+    indicator and the shelter rows."""
     shortfalls.explain_unmet(unmet, persons, index, kept, here, delivered, profile, tz)
     indicator_body["today"] = {"date": today.isoformat(), "permakanan": shortfalls.permakanan_today(
         persons, index, kept, here, delivered, profile, people.gone)}
-    shelters_body = shelter_rows(shelters, index, here, delivered, profile)
     if today_meals is None:
         today_meals = shortfalls.today_meal_deliveries(deliveries, profile, here.day_starts[-1], as_of_ts)
     by_time = shortfalls.meals_by_time(shelters, index, here, profile, today_meals, as_of_ts, tz)
@@ -144,17 +170,6 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         row["meals_today"] = by_time.get(row["id"], [])
         row["lacking_items"] = lacks.get(index.shelter[row["id"]], [])
         row["unmet_persons"] = unmet_at.get(row["id"], 0)
-    return {
-        "event_id": event.id,
-        "data_seq": event.data_seq,
-        "as_of": as_of.astimezone(UTC).isoformat(),
-        "standard_code": event.standard_code,
-        "people": people.body,
-        "indicator": indicator_body,
-        "needs": required_per_item(profile, here, delivered, people),
-        "shelters": shelters_body,
-        "unmet": unmet,
-    }
 
 
 # ---- 1. persons and shelters by index --------------------------------------------------------------------

@@ -413,7 +413,7 @@ def _engine_per_day(inputs: NeedsInputs, days: list[Any], stored: dict[Any, Any]
         cut = at.timestamp()
         snap = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters,
                                 stays[:bisect_right(stay_ts, cut)], deliveries[:bisect_right(delivery_ts, cut)],
-                                services[:bisect_right(service_ts, cut)], at, tz)
+                                services[:bisect_right(service_ts, cut)], at, tz, details=False)
         out.append((snap["people"]["displaced_now"], snap["indicator"]["eligible"], snap["indicator"]["fulfilled"]))
     return out
 
