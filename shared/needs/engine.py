@@ -23,6 +23,9 @@ functions of shared/needs/rules.py, which the daily series (shared/needs/daily.p
 9. `indicator`: eligible and fulfilled persons, per service, and the unmet list.
 10. `required_per_item`: required, delivered, gap and coverage per item.
 11. `shelter_rows`: occupants, today's meals, covered area and toilets per shelter.
+12. shared/needs/shortfalls.py: why each unmet person is unmet (failed meal days and where, the missing
+    sandang item, their latest place), today's permakanan beside the event-wide one, and per shelter
+    today's meals per meal time and the once-only items its residents lack.
 
 How it stays fast (50,000 persons, 60,000 stays, 30 days in well under half a second): work is done
 per step over arrays indexed by person (bytearrays, not objects), the per-person loops are the only
@@ -62,7 +65,7 @@ from math import inf
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.needs import rules
+from shared.needs import rules, shortfalls
 from shared.needs.model import (
     SERVICES,
     VULNERABILITIES,
@@ -83,9 +86,15 @@ _ZERO = Decimal(0)
 
 def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
                      stays: Sequence[StayIn], deliveries: Sequence[DeliveryIn], services: Sequence[ServiceIn],
-                     as_of: datetime, tz: ZoneInfo) -> dict[str, Any]:
+                     as_of: datetime, tz: ZoneInfo,
+                     today_meals: Sequence[tuple[str, float, float]] | None = None, *,
+                     details: bool = True) -> dict[str, Any]:
     """The status snapshot of docs/rules.md (without `seq`) plus `unmet`: the eligible persons not
-    fulfilled, sorted by id, each with the services they miss in SERVICES order."""
+    fulfilled, sorted by id, each with the services they miss in SERVICES order and why
+    (shared/needs/shortfalls.py). `today_meals`: today's permakanan deliveries to shelters as (shelter
+    id, instant, quantity), for the per-meal-time split; None reads them from `deliveries`. `details`
+    False leaves out step 12 (the reasons and shortfalls): for callers that only count, such as the
+    report's day-by-day series."""
     # The computation allocates many small containers but creates no reference cycles: the cyclic
     # collector would only re-walk the (young) input objects over and over, doubling the run time.
     collecting = gc.isenabled()
@@ -93,7 +102,8 @@ def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonI
     try:
         with localcontext() as ctx:
             ctx.prec = 80  # sums of written decimals stay exact
-            return _compute(event, profile, persons, shelters, stays, deliveries, services, as_of, tz)
+            return _compute(event, profile, persons, shelters, stays, deliveries, services, as_of, tz, today_meals,
+                            details)
     finally:
         if collecting:
             gc.enable()
@@ -101,7 +111,8 @@ def compute_snapshot(event: EventIn, profile: Profile, persons: Sequence[PersonI
 
 def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
              stays: Sequence[StayIn], deliveries: Sequence[DeliveryIn], services: Sequence[ServiceIn],
-             as_of: datetime, tz: ZoneInfo) -> dict[str, Any]:
+             as_of: datetime, tz: ZoneInfo,
+             today_meals: Sequence[tuple[str, float, float]] | None = None, details: bool = True) -> dict[str, Any]:
     """The steps of the module docstring, in order."""
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
@@ -119,6 +130,10 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     people.body["staying_by_kelurahan"] = staying_by_kelurahan(shelters, index, kept, here, people.gone)
     indicator_body, unmet = indicator(persons, index, kept, perm_fail, sandang, special, psychosocial,
                                       event.target_percent)
+    shelters_body = shelter_rows(shelters, index, here, delivered, profile)
+    if details:
+        _shortfalls(unmet, indicator_body, shelters_body, profile, persons, shelters, index, kept, here,
+                    delivered, sandang, people, deliveries, today, as_of_ts, tz, today_meals)
     return {
         "event_id": event.id,
         "data_seq": event.data_seq,
@@ -127,9 +142,34 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
         "people": people.body,
         "indicator": indicator_body,
         "needs": required_per_item(profile, here, delivered, people),
-        "shelters": shelter_rows(shelters, index, here, delivered, profile),
+        "shelters": shelters_body,
         "unmet": unmet,
     }
+
+
+def _shortfalls(unmet: list[dict[str, Any]], indicator_body: dict[str, Any], shelters_body: list[dict[str, Any]],
+                profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
+                index: Index, kept: KeptStays, here: Presence, delivered: Delivered, sandang: bytearray | None,
+                people: People, deliveries: Sequence[DeliveryIn], today: date, as_of_ts: float, tz: ZoneInfo,
+                today_meals: Sequence[tuple[str, float, float]] | None) -> None:
+    """12. What is missing, concretely (shared/needs/shortfalls.py), added to the unmet entries, the
+    indicator and the shelter rows."""
+    shortfalls.explain_unmet(unmet, persons, index, kept, here, delivered, profile, tz)
+    indicator_body["today"] = {"date": today.isoformat(), "permakanan": shortfalls.permakanan_today(
+        persons, index, kept, here, delivered, profile, people.gone)}
+    if today_meals is None:
+        today_meals = shortfalls.today_meal_deliveries(deliveries, profile, here.day_starts[-1], as_of_ts)
+    by_time = shortfalls.meals_by_time(shelters, index, here, profile, today_meals, as_of_ts, tz)
+    lacks = shortfalls.shelter_lacks(persons, index, here, deliveries, profile, sandang, people.gone, as_of_ts)
+    unmet_at: dict[str, int] = {}
+    for u in unmet:
+        place = u["place"]
+        if place is not None and place["shelter_id"] is not None:
+            unmet_at[place["shelter_id"]] = unmet_at.get(place["shelter_id"], 0) + 1
+    for row in shelters_body:
+        row["meals_today"] = by_time.get(row["id"], [])
+        row["lacking_items"] = lacks.get(index.shelter[row["id"]], [])
+        row["unmet_persons"] = unmet_at.get(row["id"], 0)
 
 
 # ---- 1. persons and shelters by index --------------------------------------------------------------------

@@ -149,3 +149,6 @@ class NeedsInputs:
     deliveries: list[DeliveryIn]
     services: list[ServiceIn]
     totals: str = "ok"  # delivery_totals.check() / read_checked(): "stale" means they should be recounted
+    # today's permakanan deliveries to shelters, one per distribution: (shelter id, POSIX seconds, quantity),
+    # for the per-meal-time split of a shelter's day (shared/needs/shortfalls.py); None: read from `deliveries`
+    today_meals: list[tuple[str, float, float]] | None = None

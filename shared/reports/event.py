@@ -112,7 +112,7 @@ def daily_series(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) 
     with no_cyclic_gc():
         inputs = load_needs_inputs(session, event, as_of, tz)
         snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
-                                    inputs.deliveries, inputs.services, as_of, tz)
+                                    inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
         return _daily_section(session, event, inputs, snapshot, as_of, tz, lambda what, done, total: None)
 
 
@@ -122,7 +122,7 @@ def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, wit
     note("memuat data", 0, 1)
     inputs = load_needs_inputs(session, event, as_of, tz)
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
-                                inputs.deliveries, inputs.services, as_of, tz)
+                                inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
     start_local = event.started_at.astimezone(tz).date()
     regions = load_regions(session)
     persons = load_person_facts(session, event.id, start_local, with_names=with_names)
@@ -413,7 +413,7 @@ def _engine_per_day(inputs: NeedsInputs, days: list[Any], stored: dict[Any, Any]
         cut = at.timestamp()
         snap = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters,
                                 stays[:bisect_right(stay_ts, cut)], deliveries[:bisect_right(delivery_ts, cut)],
-                                services[:bisect_right(service_ts, cut)], at, tz)
+                                services[:bisect_right(service_ts, cut)], at, tz, details=False)
         out.append((snap["people"]["displaced_now"], snap["indicator"]["eligible"], snap["indicator"]["fulfilled"]))
     return out
 

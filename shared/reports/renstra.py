@@ -202,7 +202,7 @@ def tally_event(session: Session, event: Event, now: datetime, tz: ZoneInfo, tal
     as_of = status_as_of(event, now)
     inputs = load_needs_inputs(session, event, as_of, tz)
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
-                                inputs.deliveries, inputs.services, as_of, tz)
+                                inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
     ind = snapshot["indicator"]
     tally.eligible += ind["eligible"]
     tally.fulfilled += ind["fulfilled"]

@@ -178,10 +178,28 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
         select(col(Service.person_id), col(Service.kind), first)
         .where(col(Service.event_id) == eid, col(Service.delivered_at) <= as_of)
         .group_by(col(Service.person_id), col(Service.kind))))]
+    today_meals = load_today_meals(session, eid, profile, as_of, tz)
     event_in = EventIn(id=eid, started_at=event.started_at, standard_code=event.standard_code,
                        data_seq=event.data_seq, target_percent=target_percent(event.started_at.astimezone(tz).year))
     return NeedsInputs(event=event_in, profile=profile, persons=persons, shelters=shelters, stays=stays,
-                       deliveries=deliveries, services=services, totals=totals)
+                       deliveries=deliveries, services=services, totals=totals, today_meals=today_meals)
+
+
+def load_today_meals(session: Session, event_id: str, profile: Profile, as_of: datetime,
+                     tz: ZoneInfo) -> list[tuple[str, float, float]]:
+    """The permakanan item's distributions to shelters on `as_of`'s local day up to `as_of`, one row each
+    as (shelter id, POSIX seconds, quantity): the sums the engine reads lose the time within the day,
+    and a shelter's meals are split per meal time from these (a few rows a shelter a day)."""
+    meal = profile.item_for("permakanan")
+    if meal is None:
+        return []
+    day_start = datetime.combine(as_of.astimezone(tz).date(), datetime.min.time(), tzinfo=tz)
+    d = Distribution
+    at, seconds = instant_seconds(session, col(d.delivered_at))
+    return [(sid, seconds(ts), float(qty)) for sid, ts, qty in driver_rows(session, (
+        select(col(d.shelter_id), at, col(d.quantity))
+        .where(col(d.event_id) == event_id, col(d.item_code) == meal.code, col(d.shelter_id).is_not(None),
+               col(d.delivered_at) >= day_start, col(d.delivered_at) <= as_of)))]
 
 
 def open_event_ids(session: Session) -> list[str]:

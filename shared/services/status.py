@@ -41,7 +41,7 @@ def compute_with_inputs(session: Session, event: Event, as_of: datetime,
     """`compute`, also returning what was loaded (the worker looks at `inputs.totals`)."""
     inputs = load_needs_inputs(session, event, as_of, tz)
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
-                                inputs.deliveries, inputs.services, as_of, tz)
+                                inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
     return snapshot, inputs
 
 

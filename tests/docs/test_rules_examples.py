@@ -155,7 +155,7 @@ def test_services_count_when_recorded_before_the_stay() -> None:
     services = [ServiceIn("nenek", "penanganan_khusus", at(3, 5)), ServiceIn("nenek", "psikososial", at(3, 5))]
     snap = compute_snapshot(EVENT, spm_binjai(), persons, [A], [StayIn("nenek", "A", at(3, 6))], [], services,
                             at(3, 6, 30), WIB)
-    assert snap["unmet"] == [{"person_id": "nenek", "missing": ["sandang"]}]
+    assert [{"person_id": u["person_id"], "missing": u["missing"]} for u in snap["unmet"]] == [{"person_id": "nenek", "missing": ["sandang"]}]
 
 
 def test_shelter_adequacy_example() -> None:
@@ -223,3 +223,31 @@ def test_mandiri_stays_example() -> None:
     assert (people["displaced_now"], people["in_shelters_now"], people["mandiri_now"]) == (5, 0, 5)
     assert people["staying_by_kelurahan"] == [
         {"kelurahan_code": "12.75.05.1006", "in_shelters_now": 0, "mandiri_now": 5}]
+
+
+def test_what_is_missing_now_example() -> None:
+    """"What is missing now": meals of 4 December per meal time, once-only items lacking, today's
+    permakanan 90.91% beside the event-wide 9.09%, and the failed days of the nine and of Budi."""
+    persons, stays = shelter_scene()
+    deliveries = [DeliveryIn("makanan_siap_saji", 27, at(3, 19), shelter_id="A"),
+                  DeliveryIn("makanan_siap_saji", 2, at(3, 19), shelter_id="B"),
+                  DeliveryIn("makanan_siap_saji", 10, at(4, 6, 30), shelter_id="A"),
+                  DeliveryIn("makanan_siap_saji", 10, at(4, 11), shelter_id="A"),
+                  DeliveryIn("paket_sandang", 2, at(4, 9), shelter_id="A")]
+    deliveries += [DeliveryIn("paket_sandang", 1, at(4, 9), person_id=f"p{i}") for i in range(1, 5)]
+    snap = compute_snapshot(EVENT, spm_binjai(), persons, [A, B], stays, deliveries, [], at(4, 13), WIB)
+    rows = {s["id"]: s for s in snap["shelters"]}
+    assert [(m["time"], m["passed"], m["due"], m["delivered"]) for m in rows["A"]["meals_today"]] == [
+        ("07:00", True, 10.0, 10.0), ("12:00", True, 10.0, 10.0), ("18:00", False, 0.0, 0.0)]
+    assert [(m["due"], m["delivered"]) for m in rows["B"]["meals_today"]] == [(1.0, 0.0), (1.0, 0.0), (0.0, 0.0)]
+    assert rows["A"]["lacking_items"] == [{"item_code": "paket_sandang", "unit": "paket", "quantity": 4.0},
+                                          {"item_code": "selimut", "unit": "lembar", "quantity": 10.0}]
+    assert rows["B"]["lacking_items"] == [{"item_code": "paket_sandang", "unit": "paket", "quantity": 1.0},
+                                          {"item_code": "selimut", "unit": "lembar", "quantity": 1.0}]
+    assert snap["indicator"]["today"]["permakanan"] == {"eligible": 11, "fulfilled": 10, "percent": 90.91}
+    assert snap["indicator"]["services"]["permakanan"] == {"eligible": 11, "fulfilled": 1}
+    by_id = {u["person_id"]: u for u in snap["unmet"]}
+    assert all(by_id[f"p{i}"]["meal_days"] == [{"date": "2026-12-03", "shelter_id": "A"}] for i in range(1, 10))
+    assert by_id["p0"]["meal_days"] == [{"date": "2026-12-04", "shelter_id": "B"}, {"date": "2026-12-03", "shelter_id": "A"}]
+    assert by_id["p0"]["meal_days_total"] == 2
+    assert sum(1 for u in snap["unmet"] if "sandang" in u["missing"] and u["place"]["shelter_id"] == "A") == 6

@@ -241,5 +241,13 @@ def test_worker_killed_mid_recompute_still_catches_up(
         start_worker(s)
         status = wait_for_status(api, sc.eid, target, timeout=60)
         assert status["people"]["registered"] == 40_001
+        # the healed snapshot carries what the command post acts on (docs/rules.md, "What is missing now")
+        shelter = status["shelters"][0]
+        assert shelter["unmet_persons"] == 1 and [m["time"] for m in shelter["meals_today"]] == ["07:00", "12:00", "18:00"]
+        assert {"item_code": "paket_sandang", "unit": "paket", "quantity": 1.0} in shelter["lacking_items"]
+        assert status["indicator"]["today"]["permakanan"]["eligible"] in (0, 1)
+        unmet = api.get(f"/events/{sc.eid}/unmet", params={"group": "place"}).json()
+        assert unmet["seq"] == status["seq"] and unmet["groups"][0]["shelter_id"] == sc.shelter["id"]
+        assert unmet["items"][0]["place"]["shelter_id"] == sc.shelter["id"] and "sandang" in unmet["items"][0]["missing"]
     finally:
         client.__exit__(None, None, None)

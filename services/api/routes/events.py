@@ -27,6 +27,7 @@ from shared.repositories import events as event_repo
 from shared.repositories import users as user_repo
 from shared.schemas.common import Page
 from shared.schemas.events import EventCreate, EventPublic, EventUpdate, MemberAdd, MemberPublic
+from shared.services import audit_view
 from shared.services import events as event_service
 
 router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
@@ -110,6 +111,5 @@ def list_audit(_admin: Annotated[Actor, Depends(_admin_only)], event: VisibleEve
                page: PageParams, object_id: str | None = Query(default=None, max_length=64)) -> dict[str, object]:
     rows, total = bookkeeping.list_audit(session, event_id=event.id, object_id=object_id, limit=page.limit,
                                          offset=page.offset)
-    items = [{"id": r.id, "at": r.at.isoformat(), "actor_id": r.actor_id, "actor_username": r.actor_username,
-              "action": r.action, "object_type": r.object_type, "object_id": r.object_id} for r in rows]
+    items = audit_view.describe(session, _admin, rows)  # names and Indonesian labels beside the stored fields
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

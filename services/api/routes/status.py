@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from sqlmodel import col, select
+from fastapi import APIRouter, Query
 
 from services.api.deps import (
     CurrentActor,
@@ -17,16 +16,16 @@ from services.api.deps import (
     WriteUnit,
 )
 from shared.db import utcnow
-from shared.models import Person
+from shared.errors import Invalid
+from shared.reports.facts import load_regions
 from shared.repositories import status as status_repo
 from shared.services import status as status_service
 from shared.services.bookkeeping import record_audit
 from shared.services.people import require_names
 from shared.services.status import current_snapshot
+from shared.services.unmet import UnmetQuery, unmet_page
 
 router = APIRouter(tags=["status"], route_class=UnitOfWorkRoute)
-
-
 
 
 @router.get("/events/{event_id}/status", summary="Status terkini: indikator, kebutuhan, tempat penampungan")
@@ -34,22 +33,38 @@ def get_status(event: VisibleEvent, session: ReadSession, settings: SettingsDep)
     return current_snapshot(session, event, settings.tz)
 
 
-@router.get("/events/{event_id}/unmet", summary="Orang yang belum terpenuhi kebutuhan dasarnya (nama: bukan untuk pengamat)")
+@router.get("/events/{event_id}/unmet", summary="Orang yang belum terpenuhi kebutuhan dasarnya, dengan alasannya (nama: bukan untuk pengamat)")
 def list_unmet(event: VisibleEvent, actor: CurrentActor, session: ReadSession, uow: WriteUnit, page: PageParams,
-               settings: SettingsDep) -> dict[str, Any]:
+               settings: SettingsDep,
+               shelter_id: str | None = Query(default=None, max_length=36, description="only persons placed in this shelter"),
+               kelurahan_code: str | None = Query(default=None, max_length=20,
+                                                  description="only persons staying in this kelurahan (shelter or mandiri)"),
+               service: str | None = Query(default=None, max_length=30, description="only persons missing this service"),
+               vulnerability: str | None = Query(default=None, max_length=30, description="only persons with this vulnerability"),
+               sort: str = Query(default="id", max_length=20, description="id | name | age | meal_days | services"),
+               group: str | None = Query(default=None, max_length=10,
+                                         description="place: ordered by group (shelter, then mandiri by kelurahan) first"),
+               ) -> dict[str, Any]:
     limit, offset = page
     require_names(actor)
+    query = UnmetQuery(shelter_id=shelter_id or None, kelurahan_code=kelurahan_code or None, service=service or None,
+                       vulnerability=vulnerability or None, sort=sort or "id", group_by_place=group == "place")
+    query.check()
+    if group not in (None, "", "place"):
+        raise Invalid(("query", "group"), "pengelompokan tidak dikenal; gunakan group=place")
     stored = status_repo.latest(session, event.id)
     if stored is not None:
-        unmet, seq = stored.unmet, stored.seq
+        unmet, seq, as_of, computed_at = stored.unmet, stored.seq, stored.as_of, stored.computed_at
     else:
-        snapshot = status_service.compute(session, event, status_service.status_as_of(event, utcnow()), settings.tz)
-        unmet, seq = snapshot.get("unmet", []), 0
-    part = unmet[offset : offset + limit]
-    ids = [u["person_id"] for u in part]
-    names = dict(session.execute(select(col(Person.id), col(Person.full_name)).where(col(Person.id).in_(ids)))
-                 .all()) if ids else {}
-    items = [{"person_id": u["person_id"], "name": names.get(u["person_id"]), "missing": u["missing"]} for u in part]
-    # a list of names is personal data: its reading is recorded (UU 27/2022)
-    record_audit(uow, actor, "unmet.list", "event", event.id, event.id, row_count=len(items))
-    return {"items": items, "total": len(unmet), "limit": limit, "offset": offset, "seq": seq}
+        now = utcnow()
+        as_of = status_service.status_as_of(event, now)
+        snapshot = status_service.compute(session, event, as_of, settings.tz)
+        unmet, seq, computed_at = snapshot.get("unmet", []), 0, now
+    start = event.started_at.astimezone(settings.tz).date()
+    body = unmet_page(session, event.id, start, unmet, query, limit, offset, load_regions(session))
+    # a list of names is personal data: its reading is recorded (UU 27/2022), with the kind of filter
+    filters = [f for f, v in (("shelter_id", shelter_id), ("kelurahan_code", kelurahan_code), ("service", service),
+                              ("vulnerability", vulnerability)) if v]
+    record_audit(uow, actor, "unmet.list", "event", event.id, event.id, row_count=len(body["items"]),
+                 detail=("filter=" + ",".join(filters)) if filters else None)
+    return {**body, "seq": seq, "as_of": as_of.isoformat(), "computed_at": computed_at.isoformat()}

@@ -1,4 +1,8 @@
-"""Scale guard for the needs engine: 50,000 persons, 200 shelters, 30 days (bench/README.md, "Targets")."""
+"""Scale guard for the needs engine: 50,000 persons, 200 shelters, 30 days (bench/README.md, "Targets").
+
+It checks that the engine computes such an event correctly in one piece; its speed is measured by
+bench/recompute_bench.py and bench/recompute_instructions.py, not here (a timed assertion in a test fails
+on a busy machine and proves nothing on a quiet one)."""
 
 from __future__ import annotations
 
@@ -67,19 +71,22 @@ def build_scale_input(n_persons: int = 50_000, n_shelters: int = 200, n_days: in
 
 
 @pytest.mark.slow
-def test_fifty_thousand_persons_compute_quickly() -> None:
-    """50,000 persons / 200 shelters / 30 days / ~60,000 stays / ~30,000 deliveries: well under 2 s."""
+def test_fifty_thousand_persons_compute_in_one_piece() -> None:
+    """50,000 persons / 200 shelters / 30 days / ~60,000 stays / ~30,000 deliveries: computed, with the
+    same answer each time (the time is printed for a glance, not asserted)."""
     data = build_scale_input()
     assert 55_000 <= len(data["stays"]) <= 65_000
     assert 25_000 <= len(data["deliveries"]) <= 35_000
     times = []
-    for _ in range(3):
+    snaps = []
+    for _ in range(2):
         began = clock.perf_counter()
-        snap = compute_snapshot(**data)
+        snaps.append(compute_snapshot(**data))
         times.append(clock.perf_counter() - began)
-    best = min(times)
-    print(f"\nneeds engine, 50k persons: best of 3 {best * 1000:.0f} ms")
+    snap = snaps[0]
+    print(f"\nneeds engine, 50k persons: best of 2 {min(times) * 1000:.0f} ms")
+    assert snaps[0] == snaps[1]
     assert snap["people"]["registered"] == 50_000
     assert len(snap["shelters"]) == 200
     assert 0 < snap["indicator"]["eligible"] <= 50_000
-    assert best < 2.0
+    assert len(snap["unmet"]) == snap["indicator"]["eligible"] - snap["indicator"]["fulfilled"]

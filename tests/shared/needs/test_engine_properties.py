@@ -281,6 +281,122 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
             "toilets_ok": None if sh.toilets is None else sh.toilets * _dec(profile.persons_per_toilet) >= occupants,
         })
 
+    # docs/rules.md, "What is missing now", read literally
+    def failed_days(pid: str) -> list[tuple[date, str | None]]:
+        if perm is None:
+            return []
+        found = set()
+        for sid in shelter_ids:
+            for d, t in meal_times:
+                if pid in present_ids(sid, t) and perm_delivered(sid, d) < due(perm.rate, sid, d):
+                    found.add((d, sid))
+        for u in units:
+            for d, t in meal_times:
+                if pid in present_mandiri_ids(u, t) and home_delivered(u, d) < due_home(perm.rate, u, d):
+                    found.add((d, None))
+        return sorted(found, key=lambda x: (-x[0].toordinal(), -1 if x[1] is None else shelter_ids.index(x[1])))
+
+    def latest_place(pid: str) -> dict | None:
+        best = None
+        for st_ in [s for s in stays if s.shelter_id is not None] + [s for s in stays if s.shelter_id is None]:
+            if st_.person_id != pid:
+                continue
+            key = (st_.check_in, st_.shelter_id is not None)
+            if best is None or key > best[0]:
+                best = (key, st_)
+        if best is None:
+            return None
+        st_ = best[1]
+        return {"kind": "shelter" if st_.shelter_id else "mandiri", "shelter_id": st_.shelter_id,
+                "kelurahan_code": None if st_.shelter_id else st_.kelurahan_code, "open": is_open(st_)}
+
+    by_id = {p.id: p for p in persons}
+    for u in unmet:
+        p = by_id[u["person_id"]]
+        days_failed = failed_days(p.id) if "permakanan" in u["missing"] else []
+        u.update({"vulnerabilities": sorted(p.vulnerabilities),
+                  "place": latest_place(p.id),
+                  "meal_days": [{"date": d.isoformat(), "shelter_id": sid} for d, sid in days_failed[:3]],
+                  "meal_days_total": len(days_failed),
+                  "items_missing": [sandang.code] if sandang is not None and "sandang" in u["missing"] else []})
+    today_times = [t for d, t in meal_times if d == today]
+    present_today = {p.id for p in eligible_persons
+                     if any(p.id in present_ids(sid, t) for sid in shelter_ids for t in today_times)
+                     or any(p.id in present_mandiri_ids(u, t) for u in units for t in today_times)}
+    fed_today = {pid for pid in present_today if all(d != today for d, _ in failed_days(pid))}
+    today_section = {"date": today.isoformat(), "permakanan": {
+        "eligible": len(present_today), "fulfilled": len(fed_today),
+        "percent": _pct(Fraction(len(fed_today)), Fraction(len(present_today)))}}
+
+    def meals_today(sid: str) -> list[dict]:
+        if perm is None or not n:
+            return []
+        times = sorted(profile.meal_times)
+        instants = [datetime.combine(today, mt, tzinfo=tz) for mt in times]
+        got = [Fraction(0)] * len(times)
+        for x in deliveries:
+            if x.item_code == perm.code and x.shelter_id == sid and local(x.delivered_at) == today:
+                k = next((i for i, t in enumerate(instants) if t >= x.delivered_at), len(times) - 1)
+                got[k] += _dec(x.quantity)
+        return [{"time": mt.strftime("%H:%M"), "passed": t <= as_of,
+                 "due": float(_dec(perm.rate) / n * len(present_ids(sid, t))) if t <= as_of else 0.0,
+                 "delivered": float(got[k])} for k, (mt, t) in enumerate(zip(times, instants, strict=True))]
+
+    def residents(sid: str) -> list:
+        ids = {s.person_id for s in stays if s.shelter_id == sid and is_open(s)}
+        return [p for p in persons if p.id in ids and p.condition not in ("hilang", "meninggal")]
+
+    def in_order(hid: str) -> list:
+        return sorted((q for q in persons if q.household_id == hid),
+                      key=lambda q: (q.registered_at is None, q.registered_at or BASE, q.id))
+
+    def lacking_items(sid: str) -> list[dict]:
+        out = []
+        for item in profile.items:
+            rate = _dec(item.rate)
+            if item.basis not in ("per_person_once", "per_vulnerable_once", "per_household_once") or rate <= 0:
+                continue
+            mine = [x for x in deliveries if x.item_code == item.code]
+            pool = sum((_dec(x.quantity) for x in mine if x.shelter_id == sid and x.person_id is None
+                        and x.household_id is None), Fraction(0))
+            if item.basis == "per_household_once":
+                homes = {}
+                for sid2 in shelter_ids:
+                    for r in residents(sid2):
+                        if r.household_id is not None:
+                            homes.setdefault(r.household_id, sid2)
+                missing = 0
+                for hid, home in homes.items():
+                    members = {q.id for q in persons if q.household_id == hid}
+                    total = sum((_dec(x.quantity) for x in mine if (x.person_id is None and x.household_id == hid)
+                                 or x.person_id in members), Fraction(0))
+                    missing += home == sid and total < rate
+            else:
+                def applies(q, item=item) -> bool:
+                    return item.basis == "per_person_once" or bool(q.vulnerabilities & set(item.applies_to))
+
+                def provided(q, item=item, mine=mine, rate=rate) -> bool:
+                    if sandang is not None and item.code == sandang.code:
+                        return sandang_met(q)
+                    if sum((_dec(x.quantity) for x in mine if x.person_id == q.id), Fraction(0)) >= rate:
+                        return True
+                    if q.household_id is None:
+                        return False
+                    q_total = sum((_dec(x.quantity) for x in mine if x.person_id is None
+                                   and x.household_id == q.household_id), Fraction(0))
+                    n_places = floor(q_total / rate) if q_total > 0 else 0
+                    return q.id in [m.id for m in in_order(q.household_id) if applies(m)][:n_places]
+                missing = sum(1 for r in residents(sid) if applies(r) and not provided(r))
+            lacking = max(0, missing - (floor(pool / rate) if pool > 0 else 0))
+            if lacking:
+                out.append({"item_code": item.code, "unit": item.unit, "quantity": float(rate * lacking)})
+        return out
+
+    for row in rows:
+        row["meals_today"] = meals_today(row["id"])
+        row["lacking_items"] = lacking_items(row["id"])
+        row["unmet_persons"] = sum(1 for u in unmet if u["place"] and u["place"]["shelter_id"] == row["id"])
+
     gone = ("hilang", "meninggal")
     open_ids = {s.person_id for s in stays if is_open(s)}
     here = {p.id for p in persons if p.condition not in gone}
@@ -310,7 +426,8 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
         "indicator": {"eligible": len(eligible_persons), "fulfilled": fulfilled,
                       "percent": _pct(Fraction(fulfilled), Fraction(len(eligible_persons))),
                       "target_percent": event.target_percent,
-                      "services": {code: {"eligible": e, "fulfilled": f} for code, (e, f) in svc.items()}},
+                      "services": {code: {"eligible": e, "fulfilled": f} for code, (e, f) in svc.items()},
+                      "today": today_section},
         "needs": needs,
         "shelters": rows,
         "unmet": sorted(unmet, key=lambda u: u["person_id"]),

@@ -54,7 +54,11 @@ def test_snapshot_has_the_documented_shape() -> None:
     assert [n["item_code"] for n in snap["needs"]] == [i["code"] for i in profile_body()["items"]]
     assert set(snap["needs"][0]) == {"item_code", "unit", "required", "delivered", "gap", "coverage_percent"}
     assert set(snap["shelters"][0]) == {"id", "name", "occupants", "capacity_persons", "meals_due_today",
-                                        "meals_delivered_today", "covered_area_ok", "toilets_ok"}
+                                        "meals_delivered_today", "covered_area_ok", "toilets_ok",
+                                        "meals_today", "lacking_items", "unmet_persons"}
+    assert set(snap["indicator"]["today"]) == {"date", "permakanan"}
+    assert set(snap["unmet"][0]) == {"person_id", "missing", "vulnerabilities", "place", "meal_days",
+                                     "meal_days_total", "items_missing"}
 
 
 def test_shelters_come_in_input_order_with_their_own_figures() -> None:
@@ -390,7 +394,7 @@ def test_unmet_is_sorted_by_person_with_services_in_canonical_order() -> None:
     stays = [stay("p3", "A", at(1, 6)), stay("p1", "A", at(1, 6)), stay("p2", "B", at(1, 20)),
              stay("p0", "B", at(1, 20))]
     snap = run(persons, stays, [to_person("p0", 1, at(1, 21))])
-    assert snap["unmet"] == [
+    assert [{"person_id": u["person_id"], "missing": u["missing"]} for u in snap["unmet"]] == [
         {"person_id": "p1", "missing": ["permakanan", "sandang", "penanganan_khusus", "psikososial"]},
         {"person_id": "p2", "missing": ["sandang"]},
         {"person_id": "p3", "missing": ["permakanan", "sandang"]},

@@ -305,7 +305,10 @@ def test_report_numbers_equal_the_status_snapshot_for_the_same_as_of(scenario: S
     assert {k: {"eligible": v["eligible"], "fulfilled": v["fulfilled"]} for k, v in rep["indicator"]["services"].items()} \
         == status["indicator"]["services"]
     assert [{k: n[k] for k in status["needs"][0]} for n in rep["needs"]] == status["needs"]
-    assert [{k: s[k] for k in status["shelters"][0]} for s in rep["shelters"]] == status["shelters"]
+    # the contract's shelter figures (the status adds what the command post acts on, which the report does not print)
+    shared = ("id", "name", "occupants", "capacity_persons", "meals_due_today", "meals_delivered_today",
+              "covered_area_ok", "toilets_ok")
+    assert [{k: s[k] for k in shared} for s in rep["shelters"]] == [{k: s[k] for k in shared} for s in status["shelters"]]
     assert rep["daily"][-1]["fulfilled_percent"] == status["indicator"]["percent"]
     assert rep["daily"][-1]["displaced"] == status["people"]["displaced_now"]
 

@@ -10,10 +10,13 @@ import { Ops } from "./ops.js";
 import { Office } from "./office.js";
 import { Accounts, accountsButton } from "./accounts.js";
 import { Reports } from "./downloads.js";
-import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml, unmetHtml } from "./render.js";
+import { applyWidths, esc, feedHtml, indicatorHtml, needsHtml, peopleHtml, sheltersHtml } from "./render.js";
+import { ShelterNeeds } from "./shelter_needs.js";
+import { todayHtml } from "./today.js";
+import { UnmetList } from "./grouped_unmet.js";
+import { computedAt } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
-const UNMET_PAGE = 50;
 const EVENT_KEY = "posko.dashboard.event";
 const REFRESH_DELAY_MS = 2000; // unmet list, feed and shelter list follow the snapshot at most this often
 
@@ -24,7 +27,6 @@ const state = {
   snapshot: null,
   items: {},
   shelterInfo: {}, // id → the shelter as GET /shelters gives it (closed_at, kind, version)
-  unmet: { loaded: false, items: [], total: 0, offset: 0 },
   feed: { loaded: false, items: [], mode: "field" },
   reportDaily: null,
   kelurahanNames: null, // code → name, for displaced persons per kelurahan
@@ -196,7 +198,8 @@ function closeEvent() {
   state.snapshot = null;
   state.shelterInfo = {};
   state.reportDaily = null;
-  state.unmet = { loaded: false, items: [], total: 0, offset: 0 };
+  unmetList.reset();
+  shelterNeeds.closeSheet();
   state.feed = { loaded: false, items: [], mode: state.feed.mode };
   clearTimeout(refreshTimer);
   rendered.clear();
@@ -270,7 +273,7 @@ async function openEvent(eventId) {
   window.poskoDashboard.live = state.live;
   // Everything below follows the first paint.
   loadShelters();
-  loadUnmet(0);
+  unmetList.load(0);
   loadFeed();
   loadReportDaily();
   if (isOperator()) ops.open(event);
@@ -307,7 +310,7 @@ function scheduleRefresh() {
     refreshTimer = null;
     lastRefresh = Date.now();
     loadShelters();
-    loadUnmet(state.unmet.offset);
+    unmetList.load();
     loadFeed();
     refreshEvent();
   }, wait);
@@ -401,7 +404,9 @@ function renderDash() {
   put("people", peopleHtml(snap, state.kelurahanNames));
   put("needs", needsHtml(snap, state.items));
   put("shelters", sheltersHtml(snap, state.shelterInfo));
-  if (state.unmet.loaded) put("unmet", unmetHtml(state.unmet, UNMET_PAGE, snap));
+  put("today", todayHtml(snap));
+  shelterNeeds.render();
+  if (unmetList.page.loaded) unmetList.render();
   renderChart();
   renderFreshness();
   document.body.dataset.seq = String(snap.seq);
@@ -427,7 +432,8 @@ function renderChart() {
 function renderFreshness() {
   const snap = state.snapshot;
   if (!snap) return;
-  $("freshness").innerHTML = `${esc(t("fresh.asOf", { t: fmtTime(snap.as_of, true, true) }))}<br><span id="data-seq" data-value="${snap.data_seq}" data-seq="${snap.seq}">${esc(t("fresh.seq", { seq: fmt(snap.seq), dseq: fmt(snap.data_seq) }))}</span>`;
+  // plain words: when the figures were computed; the counters stay as data for tests and tools, not as text
+  $("freshness").innerHTML = `<span id="computed-at" title="${esc(fmtTime(snap.as_of, true, true))}">${esc(computedAt(snap.as_of))}</span><span id="data-seq" data-value="${snap.data_seq}" data-seq="${snap.seq}" hidden></span>`;
 }
 
 function renderLive(live) {
@@ -470,30 +476,6 @@ async function loadShelters() {
     if (state.snapshot) put("shelters", sheltersHtml(state.snapshot, state.shelterInfo));
     if (isOperator()) ops.renderShelters(page.items);
   } catch { /* the table keeps the snapshot's view */ }
-}
-
-async function loadUnmet(offset) {
-  const eventId = state.eventId;
-  if (!seesNames()) {
-    state.unmet = { hidden: true, loaded: true, items: [], total: 0, offset: 0 };
-    put("unmet", unmetHtml(state.unmet, UNMET_PAGE, state.snapshot));
-    return;
-  }
-  try {
-    let page = await get(`/events/${eventId}/unmet?limit=${UNMET_PAGE}&offset=${offset}`);
-    if (page.items.length === 0 && page.total > 0 && offset > 0) {
-      offset = Math.floor((page.total - 1) / UNMET_PAGE) * UNMET_PAGE;
-      page = await get(`/events/${eventId}/unmet?limit=${UNMET_PAGE}&offset=${offset}`);
-    }
-    if (eventId !== state.eventId) return;
-    state.unmet = { loaded: true, items: page.items, total: page.total, offset };
-  } catch (err) {
-    if (eventId !== state.eventId) return;
-    state.unmet = err instanceof ApiError && err.status === 403
-      ? { hidden: true, loaded: true, items: [], total: 0, offset: 0 }
-      : { ...state.unmet, loaded: true, error: errorText(err) };
-  }
-  put("unmet", unmetHtml(state.unmet, UNMET_PAGE, state.snapshot));
 }
 
 async function loadFeed() {
@@ -551,6 +533,18 @@ const office = new Office({ toast });
 const reports = new Reports();
 const accounts = new Accounts();
 
+const unmetList = new UnmetList({
+  context: () => ({ eventId: state.eventId, snapshot: state.snapshot, seesNames: seesNames(), items: state.items,
+                    kelurahanNames: state.kelurahanNames }),
+  errorText,
+  put,
+});
+
+const shelterNeeds = new ShelterNeeds({
+  context: () => ({ snapshot: state.snapshot, items: state.items, eventName: state.event?.name }),
+  put,
+});
+
 // ---- wiring ----
 
 function rerenderAll() {
@@ -561,7 +555,7 @@ function rerenderAll() {
   renderEventChoices();
   if (state.snapshot) {
     renderDash();
-    put("unmet", unmetHtml(state.unmet, UNMET_PAGE, state.snapshot));
+    unmetList.render();
     renderFeed();
     renderLive(state.live);
     if (isOperator() && state.event) ops.rerender();
@@ -588,12 +582,8 @@ function boot() {
     const card = ev.target.closest("[data-event]");
     if (card) openEvent(card.dataset.event);
   });
-  $("unmet").addEventListener("click", (ev) => {
-    const b = ev.target.closest("[data-page]");
-    if (!b || b.disabled) return;
-    const delta = b.dataset.page === "next" ? UNMET_PAGE : -UNMET_PAGE;
-    loadUnmet(Math.max(0, state.unmet.offset + delta));
-  });
+  unmetList.bind();
+  shelterNeeds.bind();
   $("feed-tabs").addEventListener("click", (ev) => {
     const b = ev.target.closest("[data-feed]");
     if (!b) return;

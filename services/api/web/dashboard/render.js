@@ -2,7 +2,7 @@
 // No style attributes: the page's Content-Security-Policy refuses inline styles. A bar's width is
 // written as data-width="…" (percent) and set by applyWidths() through the CSSOM, which CSP allows.
 
-import { fmt, fmtPercent, fmtTime, label, t, unitFor } from "./i18n.js";
+import { fmt, fmtPercent, fmtTime, getLang, label, t, unitFor } from "./i18n.js";
 
 /** Give every [data-width] element under `root` its width in percent (CSP-safe: element.style). */
 export function applyWidths(root) {
@@ -216,11 +216,13 @@ export function feedHtml(feed, ctx) {
   const when = (iso) => fmtTime(iso, new Date(iso).toDateString() !== today);
   const li = feed.items.map((r) => {
     if (r.kind === "audit") {
+      // the server names the actor, the action (Indonesian) and the object (GET /events/{id}/audit)
       const [obj, act] = String(r.action).split(".");
-      const text = `${label("object", obj)} ${label("action", act, act)}`;
-      return `<li class="feed-item feed-audit"><time datetime="${esc(r.at)}">${esc(when(r.at))}</time>
-        <span class="feed-kind">${esc(text)}</span>
-        <span class="feed-text"><code>${esc(String(r.object_id).slice(0, 8))}</code> · ${esc(t("feed.by", { u: r.actor_username || "—" }))}</span></li>`;
+      const text = r.action_label && getLang() === "id" ? r.action_label : `${label("object", obj)} ${label("action", act, act)}`;
+      const what = r.object_label || r.object_kind || label("object", obj);
+      return `<li class="feed-item feed-audit" data-action="${esc(r.action)}"><time datetime="${esc(r.at)}">${esc(when(r.at))}</time>
+        <span class="feed-kind"><b class="audit-actor">${esc(r.actor_name || r.actor_username || "—")}</b> ${esc(text)}</span>
+        <span class="feed-text audit-object">${esc(what)}</span></li>`;
     }
     if (r.kind === "distribution") {
       const d = r.row;
