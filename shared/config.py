@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # Request limits: a 1,000-record sync batch is ~0.5 MB; 4 MiB leaves room without inviting abuse.
     max_body_bytes: int = 4 * 1024 * 1024
     max_sync_records: int = 1000
+    # PFIF 1.4 exchange of tracing requests (docs/api.md, "Tracing"): an import file is at most this
+    # large (the only path allowed past max_body_bytes), and record ids this office writes start with
+    # this domain (PFIF: domain_name/unique_string).
+    pfif_max_bytes: int = 10 * 1024 * 1024
+    pfif_domain: str = "posko.binjaikota.go.id"
     login_attempts_per_window: int = 10
     login_window_seconds: int = 300
     # After login_attempts_per_window failures a username waits 1, 2, 4 … seconds, at most this long.

@@ -28,3 +28,17 @@ def message_seq(text: str) -> int:
         return int(json.loads(text)["seq"])
     except (KeyError, TypeError) as exc:  # not an object, or no seq
         raise ValueError("not a status message") from exc
+
+
+def tracing_message(event_id: str, request_id: str, status: str) -> str:
+    """The JSON text announcing a new strong tracing match concerning `event_id` (the sought person is
+    registered there, or the request was filed there): `{"type": "tracing", "event_id", "request_id",
+    "status"}`. No name rides on it (pengamat may watch the channel): the dashboard reads the request
+    through the API, which applies the roles."""
+    return json.dumps({"type": "tracing", "event_id": event_id, "request_id": request_id, "status": status},
+                      separators=(",", ":"))
+
+
+def is_tracing_message(text: str) -> bool:
+    """True for a tracing notice (it carries no seq: it is news, not state)."""
+    return text.startswith('{"type":"tracing"')

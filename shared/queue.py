@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 RECOMPUTE_JOB = "services.worker.jobs.recompute"
 CLOSE_DAY_JOB = "services.worker.jobs.close_day"
 SCAN_DUPLICATES_JOB = "scan_duplicates"
-JOB_NAMES = frozenset({RECOMPUTE_JOB, CLOSE_DAY_JOB, SCAN_DUPLICATES_JOB})
+MATCH_TRACING_JOB = "match_tracing"
+JOB_NAMES = frozenset({RECOMPUTE_JOB, CLOSE_DAY_JOB, SCAN_DUPLICATES_JOB, MATCH_TRACING_JOB})
 JOB_RETRIES = Retry(max=3)  # a job abandoned by a killed worker is re-queued (services/worker/main.py)
 PENDING_TTL_SECONDS = 300  # a lost job (worker killed) frees the slot after this; the relay covers it sooner
 SCAN_PENDING_TTL_SECONDS = 600  # a scan holds its mark while queued and running (≤ 10 s at 50,000 persons)
@@ -92,6 +93,21 @@ class Dispatcher:
             self.breaker.trip()
             return False
 
+    def match_tracing(self, *, force: bool = False) -> bool:
+        """Queue one tracing match pass unless one waits already (coalesced office-wide: a pass matches every
+        changed request and every new registration since the last, shared/services/tracing_matching.py).
+        The mark is freed when the pass starts, so a change during a pass queues exactly one more. It runs
+        on the live queue: a pass is milliseconds, and a strong match is news for the posko."""
+        if not self.breaker.allow():
+            return False
+        try:
+            enqueue_match_tracing(self.redis, self.queue, self.keys, force=force)
+            return True
+        except redis.RedisError as exc:
+            log.warning("redis unavailable, tracing match waits for the relay: %s", exc.__class__.__name__)
+            self.breaker.trip()
+            return False
+
     def close_day(self, event_id: str, local_date: str) -> bool:
         """Queue the end-of-day snapshot of a finished local day."""
         try:
@@ -104,6 +120,16 @@ class Dispatcher:
 
     def close(self) -> None:
         self.redis.close()
+
+
+def enqueue_match_tracing(connection: redis.Redis, queue: Queue, keys: Keys, *, force: bool = False) -> bool:
+    """Queue a tracing match pass unless one waits (`force`: regardless, when work has waited too long: a
+    worker killed between taking the job and clearing the mark). Raises RedisError."""
+    if connection.set(keys.pending_tracing(), "1", nx=not force, ex=PENDING_TTL_SECONDS):
+        queue.enqueue(MATCH_TRACING_JOB, "all", job_id=f"tracing-{_token()}", result_ttl=60, failure_ttl=3600,
+                      retry=JOB_RETRIES)
+        return True
+    return False
 
 
 def _token() -> str:

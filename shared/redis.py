@@ -34,6 +34,9 @@ class Keys:
     def pending_scan(self, event_id: str) -> str:
         return f"{self.prefix}:pending-scan:{event_id}"
 
+    def pending_tracing(self) -> str:
+        return f"{self.prefix}:pending-tracing"
+
     def event_channel(self, event_id: str) -> str:
         return f"{self.prefix}:event:{event_id}"
 

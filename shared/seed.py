@@ -10,10 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from shared.db import Database, write_unit
-from shared.models import Item, Region, RenstraTarget, StandardProfile
+from shared.models import Item, ItemKitComponent, ItemUnit, Region, RenstraTarget, StandardProfile
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -62,12 +62,27 @@ def seed_reference(db: Database) -> None:
         s.add_all([r for r in region_rows(load_json("wilayah_binjai.json")) if r.code not in have_regions])
         have_items = set(s.exec(select(Item.code)).all())
         s.add_all([i for i in catalogue_items(profiles) if i.code not in have_items])
+        s.flush()
+        seed_stock_units(s)
         have_profiles = set(s.exec(select(StandardProfile.code)).all())
         for p in profiles["profiles"]:
             if p["code"] not in have_profiles:
                 s.add(StandardProfile(code=p["code"], version=1, name=p["name"], body=profile_body(p),
                                       is_default=p["code"] == profiles["default_profile"]))
         s.add_all(missing_renstra_targets(set(s.exec(select(RenstraTarget.year, RenstraTarget.indicator_code)).all())))
+
+
+def seed_stock_units(s: Session) -> None:
+    """The logistics items, packaging units and kits of stock_units.json that are missing."""
+    data = load_json("stock_units.json")
+    have_items = set(s.exec(select(Item.code)).all())
+    s.add_all([Item(code=i["code"], name=i["name"], unit=i["unit"]) for i in data["items"] if i["code"] not in have_items])
+    s.flush()
+    have_units = set(s.exec(select(ItemUnit.item_code, ItemUnit.unit)).all())
+    s.add_all([ItemUnit(**u) for u in data["units"] if (u["item_code"], u["unit"]) not in have_units])
+    have_kits = set(s.exec(select(ItemKitComponent.kit_code)).all())
+    s.add_all([ItemKitComponent(kit_code=k["kit_code"], **c) for k in data["kits"] if k["kit_code"] not in have_kits
+               for c in k["contents"]])
 
 
 def renstra_target_rows(renstra: dict[str, Any]) -> list[RenstraTarget]:

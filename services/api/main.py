@@ -30,7 +30,9 @@ from services.api.routes import (
     renstra,
     shelters,
     status,
+    stock,
     sync,
+    tracing,
     users,
     web,
 )
@@ -90,13 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lan.pages)  # `posko run --lan`: the phone's certificate page
     app.mount("/static", StaticFiles(directory=web.WEB), name="static")
     # matching before people: /persons/matches is not a person id
-    for module in (auth, users, reference, events, shelters, matching, people, logistics, sync, status, event_reports,
-                   renstra, registers, privacy, lan):
+    for module in (auth, users, reference, events, shelters, matching, people, logistics, stock, sync, status,
+                   event_reports, renstra, registers, privacy, lan, tracing):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(duplicate_routes.router, prefix=API_PREFIX, dependencies=[Depends(clean_text_params)])
     app.include_router(live_router, prefix=API_PREFIX)
     docs_csp = install_docs(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       larger={f"{API_PREFIX}/tracing/import": settings.pfif_max_bytes})
     # outermost: its headers are on every answer, the body limit's 413 included
     app.add_middleware(SecurityHeadersMiddleware, docs_csp=docs_csp, docs_prefix=(DOCS_URL, "/docs-static"))
     return app

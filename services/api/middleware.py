@@ -114,22 +114,24 @@ class _TooLarge(Exception):
 class BodyLimitMiddleware:
     """Refuses bodies over `max_bytes` with 413, whether announced by Content-Length or streamed."""
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # path -> its own limit (a PFIF import file may be 10 MB)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > max_bytes
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await self._reject(send)
+                    await self._reject(send, max_bytes)
                     return
         received = 0
         started = False
@@ -140,12 +142,12 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # Answer 413 now: FastAPI turns any error while it reads a body into a 400, and
                     # that answer (or any other) is dropped below once this one is sent.
                     if not started and not rejected:
                         rejected = True
-                        await self._reject(send)
+                        await self._reject(send, max_bytes)
                     raise _TooLarge
             return message
 
@@ -161,10 +163,10 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started and not rejected:
-                await self._reject(send)
+                await self._reject(send, max_bytes)
 
-    async def _reject(self, send: Any) -> None:
-        body = json.dumps({"detail": f"isi permintaan terlalu besar (request body over {self.max_bytes} bytes)"}).encode()
+    async def _reject(self, send: Any, limit: int) -> None:
+        body = json.dumps({"detail": f"isi permintaan terlalu besar (request body over {limit} bytes)"}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

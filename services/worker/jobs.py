@@ -18,18 +18,28 @@ from rq.job import Job
 
 from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
-from shared.live_messages import status_message
+from shared.live_messages import status_message, tracing_message
 from shared.matching.scan import Interrupted
 from shared.memory import no_cyclic_gc
-from shared.queue import CLOSE_DAY_JOB, JOB_NAMES, RECOMPUTE_JOB, SCAN_DUPLICATES_JOB, Dispatcher, make_queue
+from shared.queue import (
+    CLOSE_DAY_JOB,
+    JOB_NAMES,
+    MATCH_TRACING_JOB,
+    RECOMPUTE_JOB,
+    SCAN_DUPLICATES_JOB,
+    Dispatcher,
+    enqueue_match_tracing,
+    make_queue,
+)
 from shared.redis import Keys, connect
-from shared.repositories import bookkeeping, delivery_totals
+from shared.repositories import bookkeeping, delivery_totals, stock_totals
 from shared.repositories import duplicates as dup_repo
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
+from shared.repositories import tracing as tracing_repo
 from shared.repositories.reference import sandang_and_meal_items
 from shared.services import duplicates as duplicate_service
-from shared.services import match_keys
+from shared.services import match_keys, tracing_matching
 from shared.services import status as status_service
 
 log = logging.getLogger(__name__)
@@ -132,16 +142,104 @@ def recompute(event_id: str) -> dict[str, int]:
                 return {"seq": -1, "data_seq": -1}
             as_of = status_service.status_as_of(event, utcnow())
             snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz)
-        totals = inputs.totals
+        totals, stock_totals_verdict = inputs.totals, inputs.stock_totals
         del inputs
         with write_unit(ctx.db) as uow:
             seq = status_service.store(uow, event_id, snapshot, as_of, tz)
             if totals == "stale":  # rows written around the write path (an import): recount once, for next time
                 delivery_totals.rebuild(uow.session, event_id, tz, sandang_and_meal_items(uow.session, event))
+            if stock_totals_verdict == "stale":  # the same for the stock ledger's running sums
+                stock_totals.rebuild(uow.session, event_id)
+    _queue_tracing(ctx)
     if seq is None:  # a newer snapshot was stored meanwhile; it has been published already
         return {"seq": 0, "data_seq": int(snapshot["data_seq"])}
     publish(ctx, event_id, seq, status_service.public(snapshot, seq))
     return {"seq": seq, "data_seq": int(snapshot["data_seq"])}
+
+
+def _queue_tracing(ctx: WorkerContext) -> None:
+    """After a recompute (the event changed: perhaps someone registered), one tracing match pass is
+    queued when requests are open: coalesced, so a burst of registrations costs one pass."""
+    try:
+        with read_unit(ctx.db) as session:
+            if not tracing_repo.has_open_requests(session):
+                return
+        enqueue_match_tracing(ctx.redis, make_queue(ctx.settings, ctx.redis), ctx.keys)
+    except redis.RedisError as exc:
+        log.warning("tracing match not queued (redis: %s); the relay will", exc.__class__.__name__)
+
+
+MAX_PASSES = 20  # one job matches at most this many batches; the rest is queued again
+
+
+@job(MATCH_TRACING_JOB)
+def match_tracing(scope: str = "all") -> dict[str, Any]:
+    """Match changed tracing requests and new registrations (shared/services/tracing_matching.py), store the
+    candidates, move requests with a new strong match to kemungkinan_cocok, and announce those matches on
+    the live channels of the events concerned (after the commit).
+
+    The pending mark is cleared first, so a change committed while this runs queues one more pass. A pass
+    killed mid-way commits nothing; the job is re-queued (abandoned jobs) or the relay finds the work again
+    (`relay_tracing`). Idempotent: a second pass finds nothing new and announces nothing."""
+    ctx = context()
+    try:
+        ctx.redis.delete(ctx.keys.pending_tracing())
+    except redis.RedisError:
+        pass  # the mark expires (PENDING_TTL_SECONDS); the relay forces a pass when work waits too long
+    requests = persons = announced = 0
+    for _ in range(MAX_PASSES):
+        with write_unit(ctx.db) as uow:
+            result = tracing_matching.match_pass(uow)
+        requests, persons = requests + result.requests, persons + result.persons
+        announced += _announce_matches(ctx, result.new_strong)
+        if not result.more:
+            break
+    else:
+        _queue_tracing(ctx)
+    return {"requests": requests, "persons": persons, "announced": announced}
+
+
+def _announce_matches(ctx: WorkerContext, found: list[tuple[str, str, str, str | None]]) -> int:
+    """Publish a tracing notice per new strong match on the channels of its events and of every event not
+    yet selesai: the command post watches the dashboard of whichever event it works on, and a request
+    filed at the posko may name no event (best effort: the match is stored; the dashboard reads it
+    again on reconnect). The notice names nobody."""
+    sent = 0
+    if not found:
+        return 0
+    with read_unit(ctx.db) as session:
+        watched = tracing_repo.open_event_ids(session)
+    for request_id, _person_id, person_event, request_event in found:
+        for event_id in dict.fromkeys(e for e in (person_event, request_event, *watched) if e):
+            try:
+                ctx.redis.publish(ctx.keys.event_channel(event_id),
+                                  tracing_message(event_id, request_id, "kemungkinan_cocok"))
+                sent += 1
+            except redis.RedisError as exc:
+                log.warning("tracing match of %s stored but not announced (redis: %s)", request_id,
+                            exc.__class__.__name__)
+    return sent
+
+
+_tracing_waiting_since: list[float] = []
+
+
+def relay_tracing(dispatcher: Dispatcher, *, stale_after: float = 15.0) -> bool:
+    """Queue a tracing pass when work waits (a changed request, a registration after the cursor): called by
+    each worker's relay loop. Work waiting longer than `stale_after` seconds is queued regardless of the
+    pending mark (its job was lost with a killed worker)."""
+    ctx = context()
+    with read_unit(ctx.db) as session:
+        waiting = tracing_matching.work_waiting(session)
+    if not waiting:
+        _tracing_waiting_since.clear()
+        return False
+    if not _tracing_waiting_since:
+        _tracing_waiting_since.append(time_monotonic())
+    stale = time_monotonic() - _tracing_waiting_since[0] > stale_after
+    if stale:
+        _tracing_waiting_since[0] = time_monotonic()
+    return dispatcher.match_tracing(force=stale)
 
 
 @job(CLOSE_DAY_JOB)

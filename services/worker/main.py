@@ -162,9 +162,9 @@ def _abandoned_in(registry: StartedJobRegistry, settings: Settings, connection: 
 
 
 def _relay_loop(settings: Settings, stop: threading.Event) -> None:
-    """Every few seconds: re-enqueue events whose outbox rows wait, queue due duplicate scans, write the
-    match keys of new persons, re-queue abandoned jobs."""
-    from services.worker.jobs import drain_match_keys, relay_duplicate_scans, relay_outbox
+    """Every few seconds: re-enqueue events whose outbox rows wait, queue due duplicate scans and tracing
+    passes, write the match keys of new persons, re-queue abandoned jobs."""
+    from services.worker.jobs import drain_match_keys, relay_duplicate_scans, relay_outbox, relay_tracing
 
     dispatcher = Dispatcher(settings)
     connection = connect(settings, timeout=5.0)
@@ -175,6 +175,10 @@ def _relay_loop(settings: Settings, stop: threading.Event) -> None:
                 log.info("relay re-enqueued %d event(s) with pending outbox rows", n)
         except Exception:
             log.exception("outbox relay pass failed")
+        try:
+            relay_tracing(dispatcher)
+        except Exception:
+            log.exception("tracing relay pass failed")
         try:
             relay_duplicate_scans(dispatcher)
         except Exception:

@@ -28,9 +28,11 @@ RegionLevel = Literal["provinsi", "kabupaten_kota", "kecamatan", "kelurahan"]
 ReportFormat = Literal["json", "csv", "xlsx", "pdf"]
 
 DERIVED_VULNERABILITIES = ("balita", "lansia")
-EXPLICIT_VULNERABILITIES = ("ibu_hamil", "ibu_menyusui", "disabilitas")
+# terpisah (separated from usual caregivers) and tanpa_pendamping (unaccompanied): children under 18 only
+# (docs/rules.md, "Separated and unaccompanied children"); each opens a tracing request for the family.
+EXPLICIT_VULNERABILITIES = ("ibu_hamil", "ibu_menyusui", "disabilitas", "terpisah", "tanpa_pendamping")
 VULNERABILITIES = DERIVED_VULNERABILITIES + EXPLICIT_VULNERABILITIES
-Vulnerability = Literal["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas"]
+Vulnerability = Literal["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas", "terpisah", "tanpa_pendamping"]
 
 # Where a person stands at an instant (docs/rules.md, "People counts"; decided by
 # shared.needs.rules.displacement): an open stay, stays that are all closed, or none. These are the keys

@@ -11,6 +11,18 @@ from shared.models.reference import Item, Region, StandardProfile
 from shared.models.registers import PreparednessActivity, TaganaTraining, TaganaVolunteer
 from shared.models.renstra import RenstraManualValue, RenstraTarget
 from shared.models.status import DailySnapshot, LatestSnapshot
+from shared.models.stock import (
+    ItemKitComponent,
+    ItemUnit,
+    StockAlert,
+    StockDispatch,
+    StockLedgerLine,
+    StockReceipt,
+    StockRequest,
+    StockTotal,
+    Warehouse,
+)
+from shared.models.tracing import TracingCursor, TracingMatch, TracingMatchKey, TracingRequest
 from shared.models.worker_state import WorkerState
 
 __all__ = [
@@ -18,6 +30,7 @@ __all__ = [
     "Household", "Item", "LatestSnapshot",
     "Outbox", "Person", "PersonKeyBacklog", "PersonMatchKey", "PersonMerge", "PreparednessActivity", "Region",
     "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "TaganaTraining",
-    "TaganaVolunteer", "User",
-    "WorkerState",
+    "TaganaVolunteer", "TracingCursor", "TracingMatch", "TracingMatchKey", "TracingRequest", "User",
+    "WorkerState", "ItemKitComponent", "ItemUnit", "StockAlert", "StockDispatch", "StockLedgerLine", "StockReceipt",
+    "StockRequest", "StockTotal", "Warehouse",
 ]

@@ -17,6 +17,7 @@ class Distribution(SQLModel, table=True):
     __table_args__ = (
         Index("ix_distributions_event_created", "event_id", "created_at", "id"),
         Index("ix_distributions_event_item", "event_id", "item_code", "delivered_at"),
+        Index("ix_distributions_event_source", "event_id", "source_location_id"),
     )
     id: str = Field(primary_key=True, max_length=36)
     event_id: str = Field(foreign_key="events.id", max_length=36)
@@ -27,6 +28,9 @@ class Distribution(SQLModel, table=True):
     person_id: str | None = Field(default=None, foreign_key="persons.id", max_length=36)
     household_id: str | None = Field(default=None, foreign_key="households.id", max_length=36)
     notes: str | None = Field(default=None, max_length=1000)
+    # The stock location it was handed out from (a gudang or shelter id); unset: the shelter's own
+    # stock when `shelter_id` is given, else no stock (docs/rules.md, "Stock").
+    source_location_id: str | None = Field(default=None, max_length=36)
     created_by: int | None = None
     created_at: datetime = created_at()
 

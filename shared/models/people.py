@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, false
+from sqlalchemy import CheckConstraint, Index, false, text
 from sqlmodel import Field, SQLModel
 
 from shared.models.base import created_at, instant, json_list
@@ -55,6 +55,9 @@ class Person(SQLModel, table=True):
         Index("ix_persons_event_created", "event_id", "created_at", "id"),
         Index("ix_persons_event_nik", "event_id", "nik"),
         Index("ix_persons_household", "household_id"),
+        # Only merged persons are looked up by it: no entry (and no insert) for everyone else.
+        Index("ix_persons_merged_into", "merged_into", sqlite_where=text("merged_into IS NOT NULL"),
+              postgresql_where=text("merged_into IS NOT NULL")),
     )
     id: str = Field(primary_key=True, max_length=36)
     event_id: str = Field(foreign_key="events.id", max_length=36)
@@ -78,7 +81,7 @@ class Person(SQLModel, table=True):
     anonymised_at: datetime | None = instant(nullable=True)
     # Set when the person was merged into another (a duplicate): the row stays as an alias of the
     # survivor and is left out of every read (shared/repositories/people.py:is_active; shared/services/merge.py).
-    merged_into: str | None = Field(default=None, max_length=36, index=True)
+    merged_into: str | None = Field(default=None, max_length=36)
 
 
 # docs/rules.md, "Mandiri stays": a shelter stay names its shelter, a mandiri stay its kelurahan.

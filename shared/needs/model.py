@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 Instant = datetime | float  # an aware datetime, or POSIX seconds (see the module docstring)
 
 SERVICES = ("permakanan", "sandang", "tempat_penampungan", "penanganan_khusus", "psikososial")
-VULNERABILITIES = ("balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas")
+VULNERABILITIES = ("balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas", "terpisah", "tanpa_pendamping")
 
 
 def seconds(value: Instant) -> float:
@@ -152,3 +152,4 @@ class NeedsInputs:
     # today's permakanan deliveries to shelters, one per distribution: (shelter id, POSIX seconds, quantity),
     # for the per-meal-time split of a shelter's day (shared/needs/shortfalls.py); None: read from `deliveries`
     today_meals: list[tuple[str, float, float]] | None = None
+    stock_totals: str = "ok"  # shared/repositories/stock_totals.py: "stale" means they should be recounted

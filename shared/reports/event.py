@@ -146,6 +146,7 @@ def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, wit
         "distributions": _distribution_section(session, event.id, as_of),
         "indicator": _indicator_section(snapshot),
         "services": _service_section(session, event.id, as_of),
+        "tracing": _tracing_section(session, event.id),
     }
     note("menyusun bagian", 1, 1)
     report["daily"] = _daily_section(session, event, inputs, snapshot, as_of, tz, note)
@@ -176,6 +177,19 @@ def _unmet_section(session: Session, event_id: str, snapshot: dict[str, Any], pe
 
 
 # ---------------------------------------------------------------- sections
+
+def _tracing_section(session: Session, event_id: str) -> dict[str, int]:
+    """Tracing requests of the event, counted (no names: every role reading the report may see it):
+    sought (every request), found, reunited, still missing, children separated and reunited
+    (docs/rules.md, "Tracing requests"). Counted now, not as of the report's instant: a request's
+    history is not kept."""
+    from shared.services.tracing import counts  # the tracing use cases import the write path
+
+    c = counts(session, {event_id})
+    return {"sought": c.dicari + c.kemungkinan_cocok + c.ditemukan + c.dipertemukan + c.ditutup,
+            "found": c.ditemukan + c.dipertemukan, "reunited": c.dipertemukan, "still_missing": c.still_missing,
+            "closed": c.ditutup, "children_separated": c.children_separated, "children_reunited": c.children_reunited}
+
 
 def _event_section(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, regions: Any) -> dict[str, Any]:
     history = [

@@ -83,4 +83,9 @@ def renstra_letter(report: dict[str, Any], settings: Any = None) -> Letter:
     return _letter(settings, _local_day(report["generated_at"], report), None, report["year"])
 
 
-__all__ = ["Letter", "event_letter", "renstra_letter", "usable_logo"]
+def dated_letter(settings: Any, day: date, year: int) -> Letter:
+    """The letter of any other document (the stock reports): dated `day`, `{seq}` left to be filled in."""
+    return _letter(settings, day, None, year)
+
+
+__all__ = ["Letter", "dated_letter", "event_letter", "renstra_letter", "usable_logo"]

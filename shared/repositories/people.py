@@ -59,7 +59,7 @@ def person_events(session: Session, ids: Iterable[str]) -> dict[str, str]:
 
 
 # Tables a client-keyed create inserts into, for `existing_ids` (a fixed list: never a name from input).
-CREATED_TABLES = ("households", "shelters", "persons", "stays", "distributions", "services")
+CREATED_TABLES = ("households", "shelters", "persons", "stays", "distributions", "services", "tracing_requests")
 
 
 def existing_ids(session: Session, table: str, ids: Iterable[str]) -> set[str]:

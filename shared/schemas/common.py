@@ -10,8 +10,9 @@ which refuse the edges of the calendar (shared/domain/plausibility.py) before co
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Generic, NamedTuple, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from pydantic import (
@@ -138,9 +139,17 @@ CatalogueCode = Annotated[str, Field(pattern=r"^[a-z0-9_]{2,60}$")]
 UTCInstantOut = Annotated[datetime, PlainSerializer(lambda v: v.astimezone(UTC).isoformat(), return_type=str)]
 
 class Input(BaseModel):
-    """Every request body: unknown fields are refused so a typo never passes silently."""
+    """Every request body: unknown fields are refused so a typo never passes silently.
+
+    `FINGERPRINT_OMIT_DEFAULTS` names fields added to a create request after phones could already have
+    queued it, with their defaults: a replay's fingerprint (shared/services/idempotency.py) leaves such
+    a field out while it holds that default, so a record queued before the field existed is still
+    recognised as the same content. (Done there, not with a wrap serializer here: a wrap serializer
+    slows every dump of the model, and a 1,000-record /sync batch dumps each record.)"""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    FINGERPRINT_OMIT_DEFAULTS: ClassVar[Mapping[str, Any]] = {}
 
 
 class Output(BaseModel):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic.json_schema import JsonDict
 
 from shared.domain.identity import kk_problem, nik_problem
@@ -143,7 +144,7 @@ class _PersonFields(Input):
     age_years: int | None = Field(default=None, json_schema_extra=AGE_YEARS)
     nik: str | None = Field(default=None, max_length=16)
     household_id: ObjectId | None = None
-    vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=5)
+    vulnerabilities: list[Vulnerability] = Field(default_factory=list, max_length=7)
     needs_psychosocial: bool = False
     condition: Condition = "selamat"
     nik_mismatch_confirmed: bool = Field(default=False, description=NIK_MISMATCH_CONFIRMED)
@@ -161,13 +162,6 @@ class _PersonFields(Input):
 StayKind = Literal["shelter", "mandiri"]
 
 
-def _without_unsent_stay_fields(data: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """The dumped request without the mandiri fields that are at their defaults: a replay's fingerprint
-    (shared/services/idempotency.py) hashes every field, and a record a phone queued before mandiri
-    stays existed must still be recognised as the same content."""
-    return {k: v for k, v in data.items() if not (k in defaults and v == defaults[k])}
-
-
 class MandiriPlace(Input):
     """Where a person displaced outside the shelters stays (with relatives or elsewhere): docs/rules.md,
     "Mandiri stays"."""
@@ -179,6 +173,8 @@ class MandiriPlace(Input):
 class PersonCreate(_PersonFields):
     """POST /events/{id}/persons; a shelter_id opens a shelter stay at registered_at, `mandiri` (in its
     place) a mandiri stay."""
+
+    FINGERPRINT_OMIT_DEFAULTS: ClassVar[Mapping[str, Any]] = {"mandiri": None}  # added with mandiri stays
 
     id: ClientId | None = None
     shelter_id: ObjectId | None = None
@@ -193,9 +189,6 @@ class PersonCreate(_PersonFields):
                              "(give shelter_id or mandiri, not both)")
         return v
 
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _without_unsent_stay_fields(handler(self), {"mandiri": None})
 
 
 class PersonUpdate(Input):
@@ -207,7 +200,7 @@ class PersonUpdate(Input):
     age_years: int | None = Field(default=None, json_schema_extra=AGE_YEARS)
     nik: str | None = Field(default=None, max_length=16)
     household_id: ObjectId | None = None
-    vulnerabilities: list[Vulnerability] | None = Field(default=None, max_length=5)
+    vulnerabilities: list[Vulnerability] | None = Field(default=None, max_length=7)
     needs_psychosocial: bool | None = None
     condition: Condition | None = None
     nik_mismatch_confirmed: bool | None = Field(default=None, description=NIK_MISMATCH_CONFIRMED)
@@ -274,6 +267,9 @@ class CheckIn(Input):
     address?}` staying outside the shelters (docs/rules.md, "Mandiri stays"); a transfer (to another
     shelter, between a shelter and mandiri, or to another mandiri place) closes the open stay at `at`."""
 
+    FINGERPRINT_OMIT_DEFAULTS: ClassVar[Mapping[str, Any]] = {  # added with mandiri stays
+        "kind": "shelter", "kelurahan_code": None, "address": None}
+
     id: ClientId | None = None
     kind: StayKind = "shelter"
     shelter_id: ObjectId | None = Field(default=None, validate_default=True)
@@ -313,9 +309,6 @@ class CheckIn(Input):
             raise ValueError("hanya untuk mengungsi mandiri (only for a mandiri stay)")
         return v
 
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _without_unsent_stay_fields(handler(self), {"kind": "shelter", "kelurahan_code": None, "address": None})
 
 
 class CheckOut(Input):
@@ -342,6 +335,8 @@ class DistributionCreate(Input):
     """POST /events/{id}/distributions; a per_person_day item needs shelter_id, or a household or person
     (meals for mandiri stays: docs/rules.md, "Mandiri stays")."""
 
+    FINGERPRINT_OMIT_DEFAULTS: ClassVar[Mapping[str, Any]] = {"source_location_id": None}  # added with stock
+
     id: ClientId | None = None
     item_code: Code
     quantity: float = Field(gt=0, le=1_000_000_000)
@@ -350,6 +345,8 @@ class DistributionCreate(Input):
     person_id: ObjectId | None = None
     household_id: ObjectId | None = None
     notes: Notes | None = None
+    source_location_id: ObjectId | None = Field(default=None, description=(
+        "the gudang or shelter whose stock it came from; unset: the shelter's own stock when shelter_id is given"))
 
     @field_validator("household_id")
     @classmethod
@@ -369,6 +366,7 @@ class DistributionPublic(Output):
     person_id: str | None
     household_id: str | None
     notes: str | None
+    source_location_id: str | None = None
     created_at: UTCInstantOut
 
 

@@ -15,6 +15,14 @@ from shared.schemas.people import (
     PersonCreate,
     ServiceCreate,
 )
+from shared.schemas.stock import (
+    AdjustmentCreate,
+    DispatchCreate,
+    DispatchReceiveRecord,
+    ReceiptCreate,
+    StockRequestCreate,
+)
+from shared.schemas.tracing import TracingCreate
 
 SyncStatus = Literal["created", "duplicate", "conflict", "invalid", "forbidden"]
 
@@ -23,7 +31,9 @@ class SyncRecord(BaseModel):
     """One queued record. Its envelope is checked record by record (shared/services/sync.py), so one
     corrupt record in a phone's queue is answered `invalid` instead of blocking every resend."""
 
-    type: Any = Field(default=None, description="household | person | check_in | check_out | distribution | service")
+    type: Any = Field(default=None, description=(
+        "household | person | check_in | check_out | distribution | service | tracing | receipt | dispatch | "
+        "dispatch_receive | stock_adjustment | stock_request"))
     event_id: Any = Field(default=None, description="the event the record belongs to")
     data: Any = Field(default=None, description="the body of the single endpoint plus a required id")
 
@@ -81,6 +91,13 @@ class SyncService(ServiceCreate):
     id: ClientId
 
 
+class SyncTracing(TracingCreate):
+    """A tracing request filed on a phone (offline too): the body of POST /tracing; its event is the
+    record's `event_id` (a `data.event_id`, if sent, must be the same)."""
+
+    id: ClientId
+
+
 SYNC_SCHEMAS: dict[str, type[Input]] = {
     "household": SyncHousehold,
     "person": SyncPerson,
@@ -88,4 +105,37 @@ SYNC_SCHEMAS: dict[str, type[Input]] = {
     "check_out": SyncCheckOut,
     "distribution": SyncDistribution,
     "service": SyncService,
+    "tracing": SyncTracing,
 }
+
+
+# Stock records (shared/services/stock_records.py): every ledger document syncs offline too.
+class SyncReceipt(ReceiptCreate):
+    id: ClientId
+
+
+class SyncDispatch(DispatchCreate):
+    id: ClientId
+
+
+class SyncDispatchReceive(DispatchReceiveRecord):
+    """Receiving a dispatch: the dispatch named in `dispatch_id`; `id` is the receive operation's id."""
+
+    id: ClientId
+
+
+class SyncAdjustment(AdjustmentCreate):
+    id: ClientId
+
+
+class SyncStockRequest(StockRequestCreate):
+    id: ClientId
+
+
+SYNC_SCHEMAS.update({
+    "receipt": SyncReceipt,
+    "dispatch": SyncDispatch,
+    "dispatch_receive": SyncDispatchReceive,
+    "stock_adjustment": SyncAdjustment,
+    "stock_request": SyncStockRequest,
+})

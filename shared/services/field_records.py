@@ -37,6 +37,7 @@ from shared.models import (
     Service,
     Shelter,
     Stay,
+    TracingRequest,
 )
 from shared.repositories import bookkeeping, delivery_totals
 from shared.repositories import events as event_repo
@@ -45,12 +46,15 @@ from shared.repositories import people as people_repo
 from shared.repositories import reference as ref_repo
 from shared.repositories.events import EventRow
 from shared.repositories.users import member_event_ids
+from shared.services import tracing_auto
 from shared.services.idempotency import fingerprint, same_content
 from shared.services.match_keys import queue_person_keys
 from shared.services.nik_conflicts import nik_taken
+from shared.services.stock_records import STOCK_RECORD_TYPES, StockRecords
+from shared.services.tracing_auto import child_flag_problem
 
 # Fields whose server default is "now": a replay that omits them, or the original that did, is not a difference.
-TIME_DEFAULTS = ("registered_at", "opened_at", "delivered_at", "at")
+TIME_DEFAULTS = ("registered_at", "opened_at", "delivered_at", "at", "received_at", "sent_at", "requested_at")
 
 
 def first_stay_id(person_id: str) -> str:
@@ -132,11 +136,12 @@ class _Pending:
     services: list[dict[str, Any]] = field(default_factory=list)
     operations: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    tracing: list[dict[str, Any]] = field(default_factory=list)  # requests a registration opens (tracing_auto)
 
 
 # The table each kind of create inserts its row into (check_out inserts none).
 CREATED_TABLE = {"household": "households", "shelter": "shelters", "person": "persons", "check_in": "stays",
-                 "distribution": "distributions", "service": "services"}
+                 "distribution": "distributions", "service": "services", "tracing": "tracing_requests"}
 
 # One answer whenever a create's id is taken and the create is not a replay of the same content:
 # by another record of this event, or of another event, with or without a replay record. The caller
@@ -150,7 +155,8 @@ EMPTY_HOUSEHOLD = ("keluarga tidak dibuat: semua anggotanya sudah terdaftar di k
 
 OP_OBJECT_TYPE = {
     "household": "household", "person": "person", "shelter": "shelter", "check_in": "stay",
-    "check_out": "stay", "distribution": "distribution", "service": "service",
+    "check_out": "stay", "distribution": "distribution", "service": "service", "tracing": "tracing_request",
+    **STOCK_RECORD_TYPES,  # receipts, dispatches, adjustments, requests (shared/services/stock_records.py)
 }
 
 
@@ -173,6 +179,8 @@ class FieldWriter:
         self.taken: set[tuple[str, str]] = set()  # (table, id) rows that existed before this batch
         self.kept_households: set[str] = set()  # never dropped as empty (named by records refused earlier)
         self.aliases: dict[str, str] = {}  # merged person id -> survivor (shared/services/merge.py)
+        self.extension = StockRecords()  # the stock records' handlers and staged rows
+        self._dates: dict[datetime, date] = {}  # _local_date's memory
 
     # ---- public ----
 
@@ -229,12 +237,14 @@ class FieldWriter:
         bookkeeping.insert_rows(s, Shelter, p.shelters)
         bookkeeping.insert_rows(s, Person, p.persons)
         queue_person_keys(s, p.persons)
+        bookkeeping.insert_rows(s, TracingRequest, p.tracing)
         people_repo.close_stays(s, p.stay_closes)
         bookkeeping.insert_rows(s, Stay, list(p.stays.values()))
         bookkeeping.insert_rows(s, Distribution, p.distributions)
         delivery_totals.add(s, p.distributions, self.uow.tz, {
             eid: (st.service_item("sandang"), st.service_item("permakanan")) for eid, st in self.events.items()})
         bookkeeping.insert_rows(s, Service, p.services)
+        self.extension.flush(self)
         bookkeeping.insert_rows(s, ClientOperation, p.operations)
         bookkeeping.audit(s, p.audit)
         outbox = []
@@ -266,7 +276,8 @@ class FieldWriter:
         sh: set[str] = set()
         pp: set[str] = set()
         niks: set[str] = set()
-        new_rows: dict[str, set[str]] = {"stays": set(), "distributions": set(), "services": set()}
+        new_rows: dict[str, set[str]] = {"stays": set(), "distributions": set(), "services": set(),
+                                         "tracing_requests": set()}
         # the ids of the rows creates would insert; households, shelters, persons ride on the reference lookups
         created_ids = {"households": hh, "shelters": sh, "persons": pp, **new_rows}
         for c in commands:
@@ -298,6 +309,7 @@ class FieldWriter:
         for table, ids in new_rows.items():
             if ids:
                 self.taken.update((table, i) for i in people_repo.existing_ids(s, table, ids))
+        self.extension.prefetch(self, commands)
 
     # ---- one record ----
 
@@ -319,6 +331,8 @@ class FieldWriter:
             self._id_free(cmd, client_id)
         if state.event.status == "selesai":
             raise Conflict("kejadian sudah selesai dan tidak menerima data baru (the event is closed: selesai)")
+        if cmd.type in STOCK_RECORD_TYPES:
+            return self.extension.apply(self, state, cmd, data, client_id, payload)
         handler = getattr(self, f"_{cmd.type}")
         return handler(state, cmd, data, client_id, payload)
 
@@ -416,7 +430,12 @@ class FieldWriter:
         self.open_stays[person_id] = None
 
     def _local_date(self, at: datetime) -> date:
-        return at.astimezone(self.uow.tz).date()
+        """The local calendar date of an instant, remembered: a batch asks it for the same event start
+        several times per record (birth date, NIK agreement, child flags), and astimezone is not free."""
+        day = self._dates.get(at)
+        if day is None:
+            day = self._dates[at] = at.astimezone(self.uow.tz).date()
+        return day
 
     def _delivered_at(self, state: _EventState, sent: datetime | None) -> datetime:
         """When a distribution or service happened (now unless sent), if plausible for its event."""
@@ -463,6 +482,10 @@ class FieldWriter:
         if d.nik and (state.event.id, d.nik) in self.niks:
             raise nik_taken(self.actor, self._existing_person(self.niks[(state.event.id, d.nik)]))
         mismatch = self._nik_mismatch(state, d)
+        problem = child_flag_problem(d.vulnerabilities, d.birth_date, d.age_years,
+                                     self._local_date(state.event.started_at))
+        if problem:
+            raise Invalid("vulnerabilities", problem)
         pid = client_id or str(uuid.uuid4())
         row = {"id": pid, "event_id": state.event.id, "household_id": d.household_id, "full_name": d.full_name,
                "sex": d.sex, "birth_date": d.birth_date, "age_years": d.age_years, "nik": d.nik,
@@ -470,6 +493,10 @@ class FieldWriter:
                "condition": d.condition, "nik_mismatch_confirmed": mismatch, "registered_at": at, "version": 1,
                "created_by": self.actor.id, "created_at": self.now}
         self.pending.persons.append(row)
+        if row["condition"] == "hilang" or row["vulnerabilities"]:
+            requests, audit = tracing_auto.rows_for_new_person(row, self.actor, self.now)
+            self.pending.tracing += requests
+            self.pending.audit += audit
         self.persons[pid] = state.event.id
         self.open_stays[pid] = None
         if d.nik:
@@ -480,6 +507,23 @@ class FieldWriter:
         return self._record(state, cmd.type, client_id, payload, pid, "person.create",
                             row={**row, "shelter_id": d.shelter_id,
                                  "stay_kind": "mandiri" if mandiri else ("shelter" if d.shelter_id else None)})
+
+    def _tracing(self, state: _EventState, cmd: Command, d: Any, client_id: str | None, payload: dict[str, Any]) -> Outcome:
+        """A tracing request filed on a phone (docs/api.md, "Tracing"): checked as POST /tracing checks it;
+        matched later by the worker (the event's recompute queues the pass)."""
+        if d.event_id is not None and d.event_id != state.event.id:
+            raise Invalid("event_id", "event_id berbeda dengan kejadian catatan (event_id differs from the record's event)")
+        if d.kind == "orang" and not d.full_name and not d.nik:
+            raise Invalid("full_name", "isi nama atau NIK orang yang dicari (give the sought person's name or NIK)")
+        self._kelurahan(d.kelurahan_code)
+        for field_name, ref in (("subject_person_id", d.subject_person_id), (("reporter", "person_id"), d.reporter.person_id)):
+            if ref is not None and people_repo.get_person(self.session, ref) is None:
+                raise Invalid(field_name, "orang tidak ditemukan (person not found)")
+        if d.reporter.household_id is not None and people_repo.get_household(self.session, d.reporter.household_id) is None:
+            raise Invalid(("reporter", "household_id"), "keluarga pelapor tidak ditemukan (reporter household not found)")
+        row = tracing_auto.row_from_create(d, state.event.id, self.actor, self.now, client_id)
+        self.pending.tracing.append(row)
+        return self._record(state, cmd.type, client_id, payload, row["id"], "tracing.create")
 
     def _nik_mismatch(self, state: _EventState, d: Any) -> bool:
         """Whether the NIK disagrees with the birth date, age or sex: 422 naming the field unless the
@@ -563,10 +607,13 @@ class FieldWriter:
         person_id = self._survivor(d.person_id)
         self._person_in(state, person_id)
         self._household_in(state, d.household_id)
+        if d.source_location_id is not None:
+            self.extension.check_location(self, state, d.source_location_id, "source_location_id")
         did = client_id or str(uuid.uuid4())
         row = {"id": did, "event_id": state.event.id, "item_code": d.item_code, "quantity": d.quantity,
                "delivered_at": delivered_at, "shelter_id": d.shelter_id, "person_id": person_id,
-               "household_id": d.household_id, "notes": d.notes, "created_by": self.actor.id, "created_at": self.now}
+               "household_id": d.household_id, "notes": d.notes, "source_location_id": d.source_location_id,
+               "created_by": self.actor.id, "created_at": self.now}
         self.pending.distributions.append(row)
         return self._record(state, cmd.type, client_id, payload, did, "distribution.create", row=row)
 

@@ -15,11 +15,13 @@ from shared.models import Person
 from shared.repositories import nik_conflicts as nik_conflict_repo
 from shared.repositories import people as people_repo
 from shared.schemas.people import PersonPublic, PersonUpdate
+from shared.services import tracing_auto
 from shared.services.bookkeeping import record_audit, record_event_write
 from shared.services.events import check_version, visible_event, writable_event
 from shared.services.match_keys import refresh_person_keys
 from shared.services.nik_conflicts import nik_taken
 from shared.services.presenters import local_date, person_public
+from shared.services.tracing_auto import child_flag_problem
 
 
 def require_names(actor: Actor) -> None:
@@ -114,8 +116,15 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: str, data: PersonUpd
         if value is None and name in ("full_name", "sex", "needs_psychosocial", "condition", "vulnerabilities"):
             continue
         setattr(person, name, explicit_only(value) if name == "vulnerabilities" else value)
+    problem = child_flag_problem(person.vulnerabilities, person.birth_date, person.age_years,
+                                 local_date(event.started_at, uow.tz))
+    if problem and any(name in changes for name in ("vulnerabilities", "birth_date", "age_years")):
+        raise Invalid("vulnerabilities", problem)
     person.version += 1
     uow.session.add(person)
     refresh_person_keys(uow.session, person, keyed)
+    tracing_auto.open_for_corrected_person(uow.session, person, actor, utcnow())
+    if keyed != (person.full_name, person.birth_date, person.nik):
+        tracing_auto.rematch_after_correction(uow.session, person)
     record_event_write(uow, event, actor, "person.update", "person", person.id)
     return person

@@ -26,10 +26,13 @@ from shared.errors import Forbidden, NotFound
 from shared.models import Event
 from shared.repositories import people as people_repo
 from shared.repositories import privacy as privacy_repo
+from shared.repositories import stock as stock_repo
+from shared.repositories import tracing as tracing_repo
 from shared.schemas.people import HouseholdPublic
 from shared.services.bookkeeping import record_audit, record_event_write
 from shared.services.match_keys import forget_person_keys
 from shared.services.presenters import local_date, person_public
+from shared.services.tracing import present
 
 
 def require_admin(actor: Actor) -> None:
@@ -46,10 +49,14 @@ def _anonymise(uow: UnitOfWork, event: Event, rows: list[tuple[str, str | None, 
     forget_person_keys(s, [r[0] for r in rows])
     privacy_repo.anonymise_persons(s, {pid: anonymised_age(birth, age, start) for pid, _, birth, age in rows},
                                    ANONYMOUS_NAME, at)
+    tracing_repo.forget_matches_of_persons(s, [r[0] for r in rows])
+    tracing_repo.anonymise_requests(s, event_id=event.id, subject_ids=None if whole_event else [r[0] for r in rows],
+                                    name=ANONYMOUS_NAME)
     if whole_event:
         privacy_repo.anonymise_households(s, event.id, None, ANONYMOUS_NAME)
         privacy_repo.clear_notes(s, event.id, None, None)
         privacy_repo.forget_operations(s, event.id, None)
+        stock_repo.anonymise_citizen_donors(s, event.id, ANONYMOUS_NAME)  # a citizen donor's name is personal data
     else:
         person_ids = [r[0] for r in rows]
         household_ids = sorted({r[1] for r in rows if r[1]})
@@ -99,8 +106,11 @@ def export_person(uow: UnitOfWork, actor: Actor, person_id: str, tz: ZoneInfo) -
         "distributions": privacy_repo.person_distributions(s, person.id, household.id if household else None),
         "services": privacy_repo.person_services(s, person.id),
         "audit": privacy_repo.audit_about(s, about),
+        "tracing": [present(r, mask=False).model_dump(mode="json")
+                    for r in tracing_repo.requests_for_subject(s, person.id)],
     }
-    rows = 1 + sum(len(answer[k]) for k in ("stays", "distributions", "services", "audit")) + (1 if household else 0)
+    rows = 1 + sum(len(answer[k]) for k in ("stays", "distributions", "services", "audit", "tracing")) + (
+        1 if household else 0)
     record_audit(uow, actor, "person.export", "person", person.id, person.event_id, row_count=rows)
     return answer
 

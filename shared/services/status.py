@@ -22,6 +22,7 @@ from shared.needs.model import NeedsInputs
 from shared.repositories import bookkeeping
 from shared.repositories import status as status_repo
 from shared.repositories.needs_inputs import load_needs_inputs
+from shared.services import stock as stock_service
 
 
 def status_as_of(event: Event, now: datetime) -> datetime:
@@ -42,6 +43,10 @@ def compute_with_inputs(session: Session, event: Event, as_of: datetime,
     inputs = load_needs_inputs(session, event, as_of, tz)
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
                                 inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
+    # Stock and alerts (shared/services/stock.py): alerts as found now; `store` reconciles them with the stored ones.
+    snapshot["stock"], found, inputs.stock_totals = stock_service.compute_stock(
+        session, event, as_of, tz, inputs.profile, snapshot["shelters"], inputs.deliveries)
+    snapshot["alerts"] = stock_service.unstored_alerts(found, as_of)
     return snapshot, inputs
 
 
@@ -74,6 +79,8 @@ def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: date
     if current is not None and (current.data_seq > data_seq or (current.data_seq == data_seq and current.as_of >= as_of)):
         return None
     seq = (current.seq if current else 0) + 1
+    if "alerts" in snapshot:  # raised, kept or cleared against the stored alerts, in this transaction
+        snapshot["alerts"] = stock_service.reconcile_alerts(s, event_id, snapshot["alerts"], as_of)
     unmet = snapshot.get("unmet", [])
     body = public(snapshot, seq)
     if not status_repo.save_latest(s, current, event_id, seq, data_seq, as_of, body, unmet):

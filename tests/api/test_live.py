@@ -584,3 +584,33 @@ def test_a_write_reaches_the_live_client_through_the_real_recompute_job(
     assert last["data"]["people"]["registered"] >= 1
     assert last["data"]["people"]["displaced_now"] >= 1
     assert [m["seq"] for m in seen] == sorted({m["seq"] for m in seen})
+
+
+def test_closing_the_hub_does_not_wait_for_ever_on_a_connection_task_that_will_not_stop(
+        settings: Settings, database: Database, caplog: pytest.LogCaptureFixture) -> None:
+    """A shutdown must end even when the Redis task ignores its cancellation (a lifespan shutdown once
+    hung the test suite): close() waits a bounded time, cancels again, and logs where the task was."""
+    import asyncio
+
+    async def stubborn() -> None:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            pass  # swallows the first cancellation, as a task caught mid-cleanup may
+        await asyncio.sleep(60)
+
+    async def scenario() -> tuple[float, bool]:
+        hub = LiveHub(settings, database)
+        hub.CLOSE_TIMEOUT_SECONDS = 0.2  # type: ignore[misc]
+        hub._loop = asyncio.get_running_loop()
+        hub._runner = task = asyncio.get_running_loop().create_task(stubborn())
+        await asyncio.sleep(0)
+        started = time.monotonic()
+        await hub.close()
+        await asyncio.sleep(0)
+        return time.monotonic() - started, task.done()
+
+    with caplog.at_level("WARNING", logger="posko.live"):
+        took, stopped = asyncio.run(scenario())
+    assert took < 2.0 and stopped  # the second cancellation ended it
+    assert "did not stop" in caplog.text and "stubborn" in caplog.text

@@ -113,3 +113,53 @@ def test_pengamat_sees_activities_and_renstra_but_not_the_roster(web_server: Liv
     open_tab(page, "kegiatan")
     page.wait_for_selector("#kegiatan-table", timeout=PAGE_TIMEOUT_MS)
     assert page.locator("#kegiatan-form").count() == 0  # reads, does not write
+
+
+def test_admin_types_in_a_manual_row_and_sees_it_with_its_provenance(
+        web_server: LiveServer, web_users: dict[str, str], page: Any, console_errors: list[str]) -> None:
+    code = "monev_keserasian_sosial"  # typed in by hand (its Renstra sentence is "manual")
+    log_in(page, web_server.base_url, web_users["admin"])
+    page.click("#office-open", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_selector(f"#renstra-table tr[data-code='{code}']", timeout=PAGE_TIMEOUT_MS)
+    row = page.locator(f"#renstra-table tr[data-code='{code}']")
+    assert row.get_attribute("data-kind") in ("manual", "none")
+    # rows computed from events or from a register have no edit action
+    for computed in ("penyediaan_makanan", "kompetensi_tagana"):
+        assert page.locator(f"#renstra-table tr[data-code='{computed}'] [data-manual-edit]").count() == 0
+
+    row.locator("[data-manual-edit]").click()
+    page.wait_for_selector("#renstra-manual-form", timeout=PAGE_TIMEOUT_MS)
+    # a negative value: refused by the server, its Indonesian message under the field, nothing saved
+    page.fill("#rm-value", "-3")
+    page.click("#renstra-manual-submit")
+    error = page.locator("#renstra-manual-form [data-error-for='value']")
+    error.wait_for(timeout=PAGE_TIMEOUT_MS)
+    assert "minimal 0" in error.inner_text()
+    assert page.locator("#rm-value").get_attribute("aria-invalid") == "true"
+    page.fill("#rm-value", "4")
+    page.fill("#rm-budget", "-1")
+    page.click("#renstra-manual-submit")
+    page.locator("#renstra-manual-form [data-error-for='budget_realisation']", has_text="minimal 0").wait_for(
+        timeout=PAGE_TIMEOUT_MS)
+
+    # a good value and budget: the row shows them and who typed them in
+    page.fill("#rm-value", "4")
+    page.fill("#rm-budget", "1250000")
+    page.click("#renstra-manual-submit")
+    wait_renstra(page, code, 4)
+    page.wait_for_selector("#renstra-manual-form", state="detached", timeout=PAGE_TIMEOUT_MS)
+    row = page.locator(f"#renstra-table tr[data-code='{code}']")
+    assert row.get_attribute("data-kind") == "manual"
+    assert row.locator("td[data-budget]").get_attribute("data-budget") == "1250000"
+    text = row.inner_text()
+    assert "Diisi manual oleh Uji Admin" in text
+    assert web_users["admin"] in text
+    assert console_errors == []
+
+
+def test_posko_gets_no_edit_action_on_renstra_rows(web_server: LiveServer, web_users: dict[str, str],
+                                                   page: Any) -> None:
+    log_in(page, web_server.base_url, web_users["posko"])
+    page.click("#office-open", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_selector("#renstra-table tr[data-code='pelopor_perdamaian']", timeout=PAGE_TIMEOUT_MS)
+    assert page.locator("#renstra-table [data-manual-edit]").count() == 0  # the API is admin only (403)

@@ -29,3 +29,39 @@ def test_explicit_default_equals_omitted() -> None:
 def test_other_content_differs() -> None:
     assert not same_content(fp(full_name="Ani", sex="P"), fp(full_name="Ana", sex="P"), TIME)
     assert not same_content(fp(full_name="Ani", sex="P"), fp(full_name="Ani", sex="P", needs_psychosocial=True), TIME)
+
+
+def _input_models() -> list[type]:
+    import shared.schemas  # noqa: F401  (every schema module registers its models)
+    from shared.schemas.common import Input
+
+    seen, todo = [], list(Input.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        seen.append(cls)
+        todo.extend(cls.__subclasses__())
+    return seen
+
+
+def test_fields_left_out_of_a_fingerprint_are_real_fields_at_their_real_defaults() -> None:
+    """A name or default typed wrong in FINGERPRINT_OMIT_DEFAULTS would silently keep the field in the
+    fingerprint (and a record queued before it existed would be refused as other content)."""
+    checked = 0
+    for cls in _input_models():
+        for name, default in cls.FINGERPRINT_OMIT_DEFAULTS.items():
+            assert name in cls.model_fields, (cls.__name__, name)
+            assert cls.model_fields[name].get_default(call_default_factory=True) == default, (cls.__name__, name)
+            checked += 1
+    assert checked >= 5
+
+
+def test_a_distribution_queued_before_stock_existed_keeps_its_fingerprint() -> None:
+    from shared.schemas.people import DistributionCreate
+    from shared.services.idempotency import content
+
+    body = {"item_code": "beras", "quantity": 2.5, "shelter_id": "s1"}
+    old = {"item_code": "beras", "quantity": 2.5, "delivered_at": None, "shelter_id": "s1", "person_id": None,
+           "household_id": None, "notes": None}  # the content before source_location_id existed
+    assert content(DistributionCreate.model_validate(body), ("delivered_at",)) == old
+    sourced = content(DistributionCreate.model_validate({**body, "source_location_id": "g1"}), ("delivered_at",))
+    assert sourced == {**old, "source_location_id": "g1"}

@@ -53,7 +53,8 @@ def test_aggregated_load_gives_the_same_snapshot_as_raw_rows(admin: Api, databas
     assert len(inputs.deliveries) < len(raw)  # it did aggregate
     direct = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays, raw,
                               inputs.services, as_of, tz)
-    assert aggregated == direct
+    # the needs part: the snapshot's stock and alerts sections (shared/services/stock.py) are not the engine's
+    assert {k: v for k, v in aggregated.items() if k not in ("stock", "alerts")} == direct
     meals = next(n for n in aggregated["needs"] if n["item_code"] == "makanan_siap_saji")
     assert meals["delivered"] == 4 * (4 + 3 + 4 + 1 + 2)
 

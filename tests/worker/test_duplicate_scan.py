@@ -249,7 +249,9 @@ def test_a_worker_takes_recomputes_before_queued_scans(admin: Api, settings: Set
         PoskoWorker(queues, connection=ctx.redis, serializer=JSONSerializer, stop=threading.Event()).work(burst=True)
         done = sorted((j.started_at, j.func_name) for q in queues
                       for j in (q.fetch_job(i) for i in q.finished_job_registry.get_job_ids()) if j is not None)
-        assert [name.rsplit(".", 1)[-1] for _, name in done] == ["recompute"] + ["scan_duplicates"] * 3
+        # the recompute queues a tracing pass on the live queue (issue 15): it runs before the scans too
+        names = [name.rsplit(".", 1)[-1] for _, name in done if not name.endswith("match_tracing")]
+        assert names == ["recompute"] + ["scan_duplicates"] * 3
     finally:
         dispatcher.close()
         ctx.db.dispose()

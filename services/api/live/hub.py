@@ -35,7 +35,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from services.api.live.slot import LatestSlot, StatusMessage
 from shared.config import Settings
 from shared.db import Database, read_unit
-from shared.live_messages import message_seq, status_message
+from shared.live_messages import is_tracing_message, message_seq, status_message
 from shared.redis import Keys
 from shared.repositories import status as status_repo
 
@@ -73,6 +73,7 @@ class LiveHub:
     IDLE_SECONDS = 10.0  # with nothing received for this long, PING; three silent periods → reconnect
     BACKOFF_MIN_SECONDS = 0.05
     BACKOFF_MAX_SECONDS = 5.0
+    CLOSE_TIMEOUT_SECONDS = 5.0  # close() waits at most this long (twice) for the connection task to stop
     CONFIRM_TIMEOUT_SECONDS = 2.0  # a new client waits at most this long for its channel's confirmation
 
     def __init__(self, settings: Settings, db: Database) -> None:
@@ -131,11 +132,23 @@ class LiveHub:
         if runner is not None and not runner.done():
             runner.cancel()
             if runner.get_loop() is asyncio.get_running_loop():
-                with suppress(asyncio.CancelledError):
-                    await runner
+                await self._wait_stopped(runner)
         for slots in self._slots.values():
             for slot in slots:
                 slot.close()
+
+    async def _wait_stopped(self, runner: asyncio.Task[None]) -> None:
+        """Wait for the cancelled connection task, but not for ever: a shutdown must not hang on Redis.
+        (Seen once under heavy load in the test suite: a lifespan shutdown that never ended.) A task that
+        does not stop in time is cancelled again and left behind, with its stack in the log."""
+        for attempt in range(2):
+            done, _ = await asyncio.wait({runner}, timeout=self.CLOSE_TIMEOUT_SECONDS)
+            if done:
+                return
+            frames = "".join(f"\n  {f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}" for f in runner.get_stack())
+            log.warning("live: the Redis task did not stop within %.0f s of being cancelled (%s):%s",
+                        self.CLOSE_TIMEOUT_SECONDS, "cancelling again" if attempt == 0 else "left behind", frames)
+            runner.cancel()
 
     @asynccontextmanager
     async def subscription(self, event_id: str, last_seq: int) -> AsyncIterator[LatestSlot]:
@@ -289,6 +302,10 @@ class LiveHub:
         if not channel.startswith(self._channel_prefix):
             return
         text = _text(data)
+        if is_tracing_message(text):
+            for slot in self._slots.get(channel[len(self._channel_prefix):], ()):
+                slot.notify(text)
+            return
         try:
             seq = message_seq(text)
         except ValueError:

@@ -9,7 +9,10 @@ the one it already has (sent by us, or named by the client as `last_seq`).
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
+
+NOTICES_KEPT = 20
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class LatestSlot:
         self.sent_seq = last_seq  # the newest seq the client has: sent by us, or named by it (last_seq)
         self.pending: StatusMessage | None = None
         self.closed = False
+        self.notices: deque[str] = deque(maxlen=NOTICES_KEPT)  # tracing notices: news, sent in order, not replaced
         self._ready = asyncio.Event()
 
     def offer(self, message: StatusMessage) -> None:
@@ -36,6 +40,12 @@ class LatestSlot:
         if message.seq > newest:
             self.pending = message
             self._ready.set()
+
+    def notify(self, text: str) -> None:
+        """A notice that is news rather than state (a new strong tracing match): sent once, in order; a
+        slow client keeps only the newest few."""
+        self.notices.append(text)
+        self._ready.set()
 
     def close(self) -> None:
         """The hub is going away: wake the sender so it stops (`next` returns None)."""
@@ -49,6 +59,11 @@ class LatestSlot:
             self._ready.clear()
             if self.closed:
                 return None
+            if self.notices:
+                text = self.notices.popleft()
+                if self.notices or self.pending is not None:
+                    self._ready.set()  # more to send after this one
+                return StatusMessage(self.sent_seq, text)
             message, self.pending = self.pending, None
             if message is not None and message.seq > self.sent_seq:
                 self.sent_seq = message.seq

@@ -27,7 +27,8 @@ STATUS_LABELS = {"siaga_darurat": "Siaga darurat", "tanggap_darurat": "Tanggap d
 CATEGORY_LABELS = {"alam": "Bencana alam", "non_alam": "Bencana non-alam", "sosial": "Bencana sosial"}
 CONDITION_LABELS = {"selamat": "Selamat", "luka": "Luka-luka", "hilang": "Hilang", "meninggal": "Meninggal dunia"}
 VULNERABILITY_LABELS = {"balita": "Balita", "lansia": "Lanjut usia", "ibu_hamil": "Ibu hamil",
-                        "ibu_menyusui": "Ibu menyusui", "disabilitas": "Penyandang disabilitas"}
+                        "ibu_menyusui": "Ibu menyusui", "disabilitas": "Penyandang disabilitas",
+                        "terpisah": "Anak terpisah", "tanpa_pendamping": "Anak tanpa pendamping"}
 PEOPLE_LABELS = {"registered": "Terdaftar", "displaced_now": "Mengungsi",
                  "in_shelters_now": "Mengungsi di tempat penampungan", "mandiri_now": "Mengungsi mandiri",
                  "returned": "Sudah kembali",

@@ -111,6 +111,12 @@ def event_tables(report: dict[str, Any]) -> list[Table]:
                                                 ("persons", "Orang")],
                         [[s["kind"], SERVICE_LABELS.get(s["kind"], as_label(s["kind"])), s["records"], s["persons"]]
                          for s in report["services"]]))
+    if "tracing" in report:
+        labels = {"sought": "Dilaporkan dicari", "found": "Ditemukan", "reunited": "Dipertemukan",
+                  "still_missing": "Masih dicari", "closed": "Ditutup", "children_separated": "Anak terpisah",
+                  "children_reunited": "Anak dipertemukan"}
+        tables.append(Table("tracing", "Orang dicari", [("count", "Hitungan"), ("label", "Uraian"), ("value", "Jumlah")],
+                            [[k, labels[k], v] for k, v in report["tracing"].items()]))
     day_cols = [("date", "Tanggal"), ("displaced", "Mengungsi"), ("eligible", "Wajib"), ("fulfilled", "Terpenuhi"),
                 ("fulfilled_percent", "Terpenuhi (%)"), ("source", "Sumber"), ("as_of", "Keadaan per (UTC)")]
     tables.append(Table("daily", "Harian", day_cols, [[d[k] for k, _ in day_cols] for d in report["daily"]]))

@@ -48,7 +48,8 @@ def test_snapshot_has_the_documented_shape() -> None:
                                    "affected", "injured", "missing", "dead", "by_sex", "vulnerable",
                                    "staying_by_kelurahan"}
     assert snap["people"]["by_sex"] == {"L": 0, "P": 1}
-    assert list(snap["people"]["vulnerable"]) == ["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas"]
+    assert list(snap["people"]["vulnerable"]) == ["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas",
+                                                   "terpisah", "tanpa_pendamping"]
     assert snap["indicator"]["target_percent"] == 95.0
     assert list(snap["indicator"]["services"]) == list(SERVICES)
     assert [n["item_code"] for n in snap["needs"]] == [i["code"] for i in profile_body()["items"]]
@@ -415,7 +416,8 @@ def test_missing_and_dead_are_not_eligible_nor_displaced_returned_or_affected() 
         "registered": 6, "displaced_now": 1, "in_shelters_now": 1, "mandiri_now": 0, "returned": 1, "affected": 1,
         "injured": 1, "missing": 2, "dead": 1, "by_sex": {"L": 3, "P": 3},
         "staying_by_kelurahan": [{"kelurahan_code": "", "in_shelters_now": 1, "mandiri_now": 0}],
-        "vulnerable": {"balita": 0, "lansia": 0, "ibu_hamil": 0, "ibu_menyusui": 0, "disabilitas": 0},
+        "vulnerable": {"balita": 0, "lansia": 0, "ibu_hamil": 0, "ibu_menyusui": 0, "disabilitas": 0, "terpisah": 0,
+                       "tanpa_pendamping": 0},
     }
     assert snap["indicator"]["eligible"] == 2  # a and e
     assert set(unmet(snap)) == {"a", "e"}
@@ -436,7 +438,8 @@ def test_people_counts_follow_stays_at_as_of() -> None:
     people = snap["people"]
     assert (people["displaced_now"], people["returned"], people["affected"], people["injured"]) == (1, 2, 1, 1)
     assert people["by_sex"] == {"L": 2, "P": 2}
-    assert people["vulnerable"] == {"balita": 2, "lansia": 1, "ibu_hamil": 1, "ibu_menyusui": 1, "disabilitas": 1}
+    assert people["vulnerable"] == {"balita": 2, "lansia": 1, "ibu_hamil": 1, "ibu_menyusui": 1, "disabilitas": 1,
+                                   "terpisah": 0, "tanpa_pendamping": 0}
     assert snap["indicator"]["eligible"] == 3
 
 

@@ -243,7 +243,8 @@ def test_json_report_matches_the_hand_computed_two_year_scenario(scenario: Scena
     assert pp["by_sex_age_group"] == {
         "L": {"balita": 0, "anak": 1, "dewasa": 2, "lansia": 0, "tidak_diketahui": 1},
         "P": {"balita": 1, "anak": 0, "dewasa": 2, "lansia": 1, "tidak_diketahui": 0}}
-    assert pp["vulnerable"] == {"balita": 1, "lansia": 1, "ibu_hamil": 1, "ibu_menyusui": 0, "disabilitas": 0}
+    assert pp["vulnerable"] == {"balita": 1, "lansia": 1, "ibu_hamil": 1, "ibu_menyusui": 0, "disabilitas": 0,
+                                "terpisah": 0, "tanpa_pendamping": 0}
     assert pp["needs_psychosocial"] == 1
     by_kel = {r["kelurahan_code"]: r for r in pp["by_kelurahan"]}
     assert list(by_kel) == [KELURAHAN, KELURAHAN_2, ""]
@@ -376,7 +377,7 @@ def test_csv_report_carries_the_same_numbers(scenario: Scenario, admin: Api) -> 
     assert 'filename="laporan-pasca-bencana-banjir-akhir-tahun-binjai-20260103.csv"' in r.headers["content-disposition"]
     sec = read_csv_sections(r.content.decode("utf-8"))
     assert list(sec) == ["event", "kelurahan", "status_history", "people", "people_by_kelurahan", "people_displaced_by_kelurahan", "shelters", "needs",
-                         "distributions", "indicator", "services", "daily", "unmet"]
+                         "distributions", "indicator", "services", "tracing", "daily", "unmet"]
     ev = {row["field"]: row["value"] for row in sec["event"]}
     assert (ev["year"], ev["start_date"], ev["end_date"], ev["status"]) == ("2025", "2025-12-31", "2026-01-03", "selesai")
     total = next(row for row in sec["indicator"] if row["service"] == "total")
@@ -407,7 +408,8 @@ def test_xlsx_report_has_a_sheet_per_section_with_number_cells(scenario: Scenari
     assert r.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheets = read_xlsx(r.content)
     assert list(sheets) == ["Kejadian", "Wilayah", "Riwayat", "Korban", "Korban per kelurahan", "Tempat mengungsi", "Tempat penampungan",
-                            "Kebutuhan", "Penyaluran", "Indikator", "Layanan", "Harian", "Belum terpenuhi"]
+                            "Kebutuhan", "Penyaluran", "Indikator", "Layanan", "Orang dicari", "Harian",
+                            "Belum terpenuhi"]
     head, *daily = sheets["Harian"]
     assert head == ("Tanggal", "Mengungsi", "Wajib", "Terpenuhi", "Terpenuhi (%)", "Sumber", "Keadaan per (WIB)")
     assert [(row[0].date().isoformat(), *row[1:5]) for row in daily] == EXPECTED_DAILY

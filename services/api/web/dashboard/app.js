@@ -6,6 +6,8 @@ import { applyStatic, fmt, fmtDate, fmtTime, getLang, label, setLang, t } from "
 import { fieldPhones } from "./lan.js";
 import { Live } from "./live.js";
 import { Duplicates } from "./duplicates.js";
+import { Logistik } from "./logistik.js";
+import { Tracing } from "./tracing.js";
 import { Ops } from "./ops.js";
 import { Office } from "./office.js";
 import { Accounts, accountsButton } from "./accounts.js";
@@ -196,6 +198,7 @@ function closeEvent() {
   state.eventId = null;
   state.event = null;
   state.snapshot = null;
+  logistik.close();
   state.shelterInfo = {};
   state.reportDaily = null;
   unmetList.reset();
@@ -250,6 +253,8 @@ async function openEvent(eventId) {
   state.snapshot = snap;
   rememberDay(snap);
   renderDash();
+  logistik.open(event, isOperator(), state.items);
+  logistik.update(snap);
   loadKelurahanNames();
   if (!state.painted) {
     state.painted = true;
@@ -260,6 +265,7 @@ async function openEvent(eventId) {
     eventId,
     lastSeq: snap.seq,
     onSnapshot: (data) => onSnapshot(eventId, data),
+    onNotice: (msg) => { if (eventId === state.eventId) tracing.notice(msg); },
     onState: renderLive,
     onRefused: (reason) => {
       if (/token|akun|account/i.test(reason)) {
@@ -281,6 +287,7 @@ async function openEvent(eventId) {
   reports.open(event);
   dups.canDecide = isOperator();
   dups.open(event.id, seesNames());
+  tracing.open(event.id, seesNames());
 }
 
 // ---- snapshots ----
@@ -292,6 +299,7 @@ function onSnapshot(eventId, data) {
   state.snapshot = data;
   rememberDay(data);
   scheduleRender();
+  logistik.update(data);
   if (!before || before.data_seq !== data.data_seq || before.seq === 0) scheduleRefresh();
 }
 
@@ -544,6 +552,8 @@ const shelterNeeds = new ShelterNeeds({
   context: () => ({ snapshot: state.snapshot, items: state.items, eventName: state.event?.name }),
   put,
 });
+const logistik = new Logistik({ toast, errorText });
+const tracing = new Tracing({ toast, errorText, role });
 
 // ---- wiring ----
 
@@ -561,6 +571,8 @@ function rerenderAll() {
     if (isOperator() && state.event) ops.rerender();
     dups.rerender();
     reports.rerender();
+    logistik.update(state.snapshot);
+    tracing.rerender();
   }
   accounts.rerender();
 }
@@ -599,6 +611,8 @@ function boot() {
   $("office-back").addEventListener("click", () => showView("picker"));
   reports.bind();
   accounts.bind();
+  logistik.bind();
+  tracing.bind();
   whenUnauthorized(() => logout(t("auth.expired")));
   setInterval(() => { if (state.live && state.live.state !== "live") renderLive(state.live); }, 1000);
   let resizeTimer = null;

@@ -5,12 +5,11 @@
 
 import { ApiError, get } from "./api.js";
 import { fmt, label, t } from "./i18n.js";
-import { esc, unmetHtml } from "./render.js";
+import { VULNERABILITIES, esc, unmetHtml } from "./render.js";
 import { shortDate, w } from "./words.js";
 
 export const UNMET_PAGE = 50;
 const SERVICES = ["permakanan", "sandang", "tempat_penampungan", "penanganan_khusus", "psikososial"];
-const VULNERABILITIES = ["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas"];
 const SORTS = ["name", "age", "meal_days", "services", "id"];
 const $ = (id) => document.getElementById(id);
 

@@ -12,12 +12,13 @@ const STALE_MS = 8000;
 const POLICY_VIOLATION = 1008;
 
 export class Live {
-  constructor({ eventId, lastSeq, onSnapshot, onState, onRefused }) {
+  constructor({ eventId, lastSeq, onSnapshot, onState, onRefused, onNotice }) {
     this.eventId = eventId;
     this.lastSeq = lastSeq ?? -1;
     this.onSnapshot = onSnapshot;
     this.onState = onState;
     this.onRefused = onRefused;
+    this.onNotice = onNotice;  // tracing notices (a new strong match): shared/live_messages.py
     this.socket = null;
     this.state = "idle";
     this.attempt = 0;
@@ -106,6 +107,7 @@ export class Live {
       if (socket !== this.socket) return;
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }
+      if (msg?.type === "tracing") { this.onNotice?.(msg); return; }  // news, not state: no seq
       if (msg?.type !== "status" || typeof msg.seq !== "number") return;
       if (msg.seq <= this.lastSeq) return;
       this.lastSeq = msg.seq;

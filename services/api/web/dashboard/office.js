@@ -1,5 +1,5 @@
 // "Data kantor": the office's registers and the Renstra, outside any event. Tabs: TAGANA (admin, posko),
-// Kegiatan kesiapsiagaan and Renstra (admin, posko, pengamat).
+// Kegiatan kesiapsiagaan and Renstra (admin, posko, pengamat; an admin types in the manual Renstra rows).
 
 import { Kegiatan } from "./kegiatan.js";
 import { RenstraView } from "./renstra.js";
@@ -35,6 +35,7 @@ export class Office {
     const operator = role === "admin" || role === "posko";
     document.querySelector("[data-office-tab='tagana']").hidden = !operator;
     if (!operator && this.tab === "tagana") this.tab = "renstra";
+    this.renstra.editable = role === "admin"; // PUT /reports/renstra/manual and /targets are admin only
     this.renstraStale = true;
     this.show(this.tab);
   }

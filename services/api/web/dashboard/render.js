@@ -4,6 +4,10 @@
 
 import { fmt, fmtPercent, fmtTime, getLang, label, t, unitFor } from "./i18n.js";
 
+// The vulnerable groups of shared/domain/vocabulary.py, in the order the dashboard lists them (the two
+// child-protection flags of tracing included: they require penanganan khusus like the others).
+export const VULNERABILITIES = ["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas", "terpisah", "tanpa_pendamping"];
+
 /** Give every [data-width] element under `root` its width in percent (CSP-safe: element.style). */
 export function applyWidths(root) {
   for (const el of root.querySelectorAll("[data-width]")) el.style.width = `${el.dataset.width}%`;
@@ -86,7 +90,7 @@ export function peopleHtml(snap, kelurahanNames = null) {
   const sexP = p.by_sex?.P ?? 0;
   const sexTotal = sexL + sexP;
   const lShare = sexTotal ? (sexL / sexTotal) * 100 : 50;
-  const vul = ["balita", "lansia", "ibu_hamil", "ibu_menyusui", "disabilitas"].map((v) =>
+  const vul = VULNERABILITIES.map((v) =>
     `<li data-count="vulnerable.${v}" data-value="${p.vulnerable?.[v] ?? 0}"><b>${fmt(p.vulnerable?.[v] ?? 0)}</b> ${esc(t(`vul.${v}`))}</li>`).join("");
   return `<div class="tiles">
       ${tile("displaced_now", "tile-main")}

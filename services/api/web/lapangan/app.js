@@ -6,13 +6,15 @@ import { t, getLang, setLang, formatDateTime } from "./i18n.js";
 import { kkProblem, nikBirthDate, nikDisagreesWithBirthDate, nikProblem, nikSex } from "./nik.js";
 import { matchLocal, matchQuery, matchServer } from "./match.js";
 import * as store from "./store.js";
+import { tracingView, tw } from "./tracing.js";
 import { startSyncLoop, syncNow, syncState, status as syncStatus } from "./sync.js";
+import { stockView } from "./stok.js";
 
 const EVENT_KEY = "posko.lapangan.event";
 const VULNERABILITIES = ["ibu_hamil", "ibu_menyusui", "disabilitas"];
 const CONDITIONS = ["selamat", "luka", "hilang", "meninggal"];
 const SERVICE_KINDS = ["penanganan_khusus", "psikososial"];
-const TABS = ["daftar", "orang", "bantuan", "kiriman"];
+const TABS = ["daftar", "orang", "dicari", "bantuan", "stok", "kiriman"];
 const FAMILY_SHELTER = "="; // a member's shelter choice "the family's" (registration form only)
 const LINKS_KEY = "family_links"; // "add to this family" waiting for its household to reach the server
 
@@ -419,6 +421,8 @@ const ICON_PATHS = {
   orang: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM21 21l-5-5",
   bantuan: "M3 8l9-5 9 5v8l-9 5-9-5zM3 8l9 5 9-5M12 13v8",
   kiriman: "M7 4v14M7 4 3 8M7 4l4 4M17 20V6M17 20l-4-4M17 20l4-4",
+  stok: "M4 20h16M6 20V10h5v10M13 20V6h5v14",
+  dicari: "M12 21s-7-6.5-7-11a7 7 0 0 1 14 0c0 4.5-7 11-7 11zM12 12a2 2 0 1 0 0-4 2 2 0 0 0 0 4z",
 };
 
 function icon(name) {
@@ -463,8 +467,15 @@ function switchTab(tab) {
 function renderTab() {
   const view = document.getElementById("view");
   if (!view) return;
-  const build = { daftar: householdView, orang: personsView, bantuan: distributionView, kiriman: queueView }[state.tab];
+  const build = { daftar: householdView, orang: personsView, dicari: tracingTab, bantuan: distributionView,
+                  kiriman: queueView,
+                  stok: () => stockView({ h, state, uuid, isoNow, toast, syncNow, refreshRecords, openShelters, itemOf }) }[state.tab];
   view.replaceChildren(build());
+}
+
+function tracingTab() {
+  return tracingView({ h, state, store, syncNow, request: api.request, uuid, toast, rerender: renderTab,
+                       refresh: refreshRecords, kelurahanOptions });
 }
 
 function renderSyncBar() {
@@ -1526,7 +1537,8 @@ function recordTitle(r) {
     case "check_out": return t("rec.check_out", { name: m.label || "?" });
     case "distribution": return t("rec.distribution", { what: m.label || d.item_code });
     case "service": return t("rec.service", { name: m.label || "?", kind: enumLabel("service", d.kind) });
-    default: return r.type;
+    case "tracing": return `${tw("title")}: ${d.full_name || "?"}`;
+    default: return m.label || r.type; // stock records (stok.js) carry their label
   }
 }
 

@@ -5,7 +5,7 @@
 //   fall back to a cached copy; persons and households are never stored here. Writes (POST, PATCH…)
 //   are never touched: they go straight to the network and are never cached.
 
-const VERSION = "2026-12-07.1";
+const VERSION = "2026-12-08.2";
 const SHELL_CACHE = `posko-lapangan-shell-${VERSION}`;
 const API_CACHE = "posko-lapangan-api-v1";
 const SHELL = [
@@ -18,7 +18,9 @@ const SHELL = [
   "/static/lapangan/sync.js",
   "/static/lapangan/nik.js",
   "/static/lapangan/match.js",
+  "/static/lapangan/tracing.js",
   "/static/lapangan/i18n.js",
+  "/static/lapangan/stok.js",
   "/static/lapangan/icon.svg",
   "/static/lapangan/icon-192.png",
   "/static/lapangan/icon-512.png",
