@@ -114,6 +114,16 @@ def _groups(entries: list[dict[str, Any]], shelters: dict[str, repo.ShelterCard]
     return [g for _, g in ordered], {k: i for i, (k, _) in enumerate(ordered)}
 
 
+def unmet_groups(session: Session, event_id: str, stored: list[dict[str, Any]], q: UnmetQuery,
+                 regions: Regions) -> dict[str, Any]:
+    """`{total, groups}`: the filtered list's totals per place (and per service) without a single name:
+    what a pengamat (or a wall screen) may see of the unmet list. The order filters are ignored."""
+    shelters = repo.event_shelters(session, event_id)
+    entries = [u for u in stored if _matches(u, q, shelters)]
+    groups, _ = _groups(entries, shelters, regions)
+    return {"total": len(entries), "groups": groups}
+
+
 def _age(card: repo.PersonCard | None, start: date) -> int | None:
     return age_at(card.birth_date, card.age_years, start) if card else None
 

@@ -217,3 +217,30 @@ def test_what_each_shelter_lacks_now_and_today_beside_the_event(world: World, pe
     else:
         assert per == {"eligible": 0, "fulfilled": 0, "percent": None}
     assert status["indicator"]["services"]["permakanan"] == {"eligible": 4, "fulfilled": 1}
+
+
+def test_per_place_totals_without_names_for_every_role(world: World, pengamat: Api, relawan: Api,
+                                                       worker_ctx: jobs.WorkerContext, database: Database) -> None:
+    jobs.recompute(world.eid)
+    body = ok(pengamat.get(f"/events/{world.eid}/unmet/groups"))
+    assert body["total"] == 4 and body["seq"] >= 1 and body["as_of"] and body["computed_at"]
+    assert [(g["kind"], g["name"], g["total"]) for g in body["groups"]] == [
+        ("shelter", "Masjid Al-Ikhlas", 1), ("shelter", "SD Negeri 020", 2), ("mandiri", body["groups"][2]["name"], 1)]
+    mandiri = body["groups"][2]
+    assert mandiri["kelurahan_code"] == KELURAHAN_2 and mandiri["shelter_id"] is None
+    assert mandiri["by_service"]["permakanan"] == 1 and mandiri["name"] != KELURAHAN_2  # the kelurahan's name
+    assert body["groups"][1]["by_service"] == {"permakanan": 2, "sandang": 1, "tempat_penampungan": 0,
+                                               "penanganan_khusus": 0, "psikososial": 0}
+    text = str(body)
+    assert "Siti" not in text and "Joko" not in text and world.siti_adult not in text  # no names, no person ids
+    # filters as on the list; the kelurahan holds shelter residents and mandiri persons
+    kel2 = ok(pengamat.get(f"/events/{world.eid}/unmet/groups", params={"kelurahan_code": KELURAHAN_2}))
+    assert kel2["total"] == 2 and {g["kind"] for g in kel2["groups"]} == {"shelter", "mandiri"}
+    assert ok(pengamat.get(f"/events/{world.eid}/unmet/groups", params={"vulnerability": "balita"}))["total"] == 1
+    r = pengamat.get(f"/events/{world.eid}/unmet/groups", params={"service": "mandi"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "service"]
+    assert relawan.get(f"/events/{world.eid}/unmet/groups").status_code == 404  # not a member: not visible
+    # counts are not personal data: no audit row
+    with read_unit(database) as s:
+        assert s.exec(select(AuditLog).where(AuditLog.event_id == world.eid,
+                                             AuditLog.actor_id == pengamat.user_id)).first() is None

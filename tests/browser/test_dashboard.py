@@ -278,9 +278,12 @@ def test_closed_socket_reconnects_by_itself(web_server: LiveServer, web_users: d
 
 def test_pengamat_sees_counts_but_no_names(web_server: LiveServer, web_users: dict[str, str], page: Any,
                                           scene: Scene, admin_api: httpx.Client) -> None:
-    """pengamat: the snapshot yes; the unmet list is replaced by a note, no person's name anywhere on the page."""
+    """pengamat: the snapshot yes; the unmet list is replaced by its totals per place and a note, no
+    person's name anywhere on the page."""
     unmet_requests: list[int] = []
-    page.on("response", lambda r: unmet_requests.append(r.status) if "/unmet" in r.url else None)
+    group_requests: list[int] = []
+    page.on("response", lambda r: (group_requests if "/unmet/groups" in r.url else unmet_requests).append(r.status)
+            if "/unmet" in r.url else None)
     log_in(page, web_server.base_url, web_users["pengamat"], scene.id)
     page.wait_for_selector("#indicator-percent", timeout=PAGE_TIMEOUT_MS)
     page.wait_for_selector("#unmet-hidden", timeout=PAGE_TIMEOUT_MS)
@@ -291,6 +294,13 @@ def test_pengamat_sees_counts_but_no_names(web_server: LiveServer, web_users: di
     assert shown(page, "[data-count='registered']") == str(scene.status["people"]["registered"])
     assert page.is_hidden("#ops")  # no operator actions for observers
     assert all(code == 403 for code in unmet_requests)  # never a list of names answered
+    assert group_requests and all(code == 200 for code in group_requests)  # the totals per place instead
+    page.wait_for_selector("#unmet-group-counts .unmet-group", timeout=PAGE_TIMEOUT_MS)
+    groups = admin_api.get(f"/events/{scene.id}/unmet/groups").json()["groups"]
+    shown_totals = page.eval_on_selector_all("#unmet-group-counts [data-group-total]",
+                                             "els => els.map((e) => Number(e.dataset.groupTotal))")
+    assert shown_totals == [g["total"] for g in groups] and sum(shown_totals) > 0
+    assert page.is_hidden("#unmet-filter-shelter_id") and page.is_visible("#unmet-filter-service")
     # the aggregate stays: how many are not fulfilled, from the snapshot
     status = admin_api.get(f"/events/{scene.id}/status").json()
     assert shown(page, "#unmet-total") == str(status["indicator"]["eligible"] - status["indicator"]["fulfilled"])

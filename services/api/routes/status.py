@@ -23,7 +23,7 @@ from shared.services import status as status_service
 from shared.services.bookkeeping import record_audit
 from shared.services.people import require_names
 from shared.services.status import current_snapshot
-from shared.services.unmet import UnmetQuery, unmet_page
+from shared.services.unmet import UnmetQuery, unmet_groups, unmet_page
 
 router = APIRouter(tags=["status"], route_class=UnitOfWorkRoute)
 
@@ -31,6 +31,36 @@ router = APIRouter(tags=["status"], route_class=UnitOfWorkRoute)
 @router.get("/events/{event_id}/status", summary="Status terkini: indikator, kebutuhan, tempat penampungan")
 def get_status(event: VisibleEvent, session: ReadSession, settings: SettingsDep) -> dict[str, Any]:
     return current_snapshot(session, event, settings.tz)
+
+
+def _stored_unmet(session: ReadSession, event: VisibleEvent, settings: SettingsDep) -> tuple[list[dict[str, Any]], int, Any, Any]:
+    """The latest snapshot's unmet list with its seq, as_of and computed_at (computed now when none is stored)."""
+    stored = status_repo.latest(session, event.id)
+    if stored is not None:
+        return stored.unmet, stored.seq, stored.as_of, stored.computed_at
+    now = utcnow()
+    as_of = status_service.status_as_of(event, now)
+    snapshot = status_service.compute(session, event, as_of, settings.tz)
+    return snapshot.get("unmet", []), 0, as_of, now
+
+
+@router.get("/events/{event_id}/unmet/groups",
+            summary="Jumlah yang belum terpenuhi per tempat (penampungan; mandiri per kelurahan) dan per layanan, tanpa nama")
+def unmet_group_totals(event: VisibleEvent, session: ReadSession, settings: SettingsDep,
+                       kelurahan_code: str | None = Query(default=None, max_length=20,
+                                                          description="only persons staying in this kelurahan"),
+                       service: str | None = Query(default=None, max_length=30, description="only persons missing this service"),
+                       vulnerability: str | None = Query(default=None, max_length=30,
+                                                         description="only persons with this vulnerability"),
+                       ) -> dict[str, Any]:
+    """Counts only, so every role that sees the event may read it (pengamat included): the command post's
+    per-place totals without the names behind them."""
+    query = UnmetQuery(kelurahan_code=kelurahan_code or None, service=service or None,
+                       vulnerability=vulnerability or None)
+    query.check()
+    unmet, seq, as_of, computed_at = _stored_unmet(session, event, settings)
+    body = unmet_groups(session, event.id, unmet, query, load_regions(session))
+    return {**body, "seq": seq, "as_of": as_of.isoformat(), "computed_at": computed_at.isoformat()}
 
 
 @router.get("/events/{event_id}/unmet", summary="Orang yang belum terpenuhi kebutuhan dasarnya, dengan alasannya (nama: bukan untuk pengamat)")
@@ -52,14 +82,7 @@ def list_unmet(event: VisibleEvent, actor: CurrentActor, session: ReadSession, u
     query.check()
     if group not in (None, "", "place"):
         raise Invalid(("query", "group"), "pengelompokan tidak dikenal; gunakan group=place")
-    stored = status_repo.latest(session, event.id)
-    if stored is not None:
-        unmet, seq, as_of, computed_at = stored.unmet, stored.seq, stored.as_of, stored.computed_at
-    else:
-        now = utcnow()
-        as_of = status_service.status_as_of(event, now)
-        snapshot = status_service.compute(session, event, as_of, settings.tz)
-        unmet, seq, computed_at = snapshot.get("unmet", []), 0, now
+    unmet, seq, as_of, computed_at = _stored_unmet(session, event, settings)
     start = event.started_at.astimezone(settings.tz).date()
     body = unmet_page(session, event.id, start, unmet, query, limit, offset, load_regions(session))
     # a list of names is personal data: its reading is recorded (UU 27/2022), with the kind of filter

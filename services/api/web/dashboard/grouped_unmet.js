@@ -1,7 +1,8 @@
 // "Belum terpenuhi": the unmet persons grouped by where they stay (shelter; mandiri persons by kelurahan),
 // each with what tells namesakes apart (age, household head, place) and why (which day's meals where, which
 // item, which service); filters, sorting and a total per group. Everything is computed by the worker and
-// served by GET /events/{id}/unmet: the page only asks and draws. Pengamat sees counts, never names.
+// served by GET /events/{id}/unmet: the page only asks and draws. Pengamat sees the totals per place and
+// service (GET /events/{id}/unmet/groups), never names.
 
 import { ApiError, get } from "./api.js";
 import { fmt, label, t } from "./i18n.js";
@@ -105,8 +106,7 @@ export class UnmetList {
   async load(offset = this.page.offset) {
     const { eventId, seesNames } = this.context();
     if (!seesNames) {
-      this.page = { hidden: true, loaded: true, items: [], total: 0, offset: 0 };
-      this.render();
+      await this.loadCounts(eventId);
       return;
     }
     const params = new URLSearchParams({ limit: String(UNMET_PAGE), group: "place" });
@@ -130,7 +130,34 @@ export class UnmetList {
     this.render();
   }
 
-  filtersHtml() {
+  /** Pengamat: the totals per place and per service (GET /events/{id}/unmet/groups), never a name. */
+  async loadCounts(eventId) {
+    const params = new URLSearchParams();
+    for (const k of ["kelurahan_code", "service", "vulnerability"]) if (this.filters[k]) params.set(k, this.filters[k]);
+    try {
+      const body = await get(`/events/${eventId}/unmet/groups?${params}`);
+      if (eventId !== this.context().eventId) return;
+      this.page = { counts: true, loaded: true, items: [], total: body.total, offset: 0, groups: body.groups || [] };
+    } catch (err) {
+      if (eventId !== this.context().eventId) return;
+      this.page = { hidden: true, loaded: true, items: [], total: 0, offset: 0 };
+    }
+    this.render();
+  }
+
+  countsHtml() {
+    const page = this.page;
+    const filtered = ["kelurahan_code", "service", "vulnerability"].some((k) => this.filters[k]);
+    const count = filtered
+      ? `<p class="unmet-count" id="unmet-filtered" data-value="${page.total}">${esc(w("u.filtered", { n: fmt(page.total) }))}</p>`
+      : `<p class="unmet-count" id="unmet-total" data-value="${page.total}">${esc(t("unmet.count", { n: fmt(page.total) }))}</p>`;
+    const groups = page.groups.map((g) => `<section class="unmet-group" data-group="${esc(g.key)}">${groupHead(g)}</section>`).join("");
+    return `${count}${this.filtersHtml(false)}
+      <div class="unmet-groups" id="unmet-group-counts">${groups || `<p class="muted">—</p>`}</div>
+      <p class="note note-info" id="unmet-hidden">${esc(t("unmet.hidden"))}</p>`;
+  }
+
+  filtersHtml(names = true) {
     const { snapshot, kelurahanNames } = this.context();
     const f = this.filters;
     const shelters = (snapshot?.shelters || []).slice().sort((a, b) => a.name.localeCompare(b.name));
@@ -138,17 +165,18 @@ export class UnmetList {
     const select = (key, title, options) => `<label class="unmet-filter"><span>${esc(title)}</span>
       <select data-filter="${key}" id="unmet-filter-${key}">${options}</select></label>`;
     return `<div class="unmet-filters" role="group" aria-label="${esc(w("u.filters"))}">
-      ${select("shelter_id", w("u.shelter"), option("", w("u.all"), !f.shelter_id) + shelters.map((s) => option(s.id, s.name, f.shelter_id === s.id)).join(""))}
+      ${names ? select("shelter_id", w("u.shelter"), option("", w("u.all"), !f.shelter_id) + shelters.map((s) => option(s.id, s.name, f.shelter_id === s.id)).join("")) : ""}
       ${select("kelurahan_code", w("u.kelurahan"), option("", w("u.all"), !f.kelurahan_code) + kel.map((r) => option(r.kelurahan_code, kelurahanNames?.[r.kelurahan_code] || r.kelurahan_code, f.kelurahan_code === r.kelurahan_code)).join(""))}
       ${select("service", w("u.service"), option("", w("u.all"), !f.service) + SERVICES.map((s) => option(s, t(`svc.${s}`), f.service === s)).join(""))}
       ${select("vulnerability", w("u.vulnerability"), option("", w("u.all"), !f.vulnerability) + VULNERABILITIES.map((v) => option(v, t(`vul.${v}`), f.vulnerability === v)).join(""))}
-      ${select("sort", w("u.sort"), SORTS.map((s) => option(s, w(`u.sort.${s}`), f.sort === s)).join(""))}
+      ${names ? select("sort", w("u.sort"), SORTS.map((s) => option(s, w(`u.sort.${s}`), f.sort === s)).join("")) : ""}
     </div>`;
   }
 
   html() {
     const page = this.page;
     const { snapshot, items } = this.context();
+    if (page.counts) return this.countsHtml();
     if (page.hidden || page.error || !page.loaded) return unmetHtml(page, UNMET_PAGE, snapshot);
     const filtered = Object.entries(this.filters).some(([k, v]) => k !== "sort" && v);
     if (page.total === 0 && !filtered) return unmetHtml(page, UNMET_PAGE, snapshot);
