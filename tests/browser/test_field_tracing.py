@@ -17,6 +17,8 @@ from tests.browser.test_field_app import (  # noqa: F401  (field_scene is a fixt
     FieldScene,
     counts,
     field_scene,
+    fill_household,
+    fill_member,
     go_online_and_send,
     log_in,
 )
@@ -79,3 +81,38 @@ def test_a_request_filed_offline_reaches_the_dashboard_and_its_match_appears_liv
     page.click("#tab-dicari")
     expect(page.locator(f"#tracing-list [data-request='{request_id}']")).to_have_attribute(
         "data-status", "kemungkinan_cocok", timeout=10_000)
+
+
+def test_a_separated_child_is_flagged_in_the_field_app_and_their_family_is_sought(
+        field_scene: FieldScene, page: Page) -> None:  # noqa: F811 (field_scene is the imported fixture)
+    """The children's flags appear once the typed age is under 18 (and go when it is not); a child flagged
+    `terpisah`, registered offline and synced, is vulnerable on the server and has a family tracing request."""
+    scene = field_scene
+    log_in(page, scene)
+    page.context.set_offline(True)
+    fill_household(page, "Rahmat Sembiring")
+    fill_member(page, 0, name="Rahmat Sembiring", sex="L", age=40, shelter_id=scene.shelter["id"])
+    adult = page.locator("#household-form [data-member='0']")
+    expect(adult.locator("input[name=child_flags]")).to_have_count(0)  # an adult: no children's flags
+    page.click("#add-member")
+    fill_member(page, 1, name="Putri Sembiring", sex="P", age=9, shelter_id=scene.shelter["id"])
+    child = page.locator("#household-form [data-member='1']")
+    expect(child.locator("input[name=child_flags]")).to_have_count(2)
+    child.locator("input[name=child_flags][value=terpisah]").check()
+    # typed 19 by mistake: the flag goes with the childhood; back to 9, the boxes are offered again, unticked
+    child.locator("input[name=age_years]").fill("19")
+    expect(child.locator("input[name=child_flags]")).to_have_count(0)
+    child.locator("input[name=age_years]").fill("9")
+    expect(child.locator("input[name=child_flags][value=terpisah]")).not_to_be_checked()
+    child.locator("input[name=child_flags][value=terpisah]").check()
+    page.click("#save-household")
+    counts(page, pending=3, accepted=0, rejected=0, timeout=5_000)
+
+    go_online_and_send(page)
+    counts(page, pending=0, accepted=3, rejected=0)
+    by_name = {p["full_name"]: p for p in scene.persons()}
+    assert by_name["Putri Sembiring"]["vulnerabilities"] == ["terpisah"]
+    assert by_name["Rahmat Sembiring"]["vulnerabilities"] == []
+    requests = scene.admin.get("/tracing", params={"event_id": scene.eid, "limit": 500}).json()["items"]
+    about = [r for r in requests if r["subject_person_id"] == by_name["Putri Sembiring"]["id"]]
+    assert [(r["kind"], r["status"], r["child_flags"]) for r in about] == [("keluarga", "dicari", ["terpisah"])]

@@ -12,6 +12,9 @@ import { stockView } from "./stok.js";
 
 const EVENT_KEY = "posko.lapangan.event";
 const VULNERABILITIES = ["ibu_hamil", "ibu_menyusui", "disabilitas"];
+// A child (under 18) separated from their usual caregivers, or with no adult at all: both make penanganan
+// khusus due and open a tracing request for the family on the server. Offered only once the age says child.
+const CHILD_FLAGS = ["terpisah", "tanpa_pendamping"];
 const CONDITIONS = ["selamat", "luka", "hilang", "meninggal"];
 const SERVICE_KINDS = ["penanganan_khusus", "psikososial"];
 const TABS = ["daftar", "orang", "dicari", "bantuan", "stok", "kiriman"];
@@ -129,6 +132,16 @@ function ageText(p) {
     return t("age_years_short", { n: Math.max(0, age) });
   }
   return null;
+}
+
+/** Completed years of a member being typed (birth date or age in years), or null while unknown. */
+function typedAgeYears(m) {
+  if (m.age_mode === "age") {
+    const n = Number(m.age_years);
+    return m.age_years !== "" && m.age_years !== undefined && m.age_years !== null && Number.isInteger(n) && n >= 0 ? n : null;
+  }
+  if (!m.birth_date || !/^\d{4}-\d{2}-\d{2}$/.test(m.birth_date)) return null;
+  return Math.floor(monthsOld(m.birth_date) / 12);
 }
 
 /** Completed months from a birth date to today (a baby registered on this phone, not yet from the server). */
@@ -692,6 +705,30 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
                    onchange: (e) => { m.needs_psychosocial = e.target.checked; } }),
       ` ${t("needs_psychosocial")}`));
 
+  // The children's flags, shown while the typed age is under 18; an adult's age clears them.
+  const childBox = h("div", { class: "child-flags" });
+  const drawChildFlags = () => {
+    const age = typedAgeYears(m);
+    if (age === null || age >= 18) {
+      if (m.vulnerabilities.some((v) => CHILD_FLAGS.includes(v))) {
+        m.vulnerabilities = m.vulnerabilities.filter((v) => !CHILD_FLAGS.includes(v));
+      }
+      childBox.replaceChildren();
+      return;
+    }
+    if (childBox.childElementCount) return;  // already drawn: keep the boxes the volunteer is clicking
+    childBox.replaceChildren(h("fieldset", { class: "field checks" }, h("legend", {}, t("child_flags")),
+      ...CHILD_FLAGS.map((v) => h("label", { class: "check" },
+        h("input", { type: "checkbox", value: v, name: "child_flags", checked: m.vulnerabilities.includes(v),
+                     onchange: (e) => {
+                       m.vulnerabilities = e.target.checked ? [...new Set([...m.vulnerabilities, v])]
+                         : m.vulnerabilities.filter((x) => x !== v);
+                     } }),
+        ` ${enumLabel("vuln", v)}`)),
+      h("p", { class: "hint" }, t("child_flags_hint"))));
+  };
+  drawChildFlags();
+
   const condition = selectInput(m, "condition", CONDITIONS.map((c) => ({ value: c, label: enumLabel("condition", c) })),
                                 { name: "condition" });
   const shelter = showShelter ? memberShelterField(m, family) : null;
@@ -702,7 +739,7 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
       h("h3", {}, t("member_n", { n: index + 1 })),
       onRemove ? h("button", { type: "button", class: "link danger", onclick: onRemove }, t("remove")) : null),
     field(t("full_name"), name, { required: true, check: req("full_name"), touched: submitted }),
-    sex, sexWarning, ageBox, nikField, confirmBox, matchBox, vuln,
+    sex, sexWarning, ageBox, nikField, confirmBox, matchBox, vuln, childBox,
     field(t("condition"), condition),
     shelter);
   // Any change in the card re-checks every field of it (an error goes as soon as it is fixed, also one
@@ -712,6 +749,7 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
     for (const c of card.querySelectorAll("input,select")) c.recheck?.();
     showSexProblem();
     drawConfirm();
+    drawChildFlags();
     if (matchBox) scheduleMatch(m, matchBox, () => onChange?.());
   };
   card.addEventListener("input", (ev) => { if (!ev.target.closest(".nik-confirm")) recheck(); });
