@@ -8,7 +8,7 @@ records the reunion (`dipertemukan`: when, where, by whom) or closes it (`ditutu
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 TracingStatus = Literal["dicari", "kemungkinan_cocok", "ditemukan", "dipertemukan", "ditutup"]
@@ -64,3 +64,20 @@ def ages_agree(a: int | None, b: int | None) -> bool:
 
 def is_child(age: int | None) -> bool:
     return age is not None and age < CHILD_UNDER
+
+
+def status_at(at: datetime, *, created_at: datetime, found_at: datetime | None, reunited_at: datetime | None,
+              closed_at: datetime | None) -> str | None:
+    """The status a request had at `at`, from the instants it keeps (None: not filed yet). Settled states
+    are final and each is reached once, so the instants are its history; dicari and kemungkinan_cocok,
+    which go back and forth, are both "still missing" and told apart only now (reported as `dicari`).
+    A reunion counts from its recorded time, but never before the request was marked found."""
+    if created_at > at:
+        return None
+    if closed_at is not None and closed_at <= at:
+        return "ditutup"
+    if found_at is not None and found_at <= at:
+        if reunited_at is not None and reunited_at <= at:
+            return "dipertemukan"
+        return "ditemukan"
+    return "dicari"

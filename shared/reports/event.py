@@ -71,6 +71,7 @@ from shared.reports.facts import (
 )
 from shared.repositories import reports as reports_repo
 from shared.repositories import status as status_repo
+from shared.repositories import tracing as tracing_repo
 from shared.repositories.daily_series import with_daily_sandang
 from shared.repositories.needs_inputs import load_needs_inputs
 from shared.services.status import status_as_of
@@ -146,7 +147,7 @@ def _build(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *, wit
         "distributions": _distribution_section(session, event.id, as_of),
         "indicator": _indicator_section(snapshot),
         "services": _service_section(session, event.id, as_of),
-        "tracing": _tracing_section(session, event.id),
+        "tracing": _tracing_section(session, event.id, as_of),
     }
     note("menyusun bagian", 1, 1)
     report["daily"] = _daily_section(session, event, inputs, snapshot, as_of, tz, note)
@@ -178,17 +179,17 @@ def _unmet_section(session: Session, event_id: str, snapshot: dict[str, Any], pe
 
 # ---------------------------------------------------------------- sections
 
-def _tracing_section(session: Session, event_id: str) -> dict[str, int]:
-    """Tracing requests of the event, counted (no names: every role reading the report may see it):
-    sought (every request), found, reunited, still missing, children separated and reunited
-    (docs/rules.md, "Tracing requests"). Counted now, not as of the report's instant: a request's
-    history is not kept."""
-    from shared.services.tracing import counts  # the tracing use cases import the write path
-
-    c = counts(session, {event_id})
-    return {"sought": c.dicari + c.kemungkinan_cocok + c.ditemukan + c.dipertemukan + c.ditutup,
-            "found": c.ditemukan + c.dipertemukan, "reunited": c.dipertemukan, "still_missing": c.still_missing,
-            "closed": c.ditutup, "children_separated": c.children_separated, "children_reunited": c.children_reunited}
+def _tracing_section(session: Session, event_id: str, as_of: datetime) -> dict[str, int]:
+    """Tracing requests of the event as of the report's instant, counted (no names: every role reading the
+    report may see it): sought (every request filed by then), found, reunited, still missing, closed,
+    children separated and reunited (docs/rules.md, "Tracing requests"). Each request's status at `as_of`
+    comes from the instants it keeps (found, reunited, closed), which are its whole history."""
+    by = tracing_repo.kind_status_counts_at(session, event_id, as_of)
+    n = {s: sum(v for (_, st), v in by.items() if st == s) for s in ("dicari", "ditemukan", "dipertemukan", "ditutup")}
+    return {"sought": sum(by.values()), "found": n["ditemukan"] + n["dipertemukan"], "reunited": n["dipertemukan"],
+            "still_missing": n["dicari"], "closed": n["ditutup"],
+            "children_separated": sum(v for (k, _), v in by.items() if k == "keluarga"),
+            "children_reunited": by.get(("keluarga", "dipertemukan"), 0)}
 
 
 def _event_section(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, regions: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlmodel import Session, col
 
-from shared.domain.tracing import OPEN_STATUSES
+from shared.domain.tracing import OPEN_STATUSES, status_at
 from shared.models import (
     Event,
     Household,
@@ -74,6 +74,20 @@ def kind_status_counts(session: Session, event_ids: set[str] | None) -> dict[tup
     q = _scope(select(col(TracingRequest.kind), col(TracingRequest.status), func.count())
                .group_by(col(TracingRequest.kind), col(TracingRequest.status)), event_ids)
     return {(k, s): int(n) for k, s, n in session.execute(q)}
+
+
+def kind_status_counts_at(session: Session, event_id: str, at: datetime) -> dict[tuple[str, str], int]:
+    """(kind, status at `at`) -> requests of one event, rebuilt from the instants each request keeps
+    (shared/domain/tracing.status_at): the post-disaster report's tracing section as of its instant."""
+    q = (select(col(TracingRequest.kind), col(TracingRequest.created_at), col(TracingRequest.found_at),
+                col(TracingRequest.reunited_at), col(TracingRequest.closed_at))
+         .where(col(TracingRequest.event_id) == event_id, col(TracingRequest.created_at) <= at))
+    out: dict[tuple[str, str], int] = {}
+    for kind, created, found, reunited, closed in session.execute(q):
+        status = status_at(at, created_at=created, found_at=found, reunited_at=reunited, closed_at=closed)
+        if status is not None:
+            out[(kind, status)] = out.get((kind, status), 0) + 1
+    return out
 
 
 def strong_counts(session: Session, request_ids: Sequence[str]) -> dict[str, int]:

@@ -5,6 +5,7 @@ register in one audited step without counting anyone twice."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.db import Database
@@ -12,7 +13,7 @@ from shared.models import Person, TracingRequest
 from tests.api.helpers import locs
 from tests.api.test_personal_data import audit_rows
 from tests.api.test_roles_privacy import distinct_name
-from tests.api.test_tracing import run_pass, settle
+from tests.api.test_tracing import run_pass, settle, sought
 from tests.conftest import Api, build_scene, count, person_body
 
 
@@ -145,3 +146,37 @@ def test_anonymising_a_person_anonymises_the_request_about_them(admin: Api, data
     after = admin.get(f"/tracing/{req['id']}").json()
     assert (after["full_name"], after["birth_date"], after["nik"], after["description"]) == ("Anonim", None, None, None)
     assert after["status"] == "dicari" and after["kind"] == "orang"  # the counts stay
+
+
+def test_the_report_counts_tracing_as_of_its_instant(posko: Api) -> None:
+    """The report's tracing section is what was true at `as_of`, rebuilt from each request's instants."""
+    sc = build_scene(posko)
+    found = sc.person(full_name=distinct_name("Rina Sitepu"), birth_date="1990-05-05", sex="P",
+                      shelter_id=sc.shelter["id"])
+    moments = {"before": datetime.now(UTC)}
+    a = posko.post("/tracing", json=sought(event_id=sc.eid))
+    b = posko.post("/tracing", json=sought(event_id=sc.eid, full_name=distinct_name("Lamhot Purba"), sex="L"))
+    assert a.status_code == b.status_code == 201, (a.text, b.text)
+    moments["filed"] = datetime.now(UTC)
+    rid = a.json()["id"]
+    r = posko.patch(f"/tracing/{rid}", json={"status": "ditemukan", "matched_person_id": found["id"]})
+    assert r.status_code == 200, r.text
+    # the reunion's recorded time is before the request was marked found: it counts from the finding
+    r = posko.patch(f"/tracing/{rid}", json={"status": "dipertemukan", "reunited_at": moments["filed"].isoformat(),
+                                             "reunited_place": "Masjid Raya Binjai", "reunited_by": "Petugas TAGANA"})
+    assert r.status_code == 200, r.text
+    moments["reunited"] = datetime.now(UTC)
+    r = posko.patch(f"/tracing/{b.json()['id']}", json={"status": "ditutup", "closed_reason": "laporan dicabut"})
+    assert r.status_code == 200, r.text
+
+    def tracing(at: datetime | None) -> tuple[int, ...]:
+        params = {"format": "json", **({"as_of": at.isoformat()} if at else {})}
+        report = posko.get(f"/events/{sc.eid}/report", params=params)
+        assert report.status_code == 200, report.text
+        t = report.json()["tracing"]
+        return t["sought"], t["found"], t["reunited"], t["still_missing"], t["closed"]
+
+    assert tracing(moments["before"]) == (0, 0, 0, 0, 0)
+    assert tracing(moments["filed"]) == (2, 0, 0, 2, 0)
+    assert tracing(moments["reunited"]) == (2, 1, 1, 1, 0)
+    assert tracing(None) == (2, 1, 1, 0, 1)

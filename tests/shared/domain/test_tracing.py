@@ -78,3 +78,20 @@ def test_the_siti_example_of_the_rules() -> None:
     request = _request(full_name="Siti Rahmawati", age_years=None, birth_date=date(1990, 5, 5), kelurahan_code=None)
     found = score(request, _person(full_name="St. Rachmawati", birth_date=date(1990, 5, 5), kelurahan_code=None))
     assert found == (0.9, ("name_fuzzy", "name_phonetic", "birth_date"), True)
+
+
+def test_status_at_an_instant_from_the_instants_a_request_keeps() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shared.domain.tracing import status_at
+
+    t0 = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    h = timedelta(hours=1)
+    kept = {"created_at": t0, "found_at": t0 + 2 * h, "reunited_at": t0 + h, "closed_at": None}
+    assert status_at(t0 - h, **kept) is None  # not filed yet
+    assert status_at(t0, **kept) == "dicari"
+    assert status_at(t0 + h, **kept) == "dicari"  # reunion recorded for a time before it was found
+    assert status_at(t0 + 2 * h, **kept) == "dipertemukan"
+    assert status_at(t0 + 2 * h, **{**kept, "reunited_at": t0 + 3 * h}) == "ditemukan"
+    closed = {"created_at": t0, "found_at": t0 + h, "reunited_at": None, "closed_at": t0 + 2 * h}
+    assert [status_at(t0 + k * h, **closed) for k in (0, 1, 2)] == ["dicari", "ditemukan", "ditutup"]
