@@ -8,17 +8,19 @@ them (see shared.db.UTCDateTime), so rows written either way read back the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_core import to_json
 from sqlalchemy import JSON, Date, Table
 from sqlmodel import Session
 
 from shared.db import UTCDateTime
+
+T = TypeVar("T")
 
 
 def _utc_naive(value: datetime | None) -> datetime | None:
@@ -98,7 +100,16 @@ def instant_param(session: Session, value: datetime) -> Any:
     return _sqlite_instant(value) if session.connection().dialect.name == "sqlite" else _utc_naive(value)
 
 
-IN_CHUNK = 1000  # values per statement: far below SQLite's 32,766 host parameters
+IN_CHUNK = 1000  # values per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters
+
+
+def in_chunks(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """The distinct values in lists of at most `size`, for `col.in_(part)` queries over lists of any
+    length: an `IN` with one parameter per value fails past the driver's limit (a tracing pass once
+    asked for 79,101 persons at once on PostgreSQL)."""
+    unique = list(dict.fromkeys(values))
+    for i in range(0, len(unique), size):
+        yield unique[i : i + size]
 
 
 def select_in(session: Session, sql: str, values: Iterable[Any], *params: Any) -> list[tuple[Any, ...]]:

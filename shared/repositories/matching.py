@@ -25,6 +25,7 @@ from shared.models import (
     Shelter,
     Stay,
 )
+from shared.repositories.bulk import in_chunks
 from shared.repositories.people import is_active
 
 KEYS = PersonMatchKey.__table__  # type: ignore[attr-defined]
@@ -177,28 +178,32 @@ def candidate_ids(session: Session, keys: Iterable[int], event_ids: Iterable[str
 def candidate_rows(session: Session, person_ids: Sequence[str]) -> list[dict[str, Any]]:
     """What a match is scored on and shows of these persons (never anonymised or merged ones), with their
     household's kelurahan. The shelter is read apart (`open_shelters`) for the few that need it."""
-    if not person_ids:
-        return []
-    q = (select(col(Person.id), col(Person.event_id), col(Person.full_name), col(Person.birth_date), col(Person.sex),
-                col(Person.nik), col(Person.household_id), col(Household.kelurahan_code))
-         .select_from(Person)
-         .outerjoin(Household, col(Household.id) == col(Person.household_id))
-         .where(col(Person.id).in_(list(person_ids)), col(Person.anonymised_at).is_(None), is_active()))
-    return [{"person_id": pid, "event_id": eid, "full_name": name, "birth_date": bd, "sex": sex, "nik": nik,
-             "household_id": hid, "kelurahan_code": kel, "shelter_id": None, "shelter_name": None}
-            for pid, eid, name, bd, sex, nik, hid, kel in session.execute(q)]
+    out: list[dict[str, Any]] = []
+    for part in in_chunks(person_ids):
+        q = (select(col(Person.id), col(Person.event_id), col(Person.full_name), col(Person.birth_date),
+                    col(Person.sex), col(Person.nik), col(Person.household_id), col(Household.kelurahan_code))
+             .select_from(Person)
+             .outerjoin(Household, col(Household.id) == col(Person.household_id))
+             .where(col(Person.id).in_(part), col(Person.anonymised_at).is_(None), is_active()))
+        out += [{"person_id": pid, "event_id": eid, "full_name": name, "birth_date": bd, "sex": sex, "nik": nik,
+                 "household_id": hid, "kelurahan_code": kel, "shelter_id": None, "shelter_name": None}
+                for pid, eid, name, bd, sex, nik, hid, kel in session.execute(q)]
+    return out
 
 
-def open_shelters(session: Session, person_ids: Sequence[str], now: datetime) -> dict[str, tuple[str, str, str]]:
-    """person_id -> (shelter_id, shelter name, shelter kelurahan) of the stay open now (the latest check-in)."""
-    if not person_ids:
-        return {}
-    q = (select(col(Stay.person_id), col(Stay.check_in), col(Shelter.id), col(Shelter.name), col(Shelter.kelurahan_code))
-         .join(Shelter, col(Shelter.id) == col(Stay.shelter_id))
-         .where(col(Stay.person_id).in_(list(person_ids)), col(Stay.check_in) <= now,
-                or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
-         .order_by(col(Stay.check_in)))
-    return {pid: (sid, name, kel) for pid, _, sid, name, kel in session.execute(q)}  # the latest wins
+def open_shelters(session: Session, person_ids: Iterable[str], now: datetime) -> dict[str, tuple[str, str, str]]:
+    """person_id -> (shelter_id, shelter name, shelter kelurahan) of the stay open now (the latest check-in),
+    for any number of persons (read in chunks; a person's stays are all in the chunk of their id)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for part in in_chunks(person_ids):
+        q = (select(col(Stay.person_id), col(Stay.check_in), col(Shelter.id), col(Shelter.name),
+                    col(Shelter.kelurahan_code))
+             .join(Shelter, col(Shelter.id) == col(Stay.shelter_id))
+             .where(col(Stay.person_id).in_(part), col(Stay.check_in) <= now,
+                    or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
+             .order_by(col(Stay.check_in)))
+        out.update({pid: (sid, name, kel) for pid, _, sid, name, kel in session.execute(q)})  # the latest wins
+    return out
 
 
 def persons_for_keys(conn: Connection, after: str, limit: int) -> list[tuple[str, str, str, date | None, str | None]]:

@@ -14,13 +14,13 @@ from shared.models import (
     Event,
     Household,
     Person,
-    Shelter,
-    Stay,
     TracingCursor,
     TracingMatch,
     TracingMatchKey,
     TracingRequest,
 )
+from shared.repositories.bulk import in_chunks
+from shared.repositories.matching import open_shelters
 from shared.repositories.people import is_active
 
 KEYS = TracingMatchKey.__table__  # type: ignore[attr-defined]
@@ -132,32 +132,22 @@ def delete_matches(session: Session, pairs: Sequence[tuple[str, str]]) -> None:
 
 def person_rows(session: Session, person_ids: Sequence[str]) -> list[dict[str, Any]]:
     """What a candidate is scored on and shows (never anonymised or merged persons): the person, their
-    household's kelurahan, their event's name and start."""
-    if not person_ids:
-        return []
-    q = (select(col(Person.id), col(Person.event_id), col(Person.full_name), col(Person.birth_date), col(Person.age_years),
-                col(Person.sex), col(Person.nik), col(Person.household_id), col(Person.condition),
-                col(Household.kelurahan_code), col(Event.name), col(Event.started_at), col(Person.created_at))
-         .select_from(Person)
-         .join(Event, col(Event.id) == col(Person.event_id))
-         .outerjoin(Household, col(Household.id) == col(Person.household_id))
-         .where(col(Person.id).in_(list(person_ids)), col(Person.anonymised_at).is_(None), is_active()))
-    return [{"person_id": pid, "event_id": eid, "full_name": name, "birth_date": bd, "age_years": age, "sex": sex,
-             "nik": nik, "household_id": hid, "condition": cond, "kelurahan_code": kel, "event_name": ename,
-             "event_started_at": started, "created_at": created}
-            for pid, eid, name, bd, age, sex, nik, hid, cond, kel, ename, started, created in session.execute(q)]
-
-
-def open_shelters(session: Session, person_ids: Sequence[str], now: datetime) -> dict[str, tuple[str, str, str]]:
-    """person_id -> (shelter_id, shelter name, kelurahan) of the stay open now."""
-    if not person_ids:
-        return {}
-    q = (select(col(Stay.person_id), col(Stay.check_in), col(Shelter.id), col(Shelter.name), col(Shelter.kelurahan_code))
-         .join(Shelter, col(Shelter.id) == col(Stay.shelter_id))
-         .where(col(Stay.person_id).in_(list(person_ids)), col(Stay.check_in) <= now,
-                or_(col(Stay.check_out).is_(None), col(Stay.check_out) > now))
-         .order_by(col(Stay.check_in)))
-    return {pid: (sid, name, kel) for pid, _, sid, name, kel in session.execute(q)}
+    household's kelurahan, their event's name and start. Any number of ids (read in chunks)."""
+    out: list[dict[str, Any]] = []
+    for part in in_chunks(person_ids):
+        q = (select(col(Person.id), col(Person.event_id), col(Person.full_name), col(Person.birth_date),
+                    col(Person.age_years), col(Person.sex), col(Person.nik), col(Person.household_id),
+                    col(Person.condition), col(Household.kelurahan_code), col(Event.name), col(Event.started_at),
+                    col(Person.created_at))
+             .select_from(Person)
+             .join(Event, col(Event.id) == col(Person.event_id))
+             .outerjoin(Household, col(Household.id) == col(Person.household_id))
+             .where(col(Person.id).in_(part), col(Person.anonymised_at).is_(None), is_active()))
+        out += [{"person_id": pid, "event_id": eid, "full_name": name, "birth_date": bd, "age_years": age, "sex": sex,
+                 "nik": nik, "household_id": hid, "condition": cond, "kelurahan_code": kel, "event_name": ename,
+                 "event_started_at": started, "created_at": created}
+                for pid, eid, name, bd, age, sex, nik, hid, cond, kel, ename, started, created in session.execute(q)]
+    return out
 
 
 # ---- blocking keys of open requests ----
@@ -194,9 +184,8 @@ def requests_for_keys(session: Session, hashes: Iterable[int]) -> dict[int, list
 
 
 def requests_by_ids(session: Session, ids: Sequence[str]) -> list[TracingRequest]:
-    if not ids:
-        return []
-    return list(session.execute(select(TracingRequest).where(col(TracingRequest.id).in_(list(ids)))).scalars())
+    return [r for part in in_chunks(ids)
+            for r in session.execute(select(TracingRequest).where(col(TracingRequest.id).in_(part))).scalars()]
 
 
 def dirty_requests(session: Session, limit: int) -> list[TracingRequest]:
@@ -212,9 +201,8 @@ def mark_matched(session: Session, request_id: str, version: int) -> None:
 
 
 def mark_for_rematch(session: Session, request_ids: Sequence[str]) -> None:
-    if request_ids:
-        session.execute(update(TracingRequest).where(col(TracingRequest.id).in_(list(request_ids)))
-                        .values(matched_version=0))
+    for part in in_chunks(request_ids):
+        session.execute(update(TracingRequest).where(col(TracingRequest.id).in_(part)).values(matched_version=0))
 
 
 def has_open_requests(session: Session) -> bool:
@@ -314,4 +302,4 @@ def latest_person_created(session: Session) -> datetime | None:
     return max((n for n in newest if n is not None), default=None)
 
 
-__all__ = ["date"]
+__all__ = ["date", "open_shelters"]  # open_shelters: the one of find-before-register

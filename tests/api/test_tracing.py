@@ -260,3 +260,25 @@ def test_the_pass_moves_on_past_many_registrations_of_one_instant(posko: Api, da
         passes += 1
     assert passes >= 3  # 75 at one instant, 20 a pass
     assert person["id"] in [c["person_id"] for c in _candidates(posko, req["id"])]
+
+
+def test_candidate_reads_take_any_number_of_persons(posko: Api, database: Database) -> None:
+    """A pass over a large register asks for the rows and shelters of tens of thousands of candidates at
+    once: more ids than PostgreSQL's 65,535 parameters per statement must still be read (in chunks)."""
+    from shared.db import read_unit, utcnow
+    from shared.repositories import matching as matching_repo
+    from shared.repositories import tracing as tracing_repo
+    from shared.repositories.bulk import in_chunks
+
+    assert [len(p) for p in in_chunks(["a", "b", "a", "c"], 2)] == [2, 1]  # distinct values, bounded lists
+    scene = build_scene(posko)
+    housed = scene.person(full_name=distinct_name("Rina Sitepu"), shelter_id=scene.shelter["id"])
+    ids = [new_id() for _ in range(70_000)]
+    ids.insert(40_000, housed["id"])
+    with read_unit(database) as s:
+        rows = tracing_repo.person_rows(s, ids)
+        assert [r["person_id"] for r in rows] == [housed["id"]]
+        shelters = matching_repo.open_shelters(s, ids, utcnow())
+        assert shelters == {housed["id"]: (scene.shelter["id"], scene.shelter["name"], scene.shelter["kelurahan_code"])}
+        assert [r.id for r in tracing_repo.requests_by_ids(s, ids)] == []
+        assert [r["person_id"] for r in matching_repo.candidate_rows(s, ids)] == [housed["id"]]
