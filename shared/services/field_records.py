@@ -481,11 +481,12 @@ class FieldWriter:
             if d.shelter_id or mandiri else None
         if d.nik and (state.event.id, d.nik) in self.niks:
             raise nik_taken(self.actor, self._existing_person(self.niks[(state.event.id, d.nik)]))
-        mismatch = self._nik_mismatch(state, d)
-        problem = child_flag_problem(d.vulnerabilities, d.birth_date, d.age_years,
-                                     self._local_date(state.event.started_at))
-        if problem:
-            raise Invalid("vulnerabilities", problem)
+        mismatch = self._nik_mismatch(state, d) if d.nik else False  # no NIK: nothing to disagree with
+        if d.vulnerabilities:
+            problem = child_flag_problem(d.vulnerabilities, d.birth_date, d.age_years,
+                                         self._local_date(state.event.started_at))
+            if problem:
+                raise Invalid("vulnerabilities", problem)
         pid = client_id or str(uuid.uuid4())
         row = {"id": pid, "event_id": state.event.id, "household_id": d.household_id, "full_name": d.full_name,
                "sex": d.sex, "birth_date": d.birth_date, "age_years": d.age_years, "nik": d.nik,
