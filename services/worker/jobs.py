@@ -256,7 +256,7 @@ def close_day(event_id: str, local_date: str) -> dict[str, Any]:
         as_of = min(end_of_day, status_service.status_as_of(event, utcnow()))
         snapshot = status_service.compute(session, event, as_of, tz)
     with write_unit(ctx.db) as uow:
-        current = status_repo.latest(uow.session, event_id)
+        current = status_repo.latest(uow.session, event_id, with_unmet=False)
         seq = current.seq if current else 0
         status_repo.save_daily(uow.session, event_id, day, seq, int(snapshot["data_seq"]), as_of,
                                status_service.public(snapshot, seq))

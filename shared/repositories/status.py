@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from shared.db import utcnow
@@ -12,8 +13,12 @@ from shared.models import DailySnapshot, LatestSnapshot
 from shared.repositories.upsert import insert_or_update
 
 
-def latest(session: Session, event_id: str, *, for_update: bool = False) -> LatestSnapshot | None:
+def latest(session: Session, event_id: str, *, for_update: bool = False, with_unmet: bool = True) -> LatestSnapshot | None:
+    """The event's stored snapshot. `with_unmet=False` leaves the unmet list (megabytes of JSON for a
+    large event, decoded on every read) unread: status reads and websocket catch-ups send only the body."""
     q = select(LatestSnapshot).where(LatestSnapshot.event_id == event_id)
+    if not with_unmet:
+        q = q.options(defer(LatestSnapshot.unmet, raiseload=True))  # type: ignore[arg-type]
     if for_update:
         q = q.with_for_update()
     return session.exec(q).first()

@@ -52,7 +52,7 @@ def compute_with_inputs(session: Session, event: Event, as_of: datetime,
 
 def current_snapshot(session: Session, event: Event, tz: ZoneInfo) -> dict[str, Any]:
     """The stored snapshot, or — before the worker's first — one computed now with seq 0."""
-    stored = status_repo.latest(session, event.id)
+    stored = status_repo.latest(session, event.id, with_unmet=False)
     if stored is not None:
         return stored.body
     return public(compute(session, event, status_as_of(event, utcnow()), tz), 0)

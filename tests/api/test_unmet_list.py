@@ -244,3 +244,29 @@ def test_per_place_totals_without_names_for_every_role(world: World, pengamat: A
     with read_unit(database) as s:
         assert s.exec(select(AuditLog).where(AuditLog.event_id == world.eid,
                                              AuditLog.actor_id == pengamat.user_id)).first() is None
+
+
+def test_status_reads_leave_the_unmet_list_unread(world: World, pengamat: Api, worker_ctx: jobs.WorkerContext) -> None:
+    """The unmet list is megabytes of JSON for a large event (issue 14, memory bounds): GET /status sends
+    the body only, so it must not select (and decode) the unmet column; the list itself still reads it."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.engine import Engine
+
+    jobs.recompute(world.eid)
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa_event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        status = ok(pengamat.get(f"/events/{world.eid}/status"))
+        reads_for_status = [s for s in statements if "event_status" in s]
+        statements.clear()
+        assert world.unmet()["total"] == 4
+        reads_for_list = [s for s in statements if "event_status" in s]
+    finally:
+        sa_event.remove(Engine, "before_cursor_execute", seen)
+    assert status["seq"] >= 1 and "unmet" not in status
+    assert reads_for_status and not any("event_status.unmet" in s for s in reads_for_status)
+    assert any("event_status.unmet" in s for s in reads_for_list)

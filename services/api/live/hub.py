@@ -330,7 +330,7 @@ class LiveHub:
     def _stored_message(self, event_id: str) -> StatusMessage | None:
         """The stored snapshot as a message; None before the worker's first (nothing was missed)."""
         with read_unit(self.db) as session:
-            row = status_repo.latest(session, event_id)
+            row = status_repo.latest(session, event_id, with_unmet=False)
             return None if row is None else StatusMessage(row.seq, status_message(event_id, row.seq, row.body))
 
 
