@@ -368,8 +368,8 @@ def test_operator_opens_a_new_event_from_the_page(web_server: LiveServer, web_us
     name = f"Tanah longsor uji {uuid.uuid4().hex[:6]}"
     log_in(page, web_server.base_url, web_users["posko"])
     page.wait_for_selector("#view-picker:not([hidden]), #view-dash:not([hidden])", timeout=PAGE_TIMEOUT_MS)
-    button = "#picker-new-event" if page.is_visible("#picker-new-event") else "#ops-new-event"
-    page.click(button)
+    # the picker's button, or the operator panel's once an event is open: whichever the page shows first
+    page.click("#picker-new-event:visible, #ops-new-event:visible", timeout=PAGE_TIMEOUT_MS)
     page.wait_for_selector("#ev-kel input[name=kel]", timeout=PAGE_TIMEOUT_MS)
     page.fill("#ev-name", name)
     page.select_option("#ev-kind", "tanah_longsor")

@@ -50,8 +50,11 @@ export function stockView(ctx) {
   ...shelters.map((s) => h("option", { value: s.id, selected: s.id === state.stockShelter }, s.name)));
   box.append(h("h2", { tabindex: "-1" }, w("title")),
     h("div", { class: "field" }, h("label", { for: "stock-shelter" }, w("shelter")), select), body);
+  let generation = 0;
   const draw = async () => {
+    const mine = ++generation;
     const data = await loadStock(ctx);
+    if (mine !== generation) return;  // a newer draw (another shelter chosen) started meanwhile: it wins
     body.replaceChildren(...render(ctx, data, draw));
   };
   draw();
@@ -109,10 +112,17 @@ function render(ctx, data, redraw) {
   return out.filter(Boolean);
 }
 
+// What the volunteer has typed into a shipment's card, by dispatch id: a redraw (the list reloaded, another
+// shelter chosen and back) must not throw away a half-typed count.
+const drafts = new Map();
+
 function incomingCard(ctx, d, names, queued, redraw) {
   const { h } = ctx;
-  const other = {};
-  const reason = h("input", { name: "receive_reason", maxlength: 500, placeholder: w("reason") });
+  if (!drafts.has(d.id)) drafts.set(d.id, { other: {}, reason: "" });
+  const draft = drafts.get(d.id);
+  const other = draft.other;
+  const reason = h("input", { name: "receive_reason", maxlength: 500, placeholder: w("reason"), value: draft.reason,
+    oninput: (e) => { draft.reason = e.target.value; } });
   const li = h("li", { class: "card", "data-dispatch": d.id },
     h("p", {}, h("b", {}, d.lines.map((l) => `${l.quantity} ${ctx.itemOf(l.item_code)?.unit || ""} ${ctx.itemOf(l.item_code)?.name || l.item_code}`).join(", ")),
       " ", w("from"), " ", names[d.from_location_id] || ""));
@@ -121,7 +131,7 @@ function incomingCard(ctx, d, names, queued, redraw) {
   for (const code of items) {
     li.append(h("label", { class: "small" }, `${w("receiveOther")} (${ctx.itemOf(code)?.name || code})`,
       h("input", { type: "number", min: "0", step: "any", inputmode: "decimal", name: `receive_${code}`,
-        oninput: (e) => { other[code] = e.target.value; } })));
+        value: other[code] ?? "", oninput: (e) => { other[code] = e.target.value; } })));
   }
   li.append(reason, h("button", { type: "button", class: "btn btn-primary", "data-receive": d.id, onclick: async () => {
     const lines = Object.entries(other).filter(([, v]) => v !== "").map(([code, v]) => {
@@ -133,6 +143,7 @@ function incomingCard(ctx, d, names, queued, redraw) {
     await store.addRecords([{ id, type: "dispatch_receive", event_id: ctx.state.event.id,
       data: { id, dispatch_id: d.id, received_at: ctx.isoNow(), lines },
       meta: { label: `${w("recReceive")} ${w("from")} ${names[d.from_location_id] || ""}` } }]);
+    drafts.delete(d.id);
     ctx.toast(w("received"), "ok");
     await ctx.refreshRecords();
     ctx.syncNow();
