@@ -53,7 +53,7 @@ def generate(settings: Any, persons: int, requests: int, seed: int) -> tuple[lis
     from shared.repositories.bulk import insert_many
     from shared.schemas.events import EventCreate
     from shared.services.events import create_event
-    from shared.services.match_keys import add_person_keys
+    from shared.services.match_keys import rebuild_keys
     from shared.services.tracing_matching import request_hashes
     from tests.shared.matching.population import make_population
 
@@ -74,7 +74,7 @@ def generate(settings: Any, persons: int, requests: int, seed: int) -> tuple[lis
     with write_unit(db) as uow:
         for i in range(0, len(rows), 5000):
             insert_many(uow.session, Person, rows[i:i + 5000])
-            add_person_keys(uow.session, rows[i:i + 5000])
+        rebuild_keys(uow.session.connection())  # the keys the worker's drain writes (the migration's backfill)
     now = datetime.now(UTC)
     filed = []
     for k in range(requests):
