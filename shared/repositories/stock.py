@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import bindparam, case, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -24,7 +24,7 @@ from shared.models import (
     StockRequest,
     Warehouse,
 )
-from shared.repositories.bulk import select_in
+from shared.repositories.bulk import in_chunks, insert_many, select_in
 from shared.repositories.reference import _cached
 from shared.stock.ledger import Key, LedgerSum
 
@@ -297,6 +297,39 @@ def get_alert(session: Session, event_id: str, alert_id: str, *, for_update: boo
 
 def add_alert(session: Session, row: StockAlert) -> None:
     session.add(row)
+
+
+ALERT_FIELDS = ("id", "kind", "severity", "message", "subject", "first_seen", "last_seen", "cleared_at",
+                "acked_at", "acked_by")
+
+
+def alert_values(session: Session, event_id: str) -> list[dict[str, Any]]:
+    """Every stored alert of the event as plain values (no ORM objects: a recompute reads them all)."""
+    q = select(*(col(getattr(StockAlert, f)) for f in ALERT_FIELDS)).where(StockAlert.event_id == event_id)
+    return [dict(zip(ALERT_FIELDS, row, strict=True)) for row in session.execute(q)]
+
+
+def insert_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        insert_many(session, StockAlert, rows)
+
+
+def set_alerts(session: Session, event_id: str, ids: Iterable[str], **values: Any) -> None:
+    """The same values on many alerts of the event: one UPDATE per 1,000 ids."""
+    for part in in_chunks(ids):
+        session.execute(update(StockAlert).where(col(StockAlert.event_id) == event_id, col(StockAlert.id).in_(part))
+                        .values(**values).execution_options(synchronize_session=False))
+
+
+def rewrite_alerts(session: Session, event_id: str, rows: list[dict[str, Any]]) -> None:
+    """Alerts whose text, severity, subject or first sighting changed: one executemany."""
+    if not rows:
+        return
+    t = StockAlert.__table__  # type: ignore[attr-defined]
+    fields = ("severity", "message", "subject", "first_seen", "last_seen", "cleared_at", "acked_at", "acked_by")
+    stmt = (t.update().where(t.c.event_id == event_id, t.c.id == bindparam("b_id"))
+            .values({f: bindparam(f"b_{f}") for f in fields}))
+    session.connection().execute(stmt, [{"b_id": r["id"], **{f"b_{f}": r[f] for f in fields}} for r in rows])
 
 
 def cash_received(session: Session, event_id: str, as_of: datetime) -> float:

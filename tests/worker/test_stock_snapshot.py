@@ -190,3 +190,54 @@ def test_ledger_totals_are_kept_checked_and_rebuilt(admin: Api, database: Databa
     with read_unit(database) as s:
         verdict, sums = stock_totals.read_checked(s, eid, datetime.now(UTC))
     assert verdict == "ok" and sum(float(x.inflow - x.outflow) for x in sums) == 12.0
+
+
+def test_reconciling_many_alerts_set_based(admin: Api, database: Database) -> None:
+    """reconcile_alerts over 1,500 alerts (more than one UPDATE's chunk): raised with first/last seen,
+    kept (last seen moves, first seen and the acknowledgement stay), reworded, cleared, raised again."""
+    from shared.db import write_unit
+    from shared.models import StockAlert
+    from shared.services.stock import reconcile_alerts
+
+    eid = build_scene(admin).eid
+    t0 = datetime(2026, 12, 1, 8, tzinfo=UTC)
+
+    def alert(i: int, message: str = "stok habis") -> dict[str, Any]:
+        return {"id": f"stok_negatif:{i}", "kind": "stok_negatif", "severity": "tinggi", "message": message,
+                "subject": {"location_id": f"loc-{i}", "item_code": "air_minum"}}
+
+    def reconcile(found: list[dict[str, Any]], at: datetime) -> list[dict[str, Any]]:
+        with write_unit(database) as uow:
+            return reconcile_alerts(uow.session, eid, found, at)
+
+    def stored() -> dict[str, StockAlert]:
+        with read_unit(database) as s:
+            return {a.id: a for a in s.exec(select(StockAlert).where(StockAlert.event_id == eid)).all()}
+
+    first = reconcile([alert(i) for i in range(1500)], t0)
+    assert len(first) == 1500 and first[0]["first_seen"] == t0.isoformat()
+    with write_unit(database) as uow:
+        row = uow.session.get(StockAlert, (eid, "stok_negatif:7"))
+        assert row is not None
+        row.acked_at, row.acked_by = t0, 1
+    t1, t2, t3 = t0 + timedelta(minutes=5), t0 + timedelta(minutes=10), t0 + timedelta(minutes=15)
+    kept = reconcile([alert(i, "stok minus 3" if i == 3 else "stok habis") for i in range(1200)], t1)
+    assert len(kept) == 1200
+    rows = stored()
+    assert len(rows) == 1500
+    assert {rows[f"stok_negatif:{i}"].last_seen for i in range(1200)} == {t1}  # every kept one moved
+    assert rows["stok_negatif:7"].first_seen == t0 and rows["stok_negatif:7"].acked_by == 1
+    assert rows["stok_negatif:3"].message == "stok minus 3" and rows["stok_negatif:3"].last_seen == t1
+    assert {rows[f"stok_negatif:{i}"].cleared_at for i in range(1200, 1500)} == {t1}
+    assert all(rows[f"stok_negatif:{i}"].cleared_at is None for i in range(1200))
+    # a cleared alert whose cause returns is raised again: new first seen, no acknowledgement
+    back = {a["id"]: a for a in reconcile([alert(7), alert(1300)], t2)}
+    assert back["stok_negatif:1300"]["first_seen"] == t2.isoformat() and back["stok_negatif:1300"]["cleared_at"] is None
+    assert back["stok_negatif:7"]["first_seen"] == t0.isoformat() and back["stok_negatif:7"]["acked_by"] == 1
+    rows = stored()
+    assert rows["stok_negatif:1300"].first_seen == t2 and rows["stok_negatif:1300"].cleared_at is None
+    assert rows["stok_negatif:8"].cleared_at == t2
+    # an older snapshot stored late never moves last seen backwards
+    reconcile([alert(7)], t1)
+    assert stored()["stok_negatif:7"].last_seen == t2
+    assert reconcile([], t3) == [] and all(a.cleared_at is not None for a in stored().values())
