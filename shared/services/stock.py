@@ -143,9 +143,7 @@ def _requested(session: Session, event_id: str, as_of: datetime) -> dict[Key, De
 
 
 def alert_public(a: StockAlert) -> dict[str, Any]:
-    return {"id": a.id, "kind": a.kind, "severity": a.severity, "message": a.message, "subject": a.subject,
-            "first_seen": _iso(a.first_seen), "last_seen": _iso(a.last_seen), "cleared_at": _iso(a.cleared_at),
-            "acked_at": _iso(a.acked_at), "acked_by": a.acked_by}
+    return _alert_dict({f: getattr(a, f) for f in stock_repo.ALERT_FIELDS})
 
 
 def unstored_alerts(found: list[dict[str, Any]], as_of: datetime) -> list[dict[str, Any]]:

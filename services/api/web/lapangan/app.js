@@ -692,14 +692,16 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
   drawConfirm();
   for (const r of sex.querySelectorAll("input[type=radio]")) r.addEventListener("change", () => { m.sex_from_nik = false; });
 
+  // One checkbox per flag of m.vulnerabilities (the typed vulnerabilities, and the children's flags).
+  const flagCheck = (v, name) => h("label", { class: "check" },
+    h("input", { type: "checkbox", value: v, name, checked: m.vulnerabilities.includes(v),
+                 onchange: (e) => {
+                   m.vulnerabilities = e.target.checked ? [...new Set([...m.vulnerabilities, v])]
+                     : m.vulnerabilities.filter((x) => x !== v);
+                 } }),
+    ` ${enumLabel("vuln", v)}`);
   const vuln = h("fieldset", { class: "field checks" }, h("legend", {}, t("vulnerabilities")),
-    ...VULNERABILITIES.map((v) => h("label", { class: "check" },
-      h("input", { type: "checkbox", value: v, name: "vulnerabilities", checked: m.vulnerabilities.includes(v),
-                   onchange: (e) => {
-                     m.vulnerabilities = e.target.checked ? [...new Set([...m.vulnerabilities, v])]
-                       : m.vulnerabilities.filter((x) => x !== v);
-                   } }),
-      ` ${enumLabel("vuln", v)}`)),
+    ...VULNERABILITIES.map((v) => flagCheck(v, "vulnerabilities")),
     h("label", { class: "check" },
       h("input", { type: "checkbox", name: "needs_psychosocial", checked: m.needs_psychosocial,
                    onchange: (e) => { m.needs_psychosocial = e.target.checked; } }),
@@ -718,13 +720,7 @@ function memberFields(m, index, { onRemove = null, submitted = false, showShelte
     }
     if (childBox.childElementCount) return;  // already drawn: keep the boxes the volunteer is clicking
     childBox.replaceChildren(h("fieldset", { class: "field checks" }, h("legend", {}, t("child_flags")),
-      ...CHILD_FLAGS.map((v) => h("label", { class: "check" },
-        h("input", { type: "checkbox", value: v, name: "child_flags", checked: m.vulnerabilities.includes(v),
-                     onchange: (e) => {
-                       m.vulnerabilities = e.target.checked ? [...new Set([...m.vulnerabilities, v])]
-                         : m.vulnerabilities.filter((x) => x !== v);
-                     } }),
-        ` ${enumLabel("vuln", v)}`)),
+      ...CHILD_FLAGS.map((v) => flagCheck(v, "child_flags")),
       h("p", { class: "hint" }, t("child_flags_hint"))));
   };
   drawChildFlags();

@@ -5,7 +5,7 @@
 //   fall back to a cached copy; persons and households are never stored here. Writes (POST, PATCH…)
 //   are never touched: they go straight to the network and are never cached.
 
-const VERSION = "2026-12-09.2";
+const VERSION = "2026-12-09.3";
 const SHELL_CACHE = `posko-lapangan-shell-${VERSION}`;
 const API_CACHE = "posko-lapangan-api-v1";
 const SHELL = [
