@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from time import monotonic as time_monotonic
 from typing import Any, TypeVar
@@ -41,6 +41,7 @@ from shared.repositories.reference import sandang_and_meal_items
 from shared.services import duplicates as duplicate_service
 from shared.services import match_keys, tracing_matching
 from shared.services import status as status_service
+from shared.services.live_inputs import LiveInputs
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,6 +74,8 @@ class WorkerContext:
     db: Database
     redis: redis.Redis
     keys: Keys
+    # each open event's needs inputs, kept up to date from the outbox (shared/services/live_inputs.py)
+    live: LiveInputs = field(default_factory=LiveInputs)
 
 
 _context: WorkerContext | None = None
@@ -136,12 +139,13 @@ def recompute(event_id: str) -> dict[str, int]:
     # object allocated meanwhile (the 170,000 loaded inputs of a large event). By the end the inputs
     # are freed (reference counting) and the collector finds little to walk.
     with no_cyclic_gc():
-        with read_unit(ctx.db) as session:
+        with read_unit(ctx.db, consistent=True) as session:
             event = event_repo.get_event(session, event_id)
             if event is None:  # never committed or removed: nothing to compute
+                ctx.live.forget(event_id)
                 return {"seq": -1, "data_seq": -1}
             as_of = status_service.status_as_of(event, utcnow())
-            snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz)
+            snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz, ctx.live.load)
         totals, stock_totals_verdict = inputs.totals, inputs.stock_totals
         del inputs
         with write_unit(ctx.db) as uow:

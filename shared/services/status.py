@@ -8,6 +8,7 @@ than the one there: a slower, older recompute never overwrites a newer one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,10 +38,14 @@ def compute(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> di
     return compute_with_inputs(session, event, as_of, tz)[0]
 
 
-def compute_with_inputs(session: Session, event: Event, as_of: datetime,
-                        tz: ZoneInfo) -> tuple[dict[str, Any], NeedsInputs]:
-    """`compute`, also returning what was loaded (the worker looks at `inputs.totals`)."""
-    inputs = load_needs_inputs(session, event, as_of, tz)
+Loader = Callable[[Session, Event, datetime, ZoneInfo], NeedsInputs]
+
+
+def compute_with_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo,
+                        load: Loader = load_needs_inputs) -> tuple[dict[str, Any], NeedsInputs]:
+    """`compute`, also returning what was loaded (the worker looks at `inputs.totals`). `load`: the
+    worker passes its live inputs (shared/services/live_inputs.py), which read only what changed."""
+    inputs = load(session, event, as_of, tz)
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
                                 inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
     # Stock and alerts (shared/services/stock.py): alerts as found now; `store` reconciles them with the stored ones.
