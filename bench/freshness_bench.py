@@ -385,6 +385,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="websocket clients do not offer permessage-deflate (browsers do; default: offer it)")
     p.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True,
                    help="POSKO_ACCESS_LOG for the API (default on, as in production)")
+    p.add_argument("--setting", action="append", default=[], metavar="POSKO_NAME=VALUE",
+                   help="a setting for the API and the worker (repeatable), e.g. POSKO_LIVE_INPUTS=false")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON to this file")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (database, logs, raw records)")
     p.add_argument("--_listen", nargs=2, help=argparse.SUPPRESS)
@@ -431,6 +433,11 @@ def main(argv: list[str] | None = None) -> int:
                POSKO_SECRET_KEY="bench-" + uuid.uuid4().hex, POSKO_REDIS_KEY_PREFIX=prefix,
                POSKO_QUEUE_NAME=queue, POSKO_HOST=HOST, POSKO_PORT=str(port),
                POSKO_ACCESS_LOG="true" if args.access_log else "false")
+    for setting in args.setting:  # e.g. POSKO_LIVE_INPUTS=false: the reference path, for a same-sitting baseline
+        name, _, value = setting.partition("=")
+        env[name] = value
+    if args.setting:
+        print(f"settings for the API and the worker: {' '.join(args.setting)}")
 
     redis_proc: subprocess.Popen[bytes] | None = None
     server: common.Server | None = None

@@ -37,6 +37,7 @@ from shared.repositories import duplicates as dup_repo
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
 from shared.repositories import tracing as tracing_repo
+from shared.repositories.needs_inputs import load_needs_inputs
 from shared.repositories.reference import sandang_and_meal_items
 from shared.services import duplicates as duplicate_service
 from shared.services import match_keys, tracing_matching
@@ -77,6 +78,9 @@ class WorkerContext:
     # each open event's needs inputs, kept up to date from the outbox (shared/services/live_inputs.py)
     live: LiveInputs = field(default_factory=LiveInputs)
 
+    def loader(self) -> status_service.Loader:
+        return self.live.load if self.settings.live_inputs else load_needs_inputs
+
 
 _context: WorkerContext | None = None
 
@@ -85,7 +89,7 @@ def configure(settings: Settings) -> WorkerContext:
     """Set the context jobs of this process use."""
     global _context
     _context = WorkerContext(settings=settings, db=make_database(settings, bulk_writes=False), redis=connect(settings, timeout=5.0),
-                             keys=Keys(settings.redis_key_prefix))
+                             keys=Keys(settings.redis_key_prefix), live=LiveInputs(settings.live_inputs_events))
     return _context
 
 
@@ -145,7 +149,7 @@ def recompute(event_id: str) -> dict[str, int]:
                 ctx.live.forget(event_id)
                 return {"seq": -1, "data_seq": -1}
             as_of = status_service.status_as_of(event, utcnow())
-            snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz, ctx.live.load)
+            snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz, ctx.loader())
         totals, stock_totals_verdict = inputs.totals, inputs.stock_totals
         del inputs
         with write_unit(ctx.db) as uow:
