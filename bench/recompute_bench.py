@@ -670,12 +670,17 @@ def check_snapshot(db: Any, event_id: str, snapshot: dict[str, Any], tz: Any) ->
             .where(*mine, col(Distribution.item_code) == (meal.code if meal else ""),
                    col(Distribution.delivered_at) >= today)
             .group_by(col(Distribution.shelter_id))).all()}
+
+    def differ(exact: float, summed: float) -> bool:
+        # SQL's SUM adds binary floats (the snapshot's figure is exact decimal arithmetic): over 1,800,000 rows
+        # its rounding reaches ~1e-6 of 90 million, so the tolerance is relative
+        return abs(exact - summed) > 1e-9 * max(1.0, abs(summed))
+
     item_errors = [f"{n['item_code']}: snapshot {n['delivered']} vs rows {per_item.get(n['item_code'], 0.0)}"
-                   for n in snapshot.get("needs", [])
-                   if abs(float(n["delivered"]) - per_item.get(n["item_code"], 0.0)) > 1e-6]
+                   for n in snapshot.get("needs", []) if differ(float(n["delivered"]), per_item.get(n["item_code"], 0.0))]
     meal_errors = [f"{sh['name']}: snapshot {sh['meals_delivered_today']} vs rows {meals_today.get(sh['id'], 0.0)}"
                    for sh in snapshot.get("shelters", [])
-                   if abs(float(sh["meals_delivered_today"]) - meals_today.get(sh["id"], 0.0)) > 1e-6]
+                   if differ(float(sh["meals_delivered_today"]), meals_today.get(sh["id"], 0.0))]
     return {"items_checked": len(snapshot.get("needs", [])), "item_errors": item_errors,
             "shelters_checked": len(snapshot.get("shelters", [])), "meal_errors": meal_errors}
 
