@@ -460,3 +460,18 @@ def read_unit(db: Database) -> Iterator[Session]:
     """A read-only transaction (never takes SQLite's write lock)."""
     with Session(db.read_engine, expire_on_commit=False) as session:
         yield session  # closing returns the connection; loaded objects stay readable
+
+
+@contextmanager
+def snapshot_read_unit(db: Database) -> Iterator[Session]:
+    """A read-only transaction whose every query sees the same committed state.
+
+    `read_unit` is enough for one computation on SQLite (a WAL reader keeps the snapshot its first
+    read took until the transaction ends), but PostgreSQL's default READ COMMITTED lets each statement
+    see what committed meanwhile. Whoever compares two computations over the same data (the snapshot
+    verifier, shared/services/verify.py) needs them to read the same rows: here PostgreSQL runs the
+    transaction REPEATABLE READ (a read-only one never fails to serialize)."""
+    with Session(db.read_engine, expire_on_commit=False) as session:
+        if not db.is_sqlite:
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session

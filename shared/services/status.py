@@ -37,15 +37,20 @@ def compute(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> di
     return compute_with_inputs(session, event, as_of, tz)[0]
 
 
-def compute_with_inputs(session: Session, event: Event, as_of: datetime,
-                        tz: ZoneInfo) -> tuple[dict[str, Any], NeedsInputs]:
-    """`compute`, also returning what was loaded (the worker looks at `inputs.totals`)."""
-    inputs = load_needs_inputs(session, event, as_of, tz)
+def compute_with_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *,
+                        from_scratch: bool = False) -> tuple[dict[str, Any], NeedsInputs]:
+    """`compute`, also returning what was loaded (the worker looks at `inputs.totals`).
+
+    `from_scratch` computes the same snapshot without any state the write path maintains (running
+    delivery and stock totals): the reference the verifier compares the normal path with
+    (shared/services/verify.py). One code path with a switch, not a copy, so the two cannot drift
+    apart except where the maintained state does."""
+    inputs = load_needs_inputs(session, event, as_of, tz, from_scratch=from_scratch)
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
                                 inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
     # Stock and alerts (shared/services/stock.py): alerts as found now; `store` reconciles them with the stored ones.
     snapshot["stock"], found, inputs.stock_totals = stock_service.compute_stock(
-        session, event, as_of, tz, inputs.profile, snapshot["shelters"], inputs.deliveries)
+        session, event, as_of, tz, inputs.profile, snapshot["shelters"], inputs.deliveries, from_scratch=from_scratch)
     snapshot["alerts"] = stock_service.unstored_alerts(found, as_of)
     return snapshot, inputs
 
