@@ -31,7 +31,7 @@ What legitimately differs between two correct snapshots is left out, explicitly 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,16 +70,10 @@ class Difference:
     expected: Any
 
 
-def snapshot_differences(found: Mapping[str, Any], expected: Mapping[str, Any], *,
-                         ignore_prefixes: Iterable[str] = ()) -> list[Difference]:
+def snapshot_differences(found: Mapping[str, Any], expected: Mapping[str, Any]) -> list[Difference]:
     """Every field in which snapshot `found` (body and `unmet`) differs from `expected`, leaving out
-    `IGNORED_FIELDS` and the alerts' bookkeeping; also any path starting with one of `ignore_prefixes`
-    (what the caller knows may legitimately differ, e.g. a gudang created after a stored snapshot)."""
-    prefixes = tuple(ignore_prefixes)
-    out = differences(_comparable(found), _comparable(expected))
-    if prefixes:
-        out = [d for d in out if not any(d.path == p or d.path.startswith((p + ".", p + "[")) for p in prefixes)]
-    return out
+    `IGNORED_FIELDS` and the alerts' bookkeeping."""
+    return differences(_comparable(found), _comparable(expected))
 
 
 def _comparable(snapshot: Mapping[str, Any]) -> dict[str, Any]:

@@ -94,12 +94,3 @@ def test_snapshot_alerts_still_differ_by_id_kind_and_severity() -> None:
     b = {"alerts": [{"id": "a1", "kind": "stok_habis", "severity": "sedang"},
                     {"id": "a2", "kind": "stok_menipis", "severity": "sedang"}]}
     assert [d.path for d in snapshot_differences(a, b)] == ["alerts[id=a1].severity", "alerts[id=a2]"]
-
-
-def test_snapshot_ignored_prefixes_drop_only_that_subtree() -> None:
-    a = {"stock": {"locations": [{"id": "G1", "name": "Gudang"}], "cash_rupiah": 5}}
-    b = {"stock": {"locations": [{"id": "G1", "name": "Gudang"}, {"id": "G10", "name": "Baru"}], "cash_rupiah": 6}}
-    found = snapshot_differences(a, b, ignore_prefixes=["stock.locations[id=G1]"])
-    assert [d.path for d in found] == ["stock.locations[id=G10]", "stock.cash_rupiah"]
-    found = snapshot_differences(a, b, ignore_prefixes=["stock.locations[id=G10]"])
-    assert [d.path for d in found] == ["stock.cash_rupiah"]
