@@ -71,17 +71,23 @@ def public(snapshot: dict[str, Any], seq: int) -> dict[str, Any]:
 
 
 def store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime,
-          tz: ZoneInfo) -> int | None:
-    """Store the snapshot if it is newer than the stored one; returns its seq, or None if it was older."""
+          tz: ZoneInfo, *, replace_same: bool = False) -> int | None:
+    """Store the snapshot if it is newer than the stored one; returns its seq, or None if it was older.
+
+    `replace_same` also stores it over a snapshot of the same `data_seq` and `as_of`: the verifier's
+    repair (shared/services/verify.py), which knows the stored one is wrong — an ended event's snapshot
+    is always taken at its end, so a repair could never be "newer"."""
     with no_cyclic_gc():  # the stored rows' JSON (megabytes of small dicts for a large event) has no cycles
-        return _store(uow, event_id, snapshot, as_of, tz)
+        return _store(uow, event_id, snapshot, as_of, tz, replace_same)
 
 
-def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime, tz: ZoneInfo) -> int | None:
+def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime, tz: ZoneInfo,
+           replace_same: bool = False) -> int | None:
     s = uow.session
     current = status_repo.latest(s, event_id, for_update=True)
     data_seq = int(snapshot["data_seq"])
-    if current is not None and (current.data_seq > data_seq or (current.data_seq == data_seq and current.as_of >= as_of)):
+    if current is not None and (current.data_seq > data_seq or (
+            current.data_seq == data_seq and (current.as_of > as_of if replace_same else current.as_of >= as_of))):
         return None
     seq = (current.seq if current else 0) + 1
     if "alerts" in snapshot:  # raised, kept or cleared against the stored alerts, in this transaction
@@ -89,7 +95,7 @@ def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: date
     unmet = snapshot.get("unmet", [])
     body = public(snapshot, seq)
     if not status_repo.save_latest(s, current, event_id, seq, data_seq, as_of, body, unmet):
-        return _store(uow, event_id, snapshot, as_of, tz)  # another job stored the first snapshot meanwhile
+        return _store(uow, event_id, snapshot, as_of, tz, replace_same)  # another job stored the first one meanwhile
     status_repo.save_daily(s, event_id, as_of.astimezone(tz).date(), seq, data_seq, as_of, body)
     bookkeeping.mark_outbox_processed(s, event_id, data_seq)
     return seq
