@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     # scanned once its writes have paused this long, or when its last scan is this old (a long burst).
     duplicate_scan_quiet_seconds: float = 30.0
     duplicate_scan_max_wait_seconds: float = 1800.0
+    # The snapshot verifier (shared/services/verify.py): the scheduler queues a verification of every open
+    # event this often; 0 turns the rounds off (`posko verify` still works).
+    verify_interval_seconds: float = Field(default=900.0, ge=0)
 
     @field_validator("env")
     @classmethod
