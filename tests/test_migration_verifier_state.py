@@ -24,8 +24,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from own_database(request.param, tmp_path, "verifier")
 
 
-def test_the_chain_has_one_head() -> None:
-    script = ScriptDirectory.from_config(alembic_config(make_settings("sqlite:///unused.db")))
+def test_the_chain_has_one_head(tmp_path: Path) -> None:
+    script = ScriptDirectory.from_config(alembic_config(make_settings(f"sqlite:///{tmp_path / 'unused.db'}")))
     assert len(script.get_heads()) == 1  # one chain: a revision on a stale base makes two heads
     assert script.get_revision(VERIFIER).down_revision == BEFORE  # type: ignore[union-attr]
 
