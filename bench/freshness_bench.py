@@ -3,7 +3,9 @@
 
 Setup: a fresh SQLite database in a temp directory with the `posko demo` event (500 persons,
 `services.demo.run_demo`), ONE API process (`python -m services.cli api`) and ONE worker process
-(`python -m services.cli worker`), both with a Redis key prefix and queue name unique to the run.
+(`python -m services.cli worker`), both with a Redis key prefix and queue name unique to the run; or, with
+`--postgres URL --apis N --workers M`, a PostgreSQL database made for the run and N API and M worker processes
+(writes and websocket clients spread over the API processes round robin).
 
 Then, in two processes of their own (so neither slows the other's clock readings):
 
@@ -34,7 +36,6 @@ import re
 import resource
 import shlex
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (also puts the repository root on sys.path)
@@ -67,7 +69,7 @@ async def _listen(spec: dict[str, Any]) -> dict[str, Any]:
     stop file names a target data_seq and every client has seen it, or the grace period ends."""
     import websockets
 
-    url = spec["url"]
+    urls = spec["urls"]  # one per API process: client i listens on urls[i % len(urls)]
     n = spec["clients"]
     ready_path, stop_path = Path(spec["ready"]), Path(spec["stop"])
     data_seq_of: dict[int, int] = {}
@@ -80,7 +82,7 @@ async def _listen(spec: dict[str, Any]) -> dict[str, Any]:
     async def client(i: int) -> None:
         nonlocal connected
         try:
-            async with websockets.connect(url, max_size=None, open_timeout=30, ping_interval=None,
+            async with websockets.connect(urls[i % len(urls)], max_size=None, open_timeout=30, ping_interval=None,
                                           compression=None if spec["no_compression"] else "deflate") as ws:
                 connected += 1
                 async for raw in ws:
@@ -193,12 +195,13 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     items = (("makanan_siap_saji", 40.0), ("air_minum", 100.0), ("air_bersih", 500.0))
     limits = httpx.Limits(max_connections=spec["connections"], max_keepalive_connections=spec["connections"])
-    client = httpx.AsyncClient(base_url=f"http://{HOST}:{spec['port']}", limits=limits, timeout=60.0,
-                               headers={"Authorization": f"Bearer {spec['token']}"})
+    ports = spec["ports"]  # one per API process: write k goes to ports[k % len(ports)]
+    clients = [httpx.AsyncClient(base_url=f"http://{HOST}:{port}", limits=limits, timeout=60.0,
+                                 headers={"Authorization": f"Bearer {spec['token']}"}) for port in ports]
 
-    async def post(raw: RawHttp | None, path: str, body: dict[str, Any]) -> tuple[int, str | None, str]:
+    async def post(raw: RawHttp | None, path: str, body: dict[str, Any], k: int) -> tuple[int, str | None, str]:
         if raw is None:
-            r = await client.post(path, json=body)
+            r = await clients[k % len(clients)].post(path, json=body)
             return r.status_code, r.headers.get("x-data-seq"), r.text
         status, seq, text = await raw.post(path, json.dumps(body, separators=(",", ":")).encode())
         return status, seq, text.decode(errors="replace")
@@ -218,7 +221,7 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
         for _ in range(3):
             row["attempts"] += 1
             try:
-                status, seq, text = await post(raw, path, body)
+                status, seq, text = await post(raw, path, body, k)
             except (httpx.TransportError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 row["error"] = f"{exc.__class__.__name__}: {exc}"
                 continue
@@ -233,8 +236,8 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
 
     due: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
 
-    async def sender() -> None:
-        raw = RawHttp(spec["port"], spec["token"]) if spec["writer"] == "raw" else None
+    async def sender(i: int) -> None:  # a raw sender keeps one connection: to one API process
+        raw = RawHttp(ports[i % len(ports)], spec["token"]) if spec["writer"] == "raw" else None
         try:
             while (item := await due.get()) is not None:
                 await one(raw, *item)
@@ -243,7 +246,7 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
                 raw.close()
 
     try:
-        senders = [asyncio.create_task(sender()) for _ in range(spec["connections"])]
+        senders = [asyncio.create_task(sender(i)) for i in range(spec["connections"])]
         start = time.monotonic() + 0.1
         late = 0
         for k in range(total):
@@ -259,12 +262,26 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
             due.put_nowait(None)
         await asyncio.gather(*senders)
     finally:
-        await client.aclose()
+        for client in clients:
+            await client.aclose()
     return {"writes": sorted(results, key=lambda r: r["k"]), "start": start, "last_sent": last_sent,
             "late": late, "total": total}
 
 
 # ---------------------------------------------------------------- helpers in the main process
+
+def pg_database(base_url: str, name: str) -> str:
+    parts = urlsplit(base_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def pg_admin(base_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True,
+                         connect_timeout=5) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
 
 class Worker(common.PoskoProcess):
     """ONE worker process (`posko worker`), logging to a file."""
@@ -385,6 +402,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="websocket clients do not offer permessage-deflate (browsers do; default: offer it)")
     p.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True,
                    help="POSKO_ACCESS_LOG for the API (default on, as in production)")
+    p.add_argument("--postgres", default=None, metavar="URL",
+                   help="PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/test): a database is created "
+                        "on it for the run and dropped after; default SQLite")
+    p.add_argument("--apis", type=int, default=1, help="API processes (1); writes and clients spread over them")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (1)")
+    p.add_argument("--setting", action="append", default=[], metavar="POSKO_NAME=VALUE",
+                   help="a setting for the API and the worker (repeatable), e.g. POSKO_LIVE_INPUTS=false")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON to this file")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (database, logs, raw records)")
     p.add_argument("--_listen", nargs=2, help=argparse.SUPPRESS)
@@ -423,18 +447,30 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="posko-freshness-bench-"))
     db_path = workdir / "bench.db"
     suffix = uuid.uuid4().hex[:8]
+    pg_name = f"posko_freshness_{suffix}"
+    database_url = f"sqlite:///{db_path}"
+    if args.postgres:
+        pg_admin(args.postgres, f'CREATE DATABASE "{pg_name}"')
+        database_url = pg_database(args.postgres, pg_name)
+    backend = "PostgreSQL" if args.postgres else "SQLite"
     redis_url = os.environ.get("POSKO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     prefix, queue = f"posko-bench-{suffix}", f"posko-bench-{suffix}"
-    port = common.free_port()
+    ports = [common.free_port() for _ in range(args.apis)]
+    port = ports[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith("POSKO_")}
-    env.update(POSKO_ENV="production", POSKO_DATABASE_URL=f"sqlite:///{db_path}", POSKO_REDIS_URL=redis_url,
+    env.update(POSKO_ENV="production", POSKO_DATABASE_URL=database_url, POSKO_REDIS_URL=redis_url,
                POSKO_SECRET_KEY="bench-" + uuid.uuid4().hex, POSKO_REDIS_KEY_PREFIX=prefix,
                POSKO_QUEUE_NAME=queue, POSKO_HOST=HOST, POSKO_PORT=str(port),
                POSKO_ACCESS_LOG="true" if args.access_log else "false")
+    for setting in args.setting:  # e.g. POSKO_LIVE_INPUTS=false: the reference path, for a same-sitting baseline
+        name, _, value = setting.partition("=")
+        env[name] = value
+    if args.setting:
+        print(f"settings for the API and the worker: {' '.join(args.setting)}")
 
     redis_proc: subprocess.Popen[bytes] | None = None
-    server: common.Server | None = None
-    worker: Worker | None = None
+    servers: list[common.Server] = []
+    workers: list[Worker] = []
     listener: subprocess.Popen[bytes] | None = None
     api: common.Api | None = None
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops everything
@@ -460,14 +496,25 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"posko demo failed:\n{(workdir / 'demo.log').read_text()[-2000:]}")
         print(f"posko demo (run_demo, persons={args.demo_persons}) loaded in {time.perf_counter() - t0:.1f} s",
               flush=True)
-        with sqlite3.connect(db_path) as conn:
-            event_id = conn.execute("SELECT id FROM events ORDER BY created_at LIMIT 1").fetchone()[0]
-            demo_persons = conn.execute("SELECT count(*) FROM persons WHERE event_id = ?", (event_id,)).fetchone()[0]
-        server = common.Server(python, env, port, workdir / "api.log")
-        worker = Worker(python, env, workdir / "worker.log")
-        print(f"api: {shlex.join(server.cmd)} (pid {server.pid}, port {port}); worker: {shlex.join(worker.cmd)} "
-              f"(pid {worker.pid}); SQLite {db_path}; Redis {redis_url} prefix {prefix}", flush=True)
-        server.wait_ready()
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as conn:
+            event_id = conn.execute(text("SELECT id FROM events ORDER BY created_at LIMIT 1")).scalar_one()
+            demo_persons = conn.execute(text("SELECT count(*) FROM persons WHERE event_id = :e"),
+                                        {"e": event_id}).scalar_one()
+        engine.dispose()
+        for i, api_port in enumerate(ports):
+            servers.append(common.Server(python, {**env, "POSKO_PORT": str(api_port)}, api_port,
+                                         workdir / f"api-{i}.log"))
+        for i in range(args.workers):
+            workers.append(Worker(python, env, workdir / f"worker-{i}.log"))
+        for server in servers:
+            print(f"api: {shlex.join(server.cmd)} (pid {server.pid}, port {server.port})", flush=True)
+        print(f"workers: {', '.join(str(w.pid) for w in workers)}; {backend} {database_url if args.postgres else db_path}; "
+              f"Redis {redis_url} prefix {prefix}", flush=True)
+        for server in servers:
+            server.wait_ready()
         api = common.Api(port)
         token = api.login(username, common.ADMIN_PASSWORD)
         shelters = [s["id"] for s in api.get(f"/events/{event_id}/shelters?limit=500")["items"]
@@ -494,8 +541,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(shelters)} open shelters", flush=True)
 
         # ---- listeners
-        ws_url = f"ws://{HOST}:{port}/api/v1/events/{event_id}/live?token={token}"
-        listen_spec = {"url": ws_url, "clients": args.clients, "ready": str(workdir / "listen.ready"),
+        ws_urls = [f"ws://{HOST}:{p}/api/v1/events/{event_id}/live?token={token}" for p in ports]
+        listen_spec = {"urls": ws_urls, "clients": args.clients, "ready": str(workdir / "listen.ready"),
                        "stop": str(workdir / "listen.stop"), "no_compression": args.no_compression}
         (workdir / "listen.json").write_text(json.dumps(listen_spec))
         listen_out = workdir / "listen.out.json"
@@ -511,22 +558,22 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"only {ready['with_snapshot']} of {args.clients} websocket clients got a snapshot")
 
         # ---- writes
-        write_spec = {"port": port, "event_id": event_id, "token": token, "shelters": shelters, "rate": args.rate,
+        write_spec = {"ports": ports, "event_id": event_id, "token": token, "shelters": shelters, "rate": args.rate,
                       "seconds": args.seconds, "connections": args.connections, "k0": 10_000_000,
                       "writer": args.writer}
         (workdir / "write.json").write_text(json.dumps(write_spec))
         write_out = workdir / "write.out.json"
         print(f"writing: {args.rate:g} writes/s for {args.seconds:g} s (persons with shelter_id and shelter "
               f"distributions, alternating; {args.writer} client, {args.connections} connections) ...", flush=True)
-        pids = {"api": server.pid, "worker": worker.pid, "listeners": listener.pid}
-        cpu0 = {k: proc_cpu(v) for k, v in pids.items()}
+        pids = {"api": [srv.pid for srv in servers], "worker": [w.pid for w in workers], "listeners": [listener.pid]}
+        cpu0 = {k: sum(proc_cpu(v) for v in vs) for k, vs in pids.items()}
         busy0, wall0, children0 = machine_busy(), time.monotonic(), children_cpu()
         writer = subprocess.run([python, me, "--_write", str(workdir / "write.json"), str(write_out)], cwd=ROOT,
                                 timeout=args.seconds + 300)
         if writer.returncode != 0:
             raise RuntimeError(f"the writer failed ({writer.returncode})")
         wall1 = time.monotonic()
-        cpu1 = {k: proc_cpu(v) for k, v in pids.items()}
+        cpu1 = {k: sum(proc_cpu(v) for v in vs) for k, vs in pids.items()}
         busy1, children1 = machine_busy(), children_cpu()
         wrote = json.loads(write_out.read_text())
         writes = wrote["writes"]
@@ -555,8 +602,10 @@ def main(argv: list[str] | None = None) -> int:
         retried = sum(1 for w in writes if w["attempts"] > 1)
         width = 118
         print("\n" + "=" * width)
-        print(f"Posko freshness benchmark — demo event ({demo_persons} persons at the start), one API process, one "
-              f"worker, SQLite; {args.clients} websocket clients; {args.rate:g} writes/s for {args.seconds:g} s")
+        print(f"Posko freshness benchmark — demo event ({demo_persons} persons at the start), {args.apis} API "
+              f"process(es), {args.workers} worker(s), {backend}; {args.clients} websocket clients; "
+              f"{args.rate:g} writes/s for {args.seconds:g} s"
+              + (f"; {' '.join(args.setting)}" if args.setting else ""))
         print("=" * width)
         print(f"{'measure':58} {'n':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}")
 
@@ -579,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pairs whose snapshot arrived before the answer did (counted as 0 ms): {a.early_pairs:,}; "
               f"final snapshot: seq {status['seq']}, data_seq {status['data_seq']}, "
               f"{status['people']['registered']:,} persons registered")
-        print(f"cores during the writes: api {c['api']:.2f}, worker {c['worker']:.2f}, listeners {c['listeners']:.2f}, "
+        print(f"cores during the writes: api {c['api']:.2f}, worker(s) {c['worker']:.2f}, listeners {c['listeners']:.2f}, "
               f"writer {writer_cores:.2f}, rest of the machine {other:.2f} (of {os.cpu_count()})")
         if listen["errors"] or listen["closed_by_server"]:
             print(f"websocket errors: {len(listen['errors'])} {listen['errors'][:3]}; closed by the server: "
@@ -613,9 +662,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if no_loss else 1
     except Exception as exc:
         print(f"\nbenchmark failed: {exc.__class__.__name__}: {exc}", file=sys.stderr)
-        for name, proc in (("api", server), ("worker", worker)):
-            if proc is not None:
-                print(f"--- {name} log tail ({proc.log_path}) ---\n{proc.log_tail()}", file=sys.stderr)
+        for name, proc in [("api", srv) for srv in servers] + [("worker", w) for w in workers]:
+            print(f"--- {name} log tail ({proc.log_path}) ---\n{proc.log_tail()}", file=sys.stderr)
         return 1
     finally:
         if listener is not None and listener.poll() is None:
@@ -627,10 +675,12 @@ def main(argv: list[str] | None = None) -> int:
                 listener.wait(timeout=5)
         if api is not None:
             api.close()
-        if worker is not None:
-            worker.stop()
-        if server is not None:
-            server.stop()
+        for w in workers:
+            w.stop()
+        for srv in servers:
+            srv.stop()
+        if args.postgres and not args.keep:
+            pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         signal.signal(signal.SIGTERM, previous_sigterm)
         common.release_run(redis_proc, workdir, args.keep, shared_redis=(redis_url, prefix, queue))
 

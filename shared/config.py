@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     # scanned once its writes have paused this long, or when its last scan is this old (a long burst).
     duplicate_scan_quiet_seconds: float = 30.0
     duplicate_scan_max_wait_seconds: float = 1800.0
+    # The worker keeps each open event's needs inputs in memory and rereads only what a write touched
+    # (shared/services/live_inputs.py); False loads the whole event for every recompute (the reference
+    # path, kept as a switch for comparison and for an operator in doubt). `live_inputs_events`: how many
+    # events' inputs a worker keeps (least recently recomputed leave first; ~70 MB at 50,000 persons).
+    live_inputs: bool = True
+    live_inputs_events: int = Field(default=4, ge=1, le=64)
     # The snapshot verifier (shared/services/verify.py): the scheduler queues a verification of every open
     # event this often; 0 turns the rounds off (`posko verify` still works).
     verify_interval_seconds: float = Field(default=900.0, ge=0)

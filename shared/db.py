@@ -456,22 +456,15 @@ class OpenOnUseWriteUnit(UnitOfWork):
 
 
 @contextmanager
-def read_unit(db: Database) -> Iterator[Session]:
-    """A read-only transaction (never takes SQLite's write lock)."""
+def read_unit(db: Database, *, consistent: bool = False) -> Iterator[Session]:
+    """A read-only transaction (never takes SQLite's write lock).
+
+    `consistent`: every statement sees the same committed state. SQLite's read transaction does so
+    already (WAL: from its first read); PostgreSQL's default, READ COMMITTED, lets each statement see
+    later commits, so it gets REPEATABLE READ (read-only, it never fails to serialise). The recompute
+    asks for it: its snapshot's `data_seq` then names exactly the data it was computed from."""
     with Session(db.read_engine, expire_on_commit=False) as session:
+        if consistent and db.read_engine.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield session  # closing returns the connection; loaded objects stay readable
 
-
-@contextmanager
-def snapshot_read_unit(db: Database) -> Iterator[Session]:
-    """A read-only transaction whose every query sees the same committed state.
-
-    `read_unit` is enough for one computation on SQLite (a WAL reader keeps the snapshot its first
-    read took until the transaction ends), but PostgreSQL's default READ COMMITTED lets each statement
-    see what committed meanwhile. Whoever compares two computations over the same data (the snapshot
-    verifier, shared/services/verify.py) needs them to read the same rows: here PostgreSQL runs the
-    transaction REPEATABLE READ (a read-only one never fails to serialize)."""
-    with Session(db.read_engine, expire_on_commit=False) as session:
-        if not db.is_sqlite:
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        yield session

@@ -1,4 +1,4 @@
-"""Migration 20261210_0017 (worker_state.info, the snapshot verifier's counts): it follows the chain's last
+"""Migration 20261210_0018 (worker_state.info, the snapshot verifier's counts): it follows the chain's last
 revision, keeps the rows there, and its downgrade removes the column again. SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic.script import ScriptDirectory
 from shared.migrate import alembic_config
 from tests.conftest import make_settings, own_database
 
-BEFORE = "20261209_0016"
-VERIFIER = "20261210_0017"
+BEFORE = "20261210_0017"
+VERIFIER = "20261210_0018"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from time import monotonic as time_monotonic
 from typing import Any, TypeVar
@@ -38,11 +38,13 @@ from shared.repositories import duplicates as dup_repo
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
 from shared.repositories import tracing as tracing_repo
+from shared.repositories.needs_inputs import load_needs_inputs
 from shared.repositories.reference import sandang_and_meal_items
 from shared.services import duplicates as duplicate_service
 from shared.services import match_keys, tracing_matching
 from shared.services import status as status_service
 from shared.services import verify as verify_service
+from shared.services.live_inputs import LiveInputs
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,6 +77,11 @@ class WorkerContext:
     db: Database
     redis: redis.Redis
     keys: Keys
+    # each open event's needs inputs, kept up to date from the outbox (shared/services/live_inputs.py)
+    live: LiveInputs = field(default_factory=LiveInputs)
+
+    def loader(self) -> status_service.Loader:
+        return self.live.load if self.settings.live_inputs else load_needs_inputs
 
 
 _context: WorkerContext | None = None
@@ -84,7 +91,7 @@ def configure(settings: Settings) -> WorkerContext:
     """Set the context jobs of this process use."""
     global _context
     _context = WorkerContext(settings=settings, db=make_database(settings, bulk_writes=False), redis=connect(settings, timeout=5.0),
-                             keys=Keys(settings.redis_key_prefix))
+                             keys=Keys(settings.redis_key_prefix), live=LiveInputs(settings.live_inputs_events))
     return _context
 
 
@@ -138,12 +145,13 @@ def recompute(event_id: str) -> dict[str, int]:
     # object allocated meanwhile (the 170,000 loaded inputs of a large event). By the end the inputs
     # are freed (reference counting) and the collector finds little to walk.
     with no_cyclic_gc():
-        with read_unit(ctx.db) as session:
+        with read_unit(ctx.db, consistent=True) as session:
             event = event_repo.get_event(session, event_id)
             if event is None:  # never committed or removed: nothing to compute
+                ctx.live.forget(event_id)
                 return {"seq": -1, "data_seq": -1}
             as_of = status_service.status_as_of(event, utcnow())
-            snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz)
+            snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz, ctx.loader())
         totals, stock_totals_verdict = inputs.totals, inputs.stock_totals
         del inputs
         with write_unit(ctx.db) as uow:
@@ -321,15 +329,16 @@ def scan_duplicates(event_id: str) -> dict[str, Any]:
 
 @job(VERIFY_SNAPSHOT_JOB)
 def verify_snapshot(event_id: str) -> dict[str, Any]:
-    """Verify the event's snapshot against one computed from scratch, repairing any difference
-    (shared/services/verify.py); a repaired snapshot is published like a recompute's.
+    """Verify the event's snapshot — computed as this worker's recompute computes it, with its live
+    inputs — against one computed from scratch, repairing any difference (shared/services/verify.py); a
+    repaired snapshot is published like a recompute's.
 
     Queued by the scheduler for every open event every `verify_interval_seconds` (services/worker/
     schedule.py), coalesced per event: the pending mark is held until the job ends, also when it fails.
     Idempotent: a second run finds a healthy or repaired event clean and only counts it."""
     ctx = context()
     try:
-        result = verify_service.verify_event(ctx.db, event_id, ctx.settings.tz)
+        result = verify_service.verify_event(ctx.db, event_id, ctx.settings.tz, load=ctx.loader())
     finally:
         try:
             ctx.redis.delete(ctx.keys.pending_verify(event_id))
@@ -337,6 +346,8 @@ def verify_snapshot(event_id: str) -> dict[str, Any]:
             pass  # the mark expires on its own (VERIFY_PENDING_TTL_SECONDS)
     if result is None:  # never committed or removed: nothing to verify
         return {"verified": False}
+    if result.repaired:  # whatever this worker kept in memory may be what drifted: it loads afresh next time
+        ctx.live.forget(event_id)
     if result.stored_seq is not None:
         with read_unit(ctx.db) as session:
             stored = status_repo.latest(session, event_id, with_unmet=False)

@@ -302,13 +302,16 @@ def shelter_lacks(persons: Sequence[PersonIn], index: Index, here: Presence, del
     household: dict[str, dict[str, Decimal]] = {}
     pool: dict[str, dict[int, Decimal]] = {}
     codes = {i.code for i in items}
+    exact_of: dict[float, Decimal] = {}  # a few distinct quantities among many deliveries
     for code, qty, at, to_shelter, to_person, to_household in deliveries:
         if code not in codes:
             continue
         ts = at if at.__class__ is float else seconds(at)
         if ts > as_of_ts:
             continue
-        q = exact(qty)
+        q = exact_of.get(qty)
+        if q is None:
+            q = exact_of[qty] = exact(qty)
         if to_person is not None:
             own.setdefault(code, {})
             own[code][to_person] = own[code].get(to_person, _ZERO) + q
@@ -327,6 +330,14 @@ def shelter_lacks(persons: Sequence[PersonIn], index: Index, here: Presence, del
             h = persons[pi].household_id
             if h is not None and h not in home_shelter:
                 home_shelter[h] = si
+    # the household order of every household with a household-level delivery of one of the items, from one
+    # pass over the persons (rules.household_order walks them all; once per item cost a tenth of a second
+    # at 50,000 persons)
+    sandang_code = sandang_item.code if sandang_item is not None else None
+    with_places = {h for item in items if item.code != sandang_code and item.basis != "per_household_once"
+                   and exact(item.rate) > 0
+                   for h, q in household.get(item.code, {}).items() if rules.household_places(q, exact(item.rate)) > 0}
+    order = rules.household_order(persons, pidx, with_places) if with_places else {}
     out: dict[int, list[dict[str, Any]]] = {}
     for item in items:
         rate = exact(item.rate)
@@ -354,8 +365,8 @@ def shelter_lacks(persons: Sequence[PersonIn], index: Index, here: Presence, del
             if sandang_item is not None and item.code == sandang_item.code:
                 met: set[int] = set(range(len(persons))) if sandang is None else _met_indices(sandang)
             else:
-                met = _provided_by_rule(persons, pidx, own.get(item.code, {}), household.get(item.code, {}),
-                                        rate, applies)
+                met = _provided_by_rule(pidx, own.get(item.code, {}), household.get(item.code, {}), rate, applies,
+                                        order)
             for si, members in enumerate(residents):
                 if per_person:
                     unprovided[si] = len(members) - len(members & met)
@@ -370,8 +381,8 @@ def shelter_lacks(persons: Sequence[PersonIn], index: Index, here: Presence, del
     return out
 
 
-def _provided_by_rule(persons: Sequence[PersonIn], pidx: dict[str, int], own: dict[str, Decimal],
-                      household: dict[str, Decimal], rate: Decimal, applies: Any) -> set[int]:
+def _provided_by_rule(pidx: dict[str, int], own: dict[str, Decimal], household: dict[str, Decimal], rate: Decimal,
+                      applies: Any, order: dict[str, list[int]]) -> set[int]:
     """The persons (indices) provided with one item: own deliveries reach the rate, or a household place (members the item
     applies to, in household order, take the ⌊Q / rate⌋ places)."""
     met: set[int] = set()
@@ -381,10 +392,9 @@ def _provided_by_rule(persons: Sequence[PersonIn], pidx: dict[str, int], own: di
             met.add(pi)
     places = {h: rules.household_places(q, rate) for h, q in household.items()}
     places = {h: n for h, n in places.items() if n > 0}
-    if places:
-        for h, members in rules.household_order(persons, pidx, places).items():
-            for pi in [m for m in members if applies(m)][:places[h]]:
-                met.add(pi)
+    for h, n_places in places.items():  # `order` holds every household with a delivery (members in order)
+        for pi in [m for m in order.get(h, ()) if applies(m)][:n_places]:
+            met.add(pi)
     return met
 
 

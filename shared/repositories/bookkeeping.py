@@ -53,9 +53,10 @@ def audit_row(actor: Any, action: str, object_type: str, object_id: str, event_i
             "row_count": row_count}
 
 
-def outbox_row(event_id: str, data_seq: int, action: str, object_type: str, object_id: str) -> dict[str, Any]:
+def outbox_row(event_id: str, data_seq: int, action: str, object_type: str, object_id: str,
+               changes: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"event_id": event_id, "data_seq": data_seq, "action": action, "object_type": object_type,
-            "object_id": object_id, "created_at": utcnow(), "processed_at": None}
+            "object_id": object_id, "created_at": utcnow(), "processed_at": None, "changes": changes}
 
 
 def pending_outbox_events(session: Session, limit: int = 1000) -> list[str]:
@@ -109,3 +110,11 @@ def list_audit(session: Session, *, event_id: str | None, object_id: str | None,
 
 
 __all__ = ["operations_by_key", "insert_rows", "audit", "audit_row", "outbox_row"]
+
+
+def outbox_after(session: Session, event_id: str, data_seq: int) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    """The event's outbox rows after `data_seq`, oldest first, as (action, object type, object id, changes)."""
+    q = (select(col(Outbox.action), col(Outbox.object_type), col(Outbox.object_id), col(Outbox.changes))
+         .where(col(Outbox.event_id) == event_id, col(Outbox.data_seq) > data_seq)
+         .order_by(col(Outbox.data_seq), col(Outbox.id)))
+    return [(a, t, o, c) for a, t, o, c in session.execute(q).all()]

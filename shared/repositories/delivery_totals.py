@@ -18,7 +18,7 @@ from math import inf
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from shared.db import driver_rows, instant_seconds
 from shared.models import DeliveryTotal, Distribution
 from shared.needs.model import seconds as seconds_of
+from shared.repositories.bulk import in_chunks
 
 Key = tuple[str, str, str, str, str, date]  # event, item, shelter, person, household, local date
 ANY_DAY = date(1970, 1, 1)  # the day of sums that do not depend on the day
@@ -164,3 +165,49 @@ def rebuild(session: Session, event_id: str, tz: ZoneInfo, items: ItemCodes | st
     sums = summarise(rows, tz, {event_id: _codes(items)})
     if sums:
         session.execute(DeliveryTotal.__table__.insert(), _values(sums, tz))  # type: ignore[attr-defined]
+
+
+# A total's key without the event, its local date as ISO text (what SQLite stores; PostgreSQL's date is
+# turned to the same text): how the worker's live inputs (shared/services/live_inputs.py) keep totals.
+LiveKey = tuple[str, str, str, str, str]
+
+
+def read_keyed(session: Session, event_id: str, tz: ZoneInfo,
+               keys: Iterable[Key] | None = None) -> tuple[dict[LiveKey, tuple[TotalRow, int]], bool]:
+    """The event's totals (or those of `keys`) by key, each as (the TotalRow `read_checked` gives, how many
+    distributions it sums); and whether any was summed in another zone than `tz`."""
+    t = DeliveryTotal
+    last_at, seconds = instant_seconds(session, col(t.last_delivered_at))
+    q = select(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id), col(t.local_date),
+               col(t.quantity), last_at, col(t.rows), case((col(t.tz) != tz.key, 1), else_=0))
+    parts: Iterable[list[Key] | None] = [None] if keys is None else in_chunks(keys, 500)
+    out: dict[LiveKey, tuple[TotalRow, int]] = {}
+    other_zone = False
+    for part in parts:
+        where = [col(t.event_id) == event_id]
+        if part is not None:
+            where.append(tuple_(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id),
+                                col(t.local_date)).in_([k[1:] for k in part]))
+        for item, sid, pid, hid, day, qty, at, n, other in driver_rows(session, q.where(*where)):
+            out[(item, sid, pid, hid, str(day))] = ((item, qty, seconds(at), sid or None, pid or None, hid or None), n)
+            other_zone = other_zone or bool(other)
+    return out, other_zone
+
+
+def keys_of(session: Session, event_id: str, distribution_ids: Iterable[str], tz: ZoneInfo,
+            items: ItemCodes) -> set[Key]:
+    """The totals the distributions of `distribution_ids` were added to."""
+    d = Distribution
+    names = ("event_id", "item_code", "shelter_id", "person_id", "household_id", "delivered_at")
+    keys: set[Key] = set()
+    for part in in_chunks(distribution_ids):
+        for r in session.execute(select(col(d.event_id), col(d.item_code), col(d.shelter_id), col(d.person_id),
+                                        col(d.household_id), col(d.delivered_at))
+                                 .where(col(d.event_id) == event_id, col(d.id).in_(part))):
+            keys.add(total_key(dict(zip(names, r, strict=True)), tz, *items))
+    return keys
+
+
+def distribution_count(session: Session, event_id: str) -> int:
+    """How many distributions the event has (what the totals' `rows` must add up to)."""
+    return _distribution_count(session, event_id)

@@ -137,37 +137,9 @@ def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneI
 
 def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, from_scratch: bool) -> NeedsInputs:
     eid = event.id
-    start_local = event.started_at.astimezone(tz).date()
-    profile = Profile.from_body(event.standard_code, event.standard_version,
-                                profile_body(session, event.standard_code, event.standard_version))
-    balita_after, lansia_by = age_group_bounds(start_local)
-    birth, age = col(Person.birth_date), col(Person.age_years)
-    age_group = case((birth.is_not(None), case((birth > balita_after, BALITA), (birth <= lansia_by, LANSIA), else_=0)),
-                     (age.is_not(None), case((age < BALITA_UNDER, BALITA), (age >= LANSIA_FROM, LANSIA), else_=0)),
-                     else_=0)
-    # Flags arrive as JSON (text on SQLite, a list from psycopg) and most persons have none: each distinct
-    # (flags, age group) is decoded and made a set once, and persons share it.
-    vulnerability_sets: dict[tuple[Any, int], frozenset[str]] = {}
-    persons: list[PersonIn] = []
-    add_person = persons.append
-    registered_at, seconds = instant_seconds(session, col(Person.registered_at))
-    for pid, hid, sex, condition, flags, group, psy, registered in driver_rows(session, (
-            select(col(Person.id), col(Person.household_id), col(Person.sex), col(Person.condition),
-                   col(Person.vulnerabilities), age_group, col(Person.needs_psychosocial), registered_at)
-            .where(col(Person.event_id) == eid, is_active()))):
-        key = (tuple(flags) if flags.__class__ is list else flags, group)
-        vulnerabilities = vulnerability_sets.get(key)
-        if vulnerabilities is None:
-            vulnerabilities = vulnerability_sets[key] = frozenset(
-                with_age_groups(_flags(flags), group == BALITA, group == LANSIA))
-        add_person(PersonIn(pid, hid, sex, condition, vulnerabilities, bool(psy), seconds(registered)))
-    shelters = [
-        ShelterIn(id=sid, name=name, capacity_persons=cap, covered_area_m2=area, toilets=toilets, kelurahan_code=kel)
-        for sid, name, cap, area, toilets, kel in session.execute(
-            select(col(Shelter.id), col(Shelter.name), col(Shelter.capacity_persons), col(Shelter.covered_area_m2),
-                   col(Shelter.toilets), col(Shelter.kelurahan_code))
-            .where(col(Shelter.event_id) == eid).order_by(col(Shelter.created_at), col(Shelter.id)))
-    ]
+    profile = load_profile(session, event)
+    persons = load_persons(session, event, tz)
+    shelters = load_shelters(session, eid)
     check_in, seconds = instant_seconds(session, col(Stay.check_in))
     check_out, _ = instant_seconds(session, col(Stay.check_out))
     stays = [StayIn(pid, sid, seconds(cin), seconds(cout), kel) for pid, sid, cin, cout, kel in driver_rows(session, (
@@ -184,10 +156,102 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, from_sc
         .where(col(Service.event_id) == eid, col(Service.delivered_at) <= as_of)
         .group_by(col(Service.person_id), col(Service.kind))))]
     today_meals = load_today_meals(session, eid, profile, as_of, tz)
-    event_in = EventIn(id=eid, started_at=event.started_at, standard_code=event.standard_code,
-                       data_seq=event.data_seq, target_percent=target_percent(event.started_at.astimezone(tz).year))
-    return NeedsInputs(event=event_in, profile=profile, persons=persons, shelters=shelters, stays=stays,
+    return NeedsInputs(event=event_input(event, tz), profile=profile, persons=persons, shelters=shelters, stays=stays,
                        deliveries=deliveries, services=services, totals=totals, today_meals=today_meals)
+
+
+def load_profile(session: Session, event: Event) -> Profile:
+    """The needs profile (standard and version) the event is measured against."""
+    return Profile.from_body(event.standard_code, event.standard_version,
+                             profile_body(session, event.standard_code, event.standard_version))
+
+
+def event_input(event: Event, tz: ZoneInfo) -> EventIn:
+    return EventIn(id=event.id, started_at=event.started_at, standard_code=event.standard_code,
+                   data_seq=event.data_seq, target_percent=target_percent(event.started_at.astimezone(tz).year))
+
+
+def load_persons(session: Session, event: Event, tz: ZoneInfo, ids: list[str] | None = None) -> list[PersonIn]:
+    """The event's persons (merged aliases left out), or those of `ids` among them."""
+    start_local = event.started_at.astimezone(tz).date()
+    balita_after, lansia_by = age_group_bounds(start_local)
+    birth, age = col(Person.birth_date), col(Person.age_years)
+    age_group = case((birth.is_not(None), case((birth > balita_after, BALITA), (birth <= lansia_by, LANSIA), else_=0)),
+                     (age.is_not(None), case((age < BALITA_UNDER, BALITA), (age >= LANSIA_FROM, LANSIA), else_=0)),
+                     else_=0)
+    # Flags arrive as JSON (text on SQLite, a list from psycopg) and most persons have none: each distinct
+    # (flags, age group) is decoded and made a set once, and persons share it.
+    vulnerability_sets: dict[tuple[Any, int], frozenset[str]] = {}
+    persons: list[PersonIn] = []
+    add_person = persons.append
+    registered_at, seconds = instant_seconds(session, col(Person.registered_at))
+    where = [col(Person.event_id) == event.id, is_active()]
+    if ids is not None:
+        where.append(col(Person.id).in_(ids))
+    for pid, hid, sex, condition, flags, group, psy, registered in driver_rows(session, (
+            select(col(Person.id), col(Person.household_id), col(Person.sex), col(Person.condition),
+                   col(Person.vulnerabilities), age_group, col(Person.needs_psychosocial), registered_at)
+            .where(*where))):
+        key = (tuple(flags) if flags.__class__ is list else flags, group)
+        vulnerabilities = vulnerability_sets.get(key)
+        if vulnerabilities is None:
+            vulnerabilities = vulnerability_sets[key] = frozenset(
+                with_age_groups(_flags(flags), group == BALITA, group == LANSIA))
+        add_person(PersonIn(pid, hid, sex, condition, vulnerabilities, bool(psy), seconds(registered)))
+    return persons
+
+
+def load_shelters(session: Session, event_id: str) -> list[ShelterIn]:
+    """The event's shelters in the order the snapshot lists them (created first)."""
+    return [
+        ShelterIn(id=sid, name=name, capacity_persons=cap, covered_area_m2=area, toilets=toilets, kelurahan_code=kel)
+        for sid, name, cap, area, toilets, kel in session.execute(
+            select(col(Shelter.id), col(Shelter.name), col(Shelter.capacity_persons), col(Shelter.covered_area_m2),
+                   col(Shelter.toilets), col(Shelter.kelurahan_code))
+            .where(col(Shelter.event_id) == event_id).order_by(col(Shelter.created_at), col(Shelter.id)))
+    ]
+
+
+def load_stays_by_id(session: Session, event_id: str, ids: list[str] | None = None) -> dict[str, StayIn]:
+    """Every stay of the event (or those of `ids`) by id, whatever its check-in (the engine leaves out
+    the stays that begin after its `as_of`)."""
+    check_in, seconds = instant_seconds(session, col(Stay.check_in))
+    check_out, _ = instant_seconds(session, col(Stay.check_out))
+    where = [col(Stay.event_id) == event_id]
+    if ids is not None:
+        where.append(col(Stay.id).in_(ids))
+    return {sid_: StayIn(pid, sid, seconds(cin), seconds(cout), kel)
+            for sid_, pid, sid, cin, cout, kel in driver_rows(session, (
+                select(col(Stay.id), col(Stay.person_id), col(Stay.shelter_id), check_in, check_out,
+                       col(Stay.kelurahan_code)).where(*where)))}
+
+
+def load_first_services(session: Session, event_id: str,
+                        person_ids: list[str] | None = None) -> dict[tuple[str, str], tuple[float, int]]:
+    """(person, kind) -> (the first service's instant, how many services), for every person of the event
+    or those of `person_ids`."""
+    first, seconds = instant_seconds(session, func.min(Service.delivered_at))
+    where = [col(Service.event_id) == event_id]
+    if person_ids is not None:
+        where.append(col(Service.person_id).in_(person_ids))
+    return {(pid, kind): (seconds(at), int(n)) for pid, kind, at, n in driver_rows(session, (
+        select(col(Service.person_id), col(Service.kind), first, func.count())
+        .where(*where).group_by(col(Service.person_id), col(Service.kind))))}
+
+
+def service_people(session: Session, event_id: str, ids: list[str]) -> set[str]:
+    """The persons the services of `ids` were given to."""
+    return set(session.execute(select(col(Service.person_id)).where(
+        col(Service.event_id) == event_id, col(Service.id).in_(ids))).scalars())
+
+
+def row_counts(session: Session, event_id: str) -> tuple[int, int, int]:
+    """How many persons (merged aliases left out), stays and services the event has: the live inputs'
+    guard against rows written without an outbox row."""
+    def count(model: Any, *where: Any) -> Any:
+        return select(func.count()).select_from(model).where(col(model.event_id) == event_id, *where).scalar_subquery()
+    persons, stays, services = session.execute(select(count(Person, is_active()), count(Stay), count(Service))).one()
+    return int(persons), int(stays), int(services)
 
 
 def load_today_meals(session: Session, event_id: str, profile: Profile, as_of: datetime,

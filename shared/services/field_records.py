@@ -139,6 +139,21 @@ class _Pending:
     tracing: list[dict[str, Any]] = field(default_factory=list)  # requests a registration opens (tracing_auto)
 
 
+def _changes_by_event(p: _Pending, touched: list[str]) -> dict[str, dict[str, list[str]]]:
+    """The ids this flush writes that the needs engine reads, per event and kind: the outbox row carries
+    them so the worker rereads just these rows (shared/services/live_inputs.py). A closed stay's event
+    is not at hand: its id goes to every event of the batch (a reread by id and event finds it in one)."""
+    out: dict[str, dict[str, list[str]]] = {eid: {} for eid in touched}
+    for kind, rows in (("person", p.persons), ("stay", p.stays.values()), ("distribution", p.distributions),
+                       ("service", p.services), ("shelter", p.shelters)):
+        for row in rows:
+            out.setdefault(row["event_id"], {}).setdefault(kind, []).append(row["id"])
+    if p.stay_closes:
+        for kinds in out.values():
+            kinds.setdefault("stay", []).extend(p.stay_closes)
+    return out
+
+
 # The table each kind of create inserts its row into (check_out inserts none).
 CREATED_TABLE = {"household": "households", "shelter": "shelters", "person": "persons", "check_in": "stays",
                  "distribution": "distributions", "service": "services", "tracing": "tracing_requests"}
@@ -248,12 +263,13 @@ class FieldWriter:
         bookkeeping.insert_rows(s, ClientOperation, p.operations)
         bookkeeping.audit(s, p.audit)
         outbox = []
+        changes = _changes_by_event(p, [eid for eid, st in self.events.items() if st.touched])
         for state in self.events.values():
             if state.touched:
                 event_repo.set_data_seq(s, state.event.id, state.data_seq)
                 state.event.data_seq = state.data_seq
                 outbox.append(bookkeeping.outbox_row(state.event.id, state.data_seq, "field_write", "event",
-                                                     state.event.id))
+                                                     state.event.id, changes.get(state.event.id, {})))
                 self.uow.event_changed(state.event.id)
         bookkeeping.insert_rows(s, Outbox, outbox)
         self.pending = _Pending()

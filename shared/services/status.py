@@ -8,6 +8,7 @@ than the one there: a slower, older recompute never overwrites a newer one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,15 +38,23 @@ def compute(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> di
     return compute_with_inputs(session, event, as_of, tz)[0]
 
 
-def compute_with_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *,
-                        from_scratch: bool = False) -> tuple[dict[str, Any], NeedsInputs]:
-    """`compute`, also returning what was loaded (the worker looks at `inputs.totals`).
+Loader = Callable[[Session, Event, datetime, ZoneInfo], NeedsInputs]
 
-    `from_scratch` computes the same snapshot without any state the write path maintains (running
-    delivery and stock totals): the reference the verifier compares the normal path with
-    (shared/services/verify.py). One code path with a switch, not a copy, so the two cannot drift
-    apart except where the maintained state does."""
-    inputs = load_needs_inputs(session, event, as_of, tz, from_scratch=from_scratch)
+
+def compute_with_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo,
+                        load: Loader = load_needs_inputs, *,
+                        from_scratch: bool = False) -> tuple[dict[str, Any], NeedsInputs]:
+    """`compute`, also returning what was loaded (the worker looks at `inputs.totals`). `load`: the
+    worker passes its live inputs (shared/services/live_inputs.py), which read only what changed.
+
+    `from_scratch` computes the same snapshot without any state kept alongside the rows (the running
+    delivery and stock totals; `load` is not used, so no live inputs either): the reference the verifier
+    compares the normal path with (shared/services/verify.py). One code path with a switch, not a copy,
+    so the two cannot drift apart except where the maintained state does."""
+    if from_scratch:
+        inputs = load_needs_inputs(session, event, as_of, tz, from_scratch=True)
+    else:
+        inputs = load(session, event, as_of, tz)
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
                                 inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
     # Stock and alerts (shared/services/stock.py): alerts as found now; `store` reconciles them with the stored ones.
@@ -84,7 +93,8 @@ def store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datet
 def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime, tz: ZoneInfo,
            replace_same: bool = False) -> int | None:
     s = uow.session
-    current = status_repo.latest(s, event_id, for_update=True)
+    # the stored unmet list (megabytes at 50,000 persons) is replaced, never read: left undecoded
+    current = status_repo.latest(s, event_id, for_update=True, with_unmet=False)
     data_seq = int(snapshot["data_seq"])
     if current is not None and (current.data_seq > data_seq or (
             current.data_seq == data_seq and (current.as_of > as_of if replace_same else current.as_of >= as_of))):

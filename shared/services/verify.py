@@ -1,15 +1,20 @@
 """The snapshot verifier: is an event's status what its rows say it is? (issue 14 §2, "Always verifiable")
 
-The recompute reads state the write path maintains alongside the rows — the running delivery totals
-(shared/repositories/delivery_totals.py) and the stock ledger's running sums (stock_totals.py) — because
-summing 300,000 distributions or 500,000 ledger lines for every snapshot costs too much. Such state can
+The recompute reads state kept alongside the rows — the running delivery totals
+(shared/repositories/delivery_totals.py) and the stock ledger's running sums (stock_totals.py), which
+the write path maintains, and the worker's live inputs kept in memory (shared/services/live_inputs.py) —
+because reading 300,000 distributions or 500,000 ledger lines for every snapshot costs too much. Such state can
 drift from the rows it sums (a bug in the write path, rows written around it, a hand edit) without any
 check noticing: the totals still count every row. The verifier is the guard that keeps it honest:
 
-1. in one read transaction that sees one committed state (`snapshot_read_unit`) it computes the
-   event's snapshot the normal way and from scratch (`compute_with_inputs(..., from_scratch=True)`:
-   distributions and ledger lines summed from their rows, no maintained state), at the same `as_of`,
-   and compares them field by field (shared/domain/snapshot_diff.py);
+1. in one read transaction that sees one committed state (`read_unit(consistent=True)`) it computes
+   the event's snapshot from scratch (`compute_with_inputs(..., from_scratch=True)`: distributions and
+   ledger lines summed from their rows, no maintained state) and compares with it, field by field
+   (shared/domain/snapshot_diff.py), the snapshot computed the normal way at the same `as_of`: with the
+   plain loader ("computed": the running totals in the database) and, in the worker, also with its live
+   inputs ("live": shared/services/live_inputs.py, the state it keeps in memory). Both are checked: a
+   worker's memory can be right while the database's totals drifted (and a worker started later would
+   load them), or the other way round;
 2. when no write came since the stored snapshot (its `data_seq` is the event's), it also compares the
    stored snapshot with the reference computed at the stored snapshot's own `as_of`: what dashboards
    and reports were shown;
@@ -39,12 +44,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.db import Database, snapshot_read_unit, utcnow, write_unit
+from shared.db import Database, read_unit, utcnow, write_unit
 from shared.domain.snapshot_diff import Difference, snapshot_differences
 from shared.repositories import delivery_totals, stock_totals, worker_state
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
 from shared.repositories import stock as stock_repo
+from shared.repositories.needs_inputs import load_needs_inputs
 from shared.repositories.reference import sandang_and_meal_items
 from shared.services import status as status_service
 
@@ -56,7 +62,8 @@ VALUE_CHARS = 120  # of each differing value in the log: enough to see it, never
 class VerifyResult:
     """One event verified at `compared_at` (the `as_of` of both computations) and `data_seq`.
 
-    `mismatches`: the field paths where the normal computation differed from the reference;
+    `mismatches`: the field paths where a normal computation (plain loader, live inputs) differed from
+    the reference;
     `stored_mismatches`: where the stored snapshot did (compared at its own `as_of`; `stored_compared`
     False when there was none, a write came since it, or a gudang was created since it). `repaired`: the totals were recounted and the reference offered to `status.store`;
     `stored_seq` the seq it was stored as (None: a newer snapshot was stored meanwhile)."""
@@ -80,18 +87,24 @@ class VerifyResult:
                 "stored_compared": self.stored_compared, "repaired": self.repaired, "stored_seq": self.stored_seq}
 
 
-def verify_event(db: Database, event_id: str, tz: ZoneInfo, *, repair: bool = True,
-                 now: datetime | None = None) -> VerifyResult | None:
-    """Verify one event's snapshot (the module docstring); None when there is no such event."""
-    with snapshot_read_unit(db) as session:
+def verify_event(db: Database, event_id: str, tz: ZoneInfo, *, repair: bool = True, now: datetime | None = None,
+                 load: status_service.Loader = load_needs_inputs) -> VerifyResult | None:
+    """Verify one event's snapshot (the module docstring); None when there is no such event. `load`: how the
+    normal path loads its inputs besides the plain loader (the worker passes its live inputs; whoever
+    repairs also drops them)."""
+    with read_unit(db, consistent=True) as session:
         event = event_repo.get_event(session, event_id)
         if event is None:
             return None
         as_of = status_service.status_as_of(event, now or utcnow())
-        computed, _ = status_service.compute_with_inputs(session, event, as_of, tz)
         reference, _ = status_service.compute_with_inputs(session, event, as_of, tz, from_scratch=True)
-        computed_diff = snapshot_differences(computed, reference)
-        del computed
+        computed_diff: list[tuple[str, Difference]] = []
+        for what, loader in (("computed", load_needs_inputs), ("live", load)):
+            if what == "live" and load is load_needs_inputs:
+                continue  # no live inputs here (the CLI): the plain loader was the normal path
+            computed, _ = status_service.compute_with_inputs(session, event, as_of, tz, loader)
+            computed_diff += [(what, d) for d in snapshot_differences(computed, reference)]
+            del computed
         stored_diff: list[Difference] = []
         stored = status_repo.latest(session, event_id)
         stored_compared = (stored is not None and stored.data_seq == event.data_seq
@@ -103,9 +116,9 @@ def verify_event(db: Database, event_id: str, tz: ZoneInfo, *, repair: bool = Tr
         items = sandang_and_meal_items(session, event)
         data_seq = event.data_seq
     result = VerifyResult(event_id=event_id, compared_at=as_of, data_seq=data_seq,
-                          mismatches=[d.path for d in computed_diff], stored_mismatches=[d.path for d in stored_diff],
-                          stored_compared=stored_compared)
-    _log(result, computed_diff, stored_diff)
+                          mismatches=list(dict.fromkeys(d.path for _, d in computed_diff)),
+                          stored_mismatches=[d.path for d in stored_diff], stored_compared=stored_compared)
+    _log(result, [*computed_diff, *(("stored", d) for d in stored_diff)])
     with write_unit(db) as uow:
         if not result.clean and repair:
             delivery_totals.rebuild(uow.session, event_id, tz, items)
@@ -120,11 +133,10 @@ def verify_event(db: Database, event_id: str, tz: ZoneInfo, *, repair: bool = Tr
     return result
 
 
-def _log(result: VerifyResult, computed: list[Difference], stored: list[Difference]) -> None:
-    for what, found in (("computed", computed), ("stored", stored)):
-        for d in found:
-            log.warning("snapshot verifier: event %s: %s snapshot differs from the reference at %s: %s != %s",
-                        result.event_id, what, d.path, _short(d.found), _short(d.expected))
+def _log(result: VerifyResult, found: list[tuple[str, Difference]]) -> None:
+    for what, d in found:
+        log.warning("snapshot verifier: event %s: %s snapshot differs from the reference at %s: %s != %s",
+                    result.event_id, what, d.path, _short(d.found), _short(d.expected))
 
 
 def _short(value: Any) -> str:
