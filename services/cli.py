@@ -10,6 +10,7 @@
     posko demo                a realistic Binjai flood to look at
     posko report event EVENT_ID --format pdf -o FILE [--as-of ISO]   laporan pasca bencana
     posko report renstra --year Y --format xlsx -o FILE              the Renstra indicator report
+    posko verify EVENT_ID | --all [--no-repair]   snapshot verifier: 0 equal, 1 differences, 2 unknown event
 """
 
 from __future__ import annotations
@@ -390,6 +391,62 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """Verify the snapshot of one event (or of every open event) against one computed from scratch
+    (shared/services/verify.py), repairing differences unless `--no-repair`. Exit 0 when every event was
+    equal, 1 when differences were found, 2 for an unknown event (or neither an id nor --all)."""
+    from shared.db import make_database, read_unit
+    from shared.queue import Dispatcher
+    from shared.repositories.needs_inputs import open_event_ids
+    from shared.services.verify import verify_event
+
+    if bool(args.event_id) == bool(args.all):
+        print("sebutkan satu EVENT_ID atau --all (give one EVENT_ID or --all)", file=sys.stderr)
+        return 2
+    db = make_database(settings)
+    found = False
+    repaired: list[str] = []
+    try:
+        if args.all:
+            with read_unit(db) as session:
+                event_ids = open_event_ids(session)
+        else:
+            event_ids = [args.event_id]
+        for event_id in event_ids:
+            result = verify_event(db, event_id, settings.tz, repair=not args.no_repair)
+            if result is None:
+                print(f"kejadian {event_id} tidak ditemukan (event not found)", file=sys.stderr)
+                return 2
+            if result.clean:
+                print(f"kejadian {event_id}: snapshot sesuai (snapshot matches), data_seq {result.data_seq}")
+                continue
+            found = True
+            print(f"kejadian {event_id}: snapshot BERBEDA (snapshot differs), data_seq {result.data_seq}:")
+            for path in result.mismatches:
+                print(f"  hitungan (computed): {path}")
+            for path in result.stored_mismatches:
+                print(f"  tersimpan (stored): {path}")
+            if result.repaired:
+                repaired.append(event_id)
+                stored = f"seq {result.stored_seq}" if result.stored_seq else "tidak disimpan: ada yang lebih baru (not stored: a newer one exists)"
+                print(f"  diperbaiki (repaired): total berjalan dihitung ulang, snapshot acuan disimpan ({stored}) "
+                      "(running totals recounted, reference snapshot stored)")
+            else:
+                print("  tidak diperbaiki (--no-repair) (not repaired)")
+    finally:
+        db.dispose()
+    if repaired:  # dashboards get the repaired snapshot: a recompute publishes it (best effort)
+        dispatcher = Dispatcher(settings)
+        try:
+            for event_id in repaired:
+                dispatcher.event_changed(event_id, force=True)
+        finally:
+            dispatcher.close()
+    if not event_ids:
+        print("tidak ada kejadian terbuka (no open events)")
+    return 1 if found else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posko", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -431,6 +488,11 @@ def build_parser() -> argparse.ArgumentParser:
     renstra.add_argument("-o", "--output", required=True, help="file to write")
     purge = sub.add_parser("purge", help="retention: anonymise persons of long-ended events, drop old replay records")
     purge.add_argument("--now", help="ISO 8601 instant with an offset to purge as of (default: now)")
+    verify = sub.add_parser("verify", help="compare events' snapshots with ones computed from scratch; repair")
+    verify.add_argument("event_id", nargs="?", help="the event to verify")
+    verify.add_argument("--all", action="store_true", help="every open event (not selesai)")
+    verify.add_argument("--no-repair", action="store_true",
+                        help="only report differences: leave the running totals and the stored snapshot as they are")
     return parser
 
 
@@ -477,6 +539,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_report(settings, args)
     if args.command == "purge":
         return cmd_purge(settings, args)
+    if args.command == "verify":
+        return cmd_verify(settings, args)
     return 2
 
 

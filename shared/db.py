@@ -467,3 +467,4 @@ def read_unit(db: Database, *, consistent: bool = False) -> Iterator[Session]:
         if consistent and db.read_engine.dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield session  # closing returns the connection; loaded objects stay readable
+

@@ -27,10 +27,12 @@ RECOMPUTE_JOB = "services.worker.jobs.recompute"
 CLOSE_DAY_JOB = "services.worker.jobs.close_day"
 SCAN_DUPLICATES_JOB = "scan_duplicates"
 MATCH_TRACING_JOB = "match_tracing"
-JOB_NAMES = frozenset({RECOMPUTE_JOB, CLOSE_DAY_JOB, SCAN_DUPLICATES_JOB, MATCH_TRACING_JOB})
+VERIFY_SNAPSHOT_JOB = "verify_snapshot"
+JOB_NAMES = frozenset({RECOMPUTE_JOB, CLOSE_DAY_JOB, SCAN_DUPLICATES_JOB, MATCH_TRACING_JOB, VERIFY_SNAPSHOT_JOB})
 JOB_RETRIES = Retry(max=3)  # a job abandoned by a killed worker is re-queued (services/worker/main.py)
 PENDING_TTL_SECONDS = 300  # a lost job (worker killed) frees the slot after this; the relay covers it sooner
 SCAN_PENDING_TTL_SECONDS = 600  # a scan holds its mark while queued and running (≤ 10 s at 50,000 persons)
+VERIFY_PENDING_TTL_SECONDS = 1800  # a verification holds its mark while queued and running (two recomputes)
 
 
 def make_queue(settings: Settings, connection: redis.Redis) -> Queue:
@@ -43,7 +45,7 @@ def background_queue_name(settings: Settings) -> str:
 
 
 def make_background_queue(settings: Settings, connection: redis.Redis) -> Queue:
-    """The queue of work that may wait (duplicate scans). Workers take its jobs only when the live
+    """The queue of work that may wait (duplicate scans, snapshot verifications). Workers take its jobs only when the live
     queue is empty (RQ tries a worker's queues in order), so a scan never delays a snapshot."""
     return Queue(background_queue_name(settings), connection=connection, serializer=JSONSerializer)
 
@@ -90,6 +92,22 @@ class Dispatcher:
             return True
         except redis.RedisError as exc:
             log.warning("redis unavailable, duplicate scan of event %s waits: %s", event_id, exc.__class__.__name__)
+            self.breaker.trip()
+            return False
+
+    def verify_snapshot(self, event_id: str) -> bool:
+        """Queue a verification of the event's snapshot (shared/services/verify.py) unless one is queued or
+        running: the mark is held until the job ends, so rounds of the scheduler never pile up behind a slow
+        queue. On the background queue: verifying can wait, a snapshot cannot. False when Redis is unavailable."""
+        if not self.breaker.allow():
+            return False
+        try:
+            if self.redis.set(self.keys.pending_verify(event_id), "1", nx=True, ex=VERIFY_PENDING_TTL_SECONDS):
+                self.background.enqueue(VERIFY_SNAPSHOT_JOB, event_id, job_id=f"verify-{event_id}-{_token()}",
+                                        result_ttl=60, failure_ttl=3600, retry=JOB_RETRIES, job_timeout=600)
+            return True
+        except redis.RedisError as exc:
+            log.warning("redis unavailable, verification of event %s waits: %s", event_id, exc.__class__.__name__)
             self.breaker.trip()
             return False
 

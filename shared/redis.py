@@ -34,6 +34,9 @@ class Keys:
     def pending_scan(self, event_id: str) -> str:
         return f"{self.prefix}:pending-scan:{event_id}"
 
+    def pending_verify(self, event_id: str) -> str:
+        return f"{self.prefix}:pending-verify:{event_id}"
+
     def pending_tracing(self) -> str:
         return f"{self.prefix}:pending-tracing"
 

@@ -27,6 +27,7 @@ from shared.queue import (
     MATCH_TRACING_JOB,
     RECOMPUTE_JOB,
     SCAN_DUPLICATES_JOB,
+    VERIFY_SNAPSHOT_JOB,
     Dispatcher,
     enqueue_match_tracing,
     make_queue,
@@ -42,6 +43,7 @@ from shared.repositories.reference import sandang_and_meal_items
 from shared.services import duplicates as duplicate_service
 from shared.services import match_keys, tracing_matching
 from shared.services import status as status_service
+from shared.services import verify as verify_service
 from shared.services.live_inputs import LiveInputs
 
 log = logging.getLogger(__name__)
@@ -323,6 +325,35 @@ def scan_duplicates(event_id: str) -> dict[str, Any]:
             pass  # the mark expires on its own (SCAN_PENDING_TTL_SECONDS)
     return {"persons": scan.persons, "found": len(scan.found), "inserted": stored.inserted, "updated": stored.updated,
             "removed": stored.removed, "data_seq": scan.data_seq}
+
+
+@job(VERIFY_SNAPSHOT_JOB)
+def verify_snapshot(event_id: str) -> dict[str, Any]:
+    """Verify the event's snapshot — computed as this worker's recompute computes it, with its live
+    inputs — against one computed from scratch, repairing any difference (shared/services/verify.py); a
+    repaired snapshot is published like a recompute's.
+
+    Queued by the scheduler for every open event every `verify_interval_seconds` (services/worker/
+    schedule.py), coalesced per event: the pending mark is held until the job ends, also when it fails.
+    Idempotent: a second run finds a healthy or repaired event clean and only counts it."""
+    ctx = context()
+    try:
+        result = verify_service.verify_event(ctx.db, event_id, ctx.settings.tz, load=ctx.loader())
+    finally:
+        try:
+            ctx.redis.delete(ctx.keys.pending_verify(event_id))
+        except redis.RedisError:
+            pass  # the mark expires on its own (VERIFY_PENDING_TTL_SECONDS)
+    if result is None:  # never committed or removed: nothing to verify
+        return {"verified": False}
+    if result.repaired:  # whatever this worker kept in memory may be what drifted: it loads afresh next time
+        ctx.live.forget(event_id)
+    if result.stored_seq is not None:
+        with read_unit(ctx.db) as session:
+            stored = status_repo.latest(session, event_id, with_unmet=False)
+        if stored is not None and stored.seq == result.stored_seq:
+            publish(ctx, event_id, stored.seq, stored.body)
+    return {"verified": True, **result.as_dict()}
 
 
 def relay_duplicate_scans(dispatcher: Dispatcher) -> int:

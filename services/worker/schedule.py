@@ -1,7 +1,11 @@
 """The clock's part in status: meal times and local midnight change what is due, with no write.
 
 At each meal time the scheduler recomputes every open event (a meal just became due); at local
-midnight it also stores the end-of-day snapshot of the day that ended.
+midnight it also stores the end-of-day snapshot of the day that ended. Every `verify_interval_seconds`
+it also queues a verification of every open event's snapshot (`queue_verification`,
+shared/services/verify.py): the round's time is stored with a compare-and-set (`worker_state`, row
+`verifier`), so a round is queued once however many schedulers run or restart, and each event's job is
+coalesced by its pending mark, so rounds never pile up behind a slow queue.
 
 No boundary is lost:
 - the last boundary fired is stored in the database (`worker_state`, row `scheduler`); each tick
@@ -134,6 +138,10 @@ class Scheduler:
             state = worker_state.scheduler(uow.session) or worker_state.start_scheduler(uow.session, now)
             previous = state.boundary_at
             worker_state.scheduler_tick(uow.session, now)
+        try:
+            self.queue_verification(now)
+        except Exception:  # the boundaries below must not wait for the verifier
+            log.exception("verification round not queued; trying again at the next tick")
         last = previous or now
         self.times = meal_times_in_use(self.db)
         due = due_boundaries(last, now, self.times, self.tz)
@@ -156,6 +164,29 @@ class Scheduler:
         log.info("%d boundary(ies) up to %s%s: queued %d open event(s), closed %d day(s)", len(due),
                  f"{due[-1][0]:%Y-%m-%d %H:%M}", late, len(events), len(days))
         return due
+
+    def queue_verification(self, now: datetime) -> int | None:
+        """Queue a verification of every open event when the last round is `verify_interval_seconds` old
+        (or none ever ran); returns how many events were queued, None when no round was due (or it is
+        off, or Redis refused a job: then the round is tried again at the next tick)."""
+        interval = self.settings.verify_interval_seconds
+        if interval <= 0:
+            return None
+        with read_unit(self.db) as session:
+            row = worker_state.verifier(session)
+            previous = row.boundary_at if row is not None else None
+            if previous is not None and (now - previous).total_seconds() < interval:
+                return None
+            events = open_event_ids(session)
+        if not all([self.dispatcher.verify_snapshot(event_id) for event_id in events]):
+            log.warning("verification round not queued (redis unreachable); trying again at the next tick")
+            return None
+        with write_unit(self.db) as uow:
+            if not worker_state.verify_round_queued(uow.session, previous, now):
+                return None  # another scheduler queued this round
+        if events:
+            log.info("verification of %d open event(s) queued", len(events))
+        return len(events)
 
     def run(self, stop: threading.Event) -> None:
         """Tick every `worker_heartbeat_seconds` (renewing the lock), and just after each boundary."""

@@ -148,8 +148,10 @@ class NeedsInputs:
     stays: list[StayIn]
     deliveries: list[DeliveryIn]
     services: list[ServiceIn]
-    totals: str = "ok"  # delivery_totals.check() / read_checked(): "stale" means they should be recounted
+    totals: str = "ok"  # delivery_totals.check() / read_checked(): "stale" means they should be recounted;
+    # "from_scratch": not read at all (the verifier's reference computation)
     # today's permakanan deliveries to shelters, one per distribution: (shelter id, POSIX seconds, quantity),
     # for the per-meal-time split of a shelter's day (shared/needs/shortfalls.py); None: read from `deliveries`
     today_meals: list[tuple[str, float, float]] | None = None
     stock_totals: str = "ok"  # shared/repositories/stock_totals.py: "stale" means they should be recounted
+    # ("from_scratch": not read, the ledger lines were summed)

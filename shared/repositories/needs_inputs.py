@@ -124,13 +124,18 @@ def _flags(raw: str | list[str] | None) -> list[str] | tuple[()]:
     return raw if isinstance(raw, list) else json.loads(raw)
 
 
-def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> NeedsInputs:
-    """Everything the engine needs for `event` at `as_of`, in a handful of set-based queries."""
+def load_needs_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *,
+                      from_scratch: bool = False) -> NeedsInputs:
+    """Everything the engine needs for `event` at `as_of`, in a handful of set-based queries.
+
+    `from_scratch` reads no state the write path maintains (the running delivery totals): the
+    distributions are summed from their rows, as for a past `as_of`. The snapshot verifier
+    (shared/services/verify.py) computes its reference this way; `totals` then says "from_scratch"."""
     with no_cyclic_gc():  # ~170,000 rows and plain objects, no cycles
-        return _load(session, event, as_of, tz)
+        return _load(session, event, as_of, tz, from_scratch)
 
 
-def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> NeedsInputs:
+def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, from_scratch: bool) -> NeedsInputs:
     eid = event.id
     profile = load_profile(session, event)
     persons = load_persons(session, event, tz)
@@ -140,10 +145,10 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> Need
     stays = [StayIn(pid, sid, seconds(cin), seconds(cout), kel) for pid, sid, cin, cout, kel in driver_rows(session, (
         select(col(Stay.person_id), col(Stay.shelter_id), check_in, check_out, col(Stay.kelurahan_code))
         .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of)))]
-    totals, summed = delivery_totals.read_checked(session, eid, as_of, tz)
+    totals, summed = ("from_scratch", []) if from_scratch else delivery_totals.read_checked(session, eid, as_of, tz)
     if totals == "ok":
         deliveries = list(map(DeliveryIn._make, summed))
-    else:  # a past as_of (reports), or totals to rebuild: group the rows themselves
+    else:  # a past as_of (reports), totals to rebuild, or the verifier's reference: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
     first, seconds = instant_seconds(session, func.min(Service.delivered_at))
     services = [ServiceIn(pid, kind, seconds(at)) for pid, kind, at in driver_rows(session, (

@@ -56,6 +56,13 @@ def all_warehouses(session: Session) -> list[Warehouse]:
     return list(session.exec(select(Warehouse).order_by(col(Warehouse.created_at), col(Warehouse.id))).all())
 
 
+def warehouse_created_after(session: Session, at: datetime) -> bool:
+    """Whether a gudang was created after `at`. A snapshot computed before then does not know it (a gudang
+    belongs to no event, so creating one bumps no event's data_seq), and every event's stock section
+    changes with it: a gudang with no supply route of its own serves every open shelter."""
+    return session.exec(select(Warehouse.id).where(col(Warehouse.created_at) > at).limit(1)).first() is not None
+
+
 def event_shelters(session: Session, event_id: str) -> list[Shelter]:
     return list(session.exec(select(Shelter).where(Shelter.event_id == event_id)
                              .order_by(col(Shelter.created_at), col(Shelter.id))).all())

@@ -1,8 +1,10 @@
-"""Heartbeats of worker processes and the scheduler's state (table `worker_state`)."""
+"""Heartbeats of worker processes, the scheduler's state and the snapshot verifier's counts (table
+`worker_state`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
@@ -12,6 +14,8 @@ from shared.repositories.upsert import insert_or_update
 
 WORKER_PREFIX = "worker:"
 SCHEDULER = "scheduler"
+VERIFIER = "verifier"
+MAX_STORED_PATHS = 50  # of the last difference found: enough to see where, small enough for every /readyz
 
 
 def beat(session: Session, name: str, at: datetime, detail: str = "") -> None:
@@ -62,3 +66,44 @@ def advance_boundary(session: Session, previous: datetime | None, boundary: date
 def oldest_pending_outbox(session: Session) -> datetime | None:
     """When the oldest outbox row no recompute has covered yet was written (None: none waits)."""
     return session.exec(select(func.min(Outbox.created_at)).where(col(Outbox.processed_at).is_(None))).one()
+
+
+def verifier(session: Session) -> WorkerState | None:
+    """The verifier's row: `beat_at` its last verification, `boundary_at` the scheduler's last round,
+    `info` its counts (None before the first verification)."""
+    return session.get(WorkerState, VERIFIER)
+
+
+def _verifier_for_update(session: Session, at: datetime) -> WorkerState:
+    insert_or_update(session, WorkerState, dict(name=VERIFIER, beat_at=at, boundary_at=None, detail="", info={}),
+                     ["name"])
+    row = session.get(WorkerState, VERIFIER, with_for_update=True, populate_existing=True)
+    assert row is not None
+    return row
+
+
+def record_verification(session: Session, at: datetime, event_id: str, fields: list[str],
+                        stored_fields: list[str]) -> None:
+    """Count one event verified at `at`; when it differed, count the mismatch and keep it as the last one
+    (its field paths: where the computed snapshot and where the stored one differed). The row is locked,
+    so two workers verifying two events at once both count."""
+    row = _verifier_for_update(session, at)
+    info: dict[str, Any] = dict(row.info or {})
+    info["events_checked"] = int(info.get("events_checked", 0)) + 1
+    info["mismatches_total"] = int(info.get("mismatches_total", 0)) + (1 if fields or stored_fields else 0)
+    info.setdefault("last_mismatch", None)
+    if fields or stored_fields:
+        info["last_mismatch"] = {"event_id": event_id, "at": at.isoformat(), "fields": fields[:MAX_STORED_PATHS],
+                                 "stored_fields": stored_fields[:MAX_STORED_PATHS],
+                                 "field_count": len(fields) + len(stored_fields)}
+    session.execute(update(WorkerState).where(col(WorkerState.name) == VERIFIER)
+                    .values(beat_at=max(at, row.beat_at), info=info))
+
+
+def verify_round_queued(session: Session, previous: datetime | None, at: datetime) -> bool:
+    """Record that the scheduler queued a verification of every open event at `at`; False if another
+    scheduler recorded one since `previous` was read (compare-and-set, like `advance_boundary`)."""
+    _verifier_for_update(session, at)
+    q = update(WorkerState).where(col(WorkerState.name) == VERIFIER)
+    q = q.where(col(WorkerState.boundary_at).is_(None) if previous is None else col(WorkerState.boundary_at) == previous)
+    return int(session.execute(q.values(boundary_at=at)).rowcount or 0) == 1  # type: ignore[attr-defined]

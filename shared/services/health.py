@@ -11,6 +11,11 @@ database, so they tell the truth even while Redis is down:
 - scheduler tick: seconds since the scheduler last looked at the clock (every few seconds, from
   the worker that holds the scheduler lock).
 
+The snapshot verifier's counts (`verifier`: shared/services/verify.py) come along for the operator.
+They never make /readyz fail: a difference the verifier found was repaired (the worker's verifier
+always repairs) and is counted for someone to look into; it says nothing about whether the pipeline
+works now, and taking the API out of a load balancer over it would help no one.
+
 A fresh install on which no worker has ever run has no heartbeat and no tick: those two checks then
 say "belum ada (none yet)" without failing, because the outbox check fails as soon as one write
 waits longer than its threshold — an install whose worker never starts turns unready at its first
@@ -79,3 +84,16 @@ def describe(failed: list[str]) -> str:
     """The Indonesian-first `detail` of an unready answer, naming what failed."""
     names = ", ".join(failed)
     return f"tidak siap: {names} (not ready: {names})"
+
+
+def verifier(session: Session) -> dict[str, Any]:
+    """The verifier's counts as /readyz shows them: when it last verified an event, how many
+    verifications ran and how many found a difference (all time), the last difference found
+    (event, field paths, when) and when the scheduler last queued a round. Zeros before its first run."""
+    row = worker_state.verifier(session)
+    info = (row.info if row is not None else None) or {}
+    checked = int(info.get("events_checked", 0))
+    return {"last_run_at": row.beat_at.isoformat() if row is not None and checked else None,
+            "events_checked": checked, "mismatches_total": int(info.get("mismatches_total", 0)),
+            "last_mismatch": info.get("last_mismatch"),
+            "last_round_at": row.boundary_at.isoformat() if row is not None and row.boundary_at else None}

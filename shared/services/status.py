@@ -42,15 +42,24 @@ Loader = Callable[[Session, Event, datetime, ZoneInfo], NeedsInputs]
 
 
 def compute_with_inputs(session: Session, event: Event, as_of: datetime, tz: ZoneInfo,
-                        load: Loader = load_needs_inputs) -> tuple[dict[str, Any], NeedsInputs]:
+                        load: Loader = load_needs_inputs, *,
+                        from_scratch: bool = False) -> tuple[dict[str, Any], NeedsInputs]:
     """`compute`, also returning what was loaded (the worker looks at `inputs.totals`). `load`: the
-    worker passes its live inputs (shared/services/live_inputs.py), which read only what changed."""
-    inputs = load(session, event, as_of, tz)
+    worker passes its live inputs (shared/services/live_inputs.py), which read only what changed.
+
+    `from_scratch` computes the same snapshot without any state kept alongside the rows (the running
+    delivery and stock totals; `load` is not used, so no live inputs either): the reference the verifier
+    compares the normal path with (shared/services/verify.py). One code path with a switch, not a copy,
+    so the two cannot drift apart except where the maintained state does."""
+    if from_scratch:
+        inputs = load_needs_inputs(session, event, as_of, tz, from_scratch=True)
+    else:
+        inputs = load(session, event, as_of, tz)
     snapshot = compute_snapshot(inputs.event, inputs.profile, inputs.persons, inputs.shelters, inputs.stays,
                                 inputs.deliveries, inputs.services, as_of, tz, inputs.today_meals)
     # Stock and alerts (shared/services/stock.py): alerts as found now; `store` reconciles them with the stored ones.
     snapshot["stock"], found, inputs.stock_totals = stock_service.compute_stock(
-        session, event, as_of, tz, inputs.profile, snapshot["shelters"], inputs.deliveries)
+        session, event, as_of, tz, inputs.profile, snapshot["shelters"], inputs.deliveries, from_scratch=from_scratch)
     snapshot["alerts"] = stock_service.unstored_alerts(found, as_of)
     return snapshot, inputs
 
@@ -71,18 +80,24 @@ def public(snapshot: dict[str, Any], seq: int) -> dict[str, Any]:
 
 
 def store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime,
-          tz: ZoneInfo) -> int | None:
-    """Store the snapshot if it is newer than the stored one; returns its seq, or None if it was older."""
+          tz: ZoneInfo, *, replace_same: bool = False) -> int | None:
+    """Store the snapshot if it is newer than the stored one; returns its seq, or None if it was older.
+
+    `replace_same` also stores it over a snapshot of the same `data_seq` and `as_of`: the verifier's
+    repair (shared/services/verify.py), which knows the stored one is wrong — an ended event's snapshot
+    is always taken at its end, so a repair could never be "newer"."""
     with no_cyclic_gc():  # the stored rows' JSON (megabytes of small dicts for a large event) has no cycles
-        return _store(uow, event_id, snapshot, as_of, tz)
+        return _store(uow, event_id, snapshot, as_of, tz, replace_same)
 
 
-def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime, tz: ZoneInfo) -> int | None:
+def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime, tz: ZoneInfo,
+           replace_same: bool = False) -> int | None:
     s = uow.session
     # the stored unmet list (megabytes at 50,000 persons) is replaced, never read: left undecoded
     current = status_repo.latest(s, event_id, for_update=True, with_unmet=False)
     data_seq = int(snapshot["data_seq"])
-    if current is not None and (current.data_seq > data_seq or (current.data_seq == data_seq and current.as_of >= as_of)):
+    if current is not None and (current.data_seq > data_seq or (
+            current.data_seq == data_seq and (current.as_of > as_of if replace_same else current.as_of >= as_of))):
         return None
     seq = (current.seq if current else 0) + 1
     if "alerts" in snapshot:  # raised, kept or cleared against the stored alerts, in this transaction
@@ -90,7 +105,7 @@ def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: date
     unmet = snapshot.get("unmet", [])
     body = public(snapshot, seq)
     if not status_repo.save_latest(s, current, event_id, seq, data_seq, as_of, body, unmet):
-        return _store(uow, event_id, snapshot, as_of, tz)  # another job stored the first snapshot meanwhile
+        return _store(uow, event_id, snapshot, as_of, tz, replace_same)  # another job stored the first one meanwhile
     status_repo.save_daily(s, event_id, as_of.astimezone(tz).date(), seq, data_seq, as_of, body)
     bookkeeping.mark_outbox_processed(s, event_id, data_seq)
     return seq

@@ -51,22 +51,25 @@ def drawn_from(session: Session, event_id: str, as_of: datetime,
     return {k: v for k, v in out.items() if v != 0}
 
 
-def ledger_sums(session: Session, event_id: str, as_of: datetime) -> tuple[list[LedgerSum], str]:
+def ledger_sums(session: Session, event_id: str, as_of: datetime, *,
+                from_scratch: bool = False) -> tuple[list[LedgerSum], str]:
     """The ledger summed per location, item and expiry: from the running totals when they are whole,
-    else from the lines; with the totals' verdict ("ok", "stale": recount them, "later")."""
-    verdict, sums = stock_totals.read_checked(session, event_id, as_of)
+    else from the lines; with the totals' verdict ("ok", "stale": recount them, "later"). `from_scratch`
+    (the verifier's reference) never reads the totals: the lines are summed, verdict "from_scratch"."""
+    verdict, sums = ("from_scratch", []) if from_scratch else stock_totals.read_checked(session, event_id, as_of)
     if verdict != "ok":
         sums = stock_repo.ledger_sums(session, event_id, as_of)
     return sums, verdict
 
 
 def compute_stock(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, profile: Profile,
-                  shelter_rows: list[dict[str, Any]], deliveries: Sequence[DeliveryIn] | None = None
-                  ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+                  shelter_rows: list[dict[str, Any]], deliveries: Sequence[DeliveryIn] | None = None, *,
+                  from_scratch: bool = False) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     """The snapshot's `stock` section, the alerts the state at `as_of` raises (not yet reconciled) and
-    the verdict on the ledger totals ("stale": the worker recounts them)."""
+    the verdict on the ledger totals ("stale": the worker recounts them). `from_scratch`: the ledger
+    lines are summed instead of the running totals (`ledger_sums`)."""
     eid = event.id
-    sums, verdict = ledger_sums(session, eid, as_of)
+    sums, verdict = ledger_sums(session, eid, as_of, from_scratch=from_scratch)
     stock = positions(sums, drawn_from(session, eid, as_of, deliveries))
     occupants = {r["id"]: r["occupants"] for r in shelter_rows}
     shelters = stock_repo.event_shelters(session, eid)

@@ -24,7 +24,13 @@ from rq.serializers import JSONSerializer
 
 from services.worker import jobs
 from shared.db import read_unit, utcnow, write_unit
-from shared.queue import CLOSE_DAY_JOB, MATCH_TRACING_JOB, RECOMPUTE_JOB, SCAN_DUPLICATES_JOB
+from shared.queue import (
+    CLOSE_DAY_JOB,
+    MATCH_TRACING_JOB,
+    RECOMPUTE_JOB,
+    SCAN_DUPLICATES_JOB,
+    VERIFY_SNAPSHOT_JOB,
+)
 from shared.repositories import events as event_repo
 from shared.repositories import status as status_repo
 from shared.services import status as status_service
@@ -48,9 +54,11 @@ def test_every_job_posko_enqueues_is_allow_listed() -> None:
     """The names the API enqueues and the functions the worker runs are one list."""
     from shared.queue import JOB_NAMES
 
-    assert set(jobs.JOBS) == JOB_NAMES == {RECOMPUTE_JOB, CLOSE_DAY_JOB, SCAN_DUPLICATES_JOB, MATCH_TRACING_JOB}
+    assert set(jobs.JOBS) == JOB_NAMES == {RECOMPUTE_JOB, CLOSE_DAY_JOB, SCAN_DUPLICATES_JOB, MATCH_TRACING_JOB,
+                                           VERIFY_SNAPSHOT_JOB}
     assert jobs.JOBS[RECOMPUTE_JOB] is jobs.recompute and jobs.JOBS[CLOSE_DAY_JOB] is jobs.close_day
     assert jobs.JOBS[MATCH_TRACING_JOB] is jobs.match_tracing
+    assert jobs.JOBS[VERIFY_SNAPSHOT_JOB] is jobs.verify_snapshot
 
 
 @pytest.mark.slow

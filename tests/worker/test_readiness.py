@@ -68,6 +68,24 @@ def test_a_fresh_install_is_ready_and_says_no_worker_yet(own_database_url: str, 
     assert body["checks"] == {"database": "ok", "redis": "ok", "outbox": "ok",
                               "worker": "belum ada (none yet)", "scheduler": "belum ada (none yet)"}
     assert body["signals"]["outbox_lag_seconds"] is None and "detail" not in body
+    assert body["verifier"] == {"last_run_at": None, "events_checked": 0, "mismatches_total": 0,
+                                "last_mismatch": None, "last_round_at": None}
+
+
+def test_a_verifier_mismatch_is_shown_but_never_fails_readyz(own_database_url: str, make_app: Any) -> None:
+    """The verifier repairs what it finds: /readyz shows the count and the last difference, and stays 200."""
+    s = own_settings(own_database_url, REDIS_URL)
+    app: App = make_app(s)
+    at = utcnow()
+    with write_unit(app.db) as uow:
+        worker_state.record_verification(uow.session, at, "e-1", [], [])
+        worker_state.record_verification(uow.session, at, "e-2", ["people.registered"], ["shelters[id=S1].occupants"])
+    status, body = readyz(s)
+    assert status == 200 and "detail" not in body, body
+    assert body["verifier"]["events_checked"] == 2 and body["verifier"]["mismatches_total"] == 1
+    assert body["verifier"]["last_run_at"] == at.isoformat()
+    assert body["verifier"]["last_mismatch"] == {"event_id": "e-2", "at": at.isoformat(), "fields": ["people.registered"],
+                                                 "stored_fields": ["shelters[id=S1].occupants"], "field_count": 2}
 
 
 def test_an_outbox_nobody_drains_makes_readyz_fail(own_database_url: str, make_app: Any) -> None:

@@ -24,9 +24,11 @@ def healthz() -> dict[str, str]:
                                 "(database and Redis reachable, outbox drained, worker and scheduler alive)")
 def readyz(db: DbDep, dispatcher: DispatcherDep, settings: SettingsDep, session: ReadSession) -> JSONResponse:
     """503 naming what failed: an unreachable database or Redis, or a pipeline signal past its threshold
-    (outbox lag, worker heartbeat, scheduler tick: shared/services/health.py)."""
+    (outbox lag, worker heartbeat, scheduler tick: shared/services/health.py). The snapshot verifier's
+    counts (`verifier`) are shown and never fail it."""
     checks: dict[str, str] = {}
     ages: dict[str, Any] = {}
+    verifier: dict[str, Any] | None = None
     try:
         with db.read_engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -49,8 +51,15 @@ def readyz(db: DbDep, dispatcher: DispatcherDep, settings: SettingsDep, session:
         except Exception as exc:  # a database that answers SELECT 1 but not the tables (not migrated)
             checks["pipeline"] = f"down: {exc.__class__.__name__}"
             unreachable.append("pipeline")
+        else:
+            try:
+                verifier = health.verifier(session)
+            except Exception as exc:  # informational: never fails readiness
+                verifier = {"unavailable": exc.__class__.__name__}
     ok = not unreachable and not stale
     body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks, "signals": ages}
+    if verifier is not None:
+        body["verifier"] = verifier
     if not ok:
         parts = []
         if unreachable:
