@@ -699,9 +699,11 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     from shared.repositories.needs_inputs import load_needs_inputs
     from shared.services import status as status_service
 
+    # live_inputs off: this measures the full recompute (the reference the verifier runs). With them on,
+    # the timed runs, with nothing written in between, would reread nothing (live_inputs_bench.py measures them)
     settings = Settings(env="production", database_url=spec["database_url"], redis_url=spec["redis_url"],
                         secret_key="bench-" + uuid.uuid4().hex, redis_key_prefix=spec["prefix"],
-                        queue_name=spec["queue"], timezone=TIMEZONE)
+                        queue_name=spec["queue"], timezone=TIMEZONE, live_inputs=False)
     eid, runs = spec["event_id"], spec["runs"]
     out: dict[str, Any] = {"rss_start_mb": maxrss_mb()}
     ctx = jobs.configure(settings)
@@ -861,7 +863,8 @@ def bench_settings(url: str, redis_url: str) -> Any:
     suffix = uuid.uuid4().hex[:8]
     prefix = queue = f"posko-bench-{suffix}"
     return Settings(env="production", database_url=url, redis_url=redis_url, secret_key="bench-" + uuid.uuid4().hex,
-                    redis_key_prefix=prefix, queue_name=queue, timezone=TIMEZONE)
+                    redis_key_prefix=prefix, queue_name=queue, timezone=TIMEZONE,
+                    live_inputs=False)  # the full recompute, as the targets say (live_inputs_bench.py: the live path)
 
 
 def run_backend(name: str, url: str, args: argparse.Namespace, redis_url: str, workdir: Path,
