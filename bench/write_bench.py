@@ -644,7 +644,8 @@ def main(argv: list[str] | None = None) -> int:
     redis_url = os.environ.get("POSKO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     prefix, queue = f"posko-bench-{suffix}", f"posko-bench-{suffix}"
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSKO_")}
+    # POSKO_SQLITE_* pass through, so the memory settings can be compared (docs/operations.md, "Memory")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSKO_") or k.startswith("POSKO_SQLITE_")}
     env.update(POSKO_ENV="production", POSKO_DATABASE_URL=f"sqlite:///{db_path}", POSKO_REDIS_URL=redis_url,
                POSKO_SECRET_KEY="bench-" + uuid.uuid4().hex, POSKO_REDIS_KEY_PREFIX=prefix,
                POSKO_QUEUE_NAME=queue, POSKO_HOST=HOST, POSKO_PORT=str(port),

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +25,8 @@ PUBLIC_SECRETS = frozenset({
     "replace-with-a-long-random-value-at-least-32-bytes",
 })
 MIN_SECRET_BYTES = 32
+MAX_SQLITE_CACHE_MIB = 4096  # a larger per-connection cache is a typo (GiB for MiB), not a plan
+MAX_DB_CONNECTIONS = 1000
 
 
 class Settings(BaseSettings):
@@ -104,6 +106,20 @@ class Settings(BaseSettings):
     # The snapshot verifier (shared/services/verify.py): the scheduler queues a verification of every open
     # event this often; 0 turns the rounds off (`posko verify` still works).
     verify_interval_seconds: float = Field(default=900.0, ge=0)
+    # SQLite memory (docs/operations.md, "Memory"; measured by bench/soak_bench.py). Each connection's page
+    # cache is heap it keeps while it lives; memory-mapped reads are the OS's page cache, shared and not
+    # heap. The API reads on up to 40 threads (anyio's pool), one connection each: 40 × 64 MiB took it to
+    # 450–490 MB in minutes, so its read connections get SQLite's default-sized cache and rely on the map.
+    # Its writers queue on one lock (one write connection at a time), whose reads are mapped too. The
+    # worker's recompute reads whole events: 16 MiB was as fast as 64. 0 keeps SQLite's default (2 MB).
+    sqlite_read_cache_mib: int = 2  # each read connection of the API and the CLI
+    sqlite_write_cache_mib: int = 8  # each write connection of the API and the CLI
+    sqlite_worker_cache_mib: int = 16  # each connection of the worker
+    # SQLite connections kept open per engine (each keeps its cache), and how many more may open for a
+    # burst (closed when given back): together the 40 threads that may each hold one at a time.
+    # PostgreSQL keeps its pool of 20 + 20: its connections cost the server, not the API's heap.
+    sqlite_pool_size: int = 4
+    sqlite_max_overflow: int = 36
 
     @field_validator("env")
     @classmethod
@@ -138,6 +154,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"POSKO_LAN_HOST: {value!r} bukan alamat IP, mis. 192.168.1.20 "
                                  "(not an IP address)") from exc
         return value.strip("[]")
+
+    @field_validator("sqlite_read_cache_mib", "sqlite_write_cache_mib", "sqlite_worker_cache_mib")
+    @classmethod
+    def _check_cache_mib(cls, value: int, info: ValidationInfo) -> int:
+        if not 0 <= value <= MAX_SQLITE_CACHE_MIB:
+            raise ValueError(f"POSKO_{(info.field_name or '').upper()}: {value} harus 0..{MAX_SQLITE_CACHE_MIB} MiB "
+                             f"per koneksi (the page cache per connection must be 0..{MAX_SQLITE_CACHE_MIB} MiB; "
+                             "0 keeps SQLite's default)")
+        return value
+
+    @field_validator("sqlite_pool_size", "sqlite_max_overflow")
+    @classmethod
+    def _check_pool(cls, value: int, info: ValidationInfo) -> int:
+        low = 1 if info.field_name == "sqlite_pool_size" else 0
+        if not low <= value <= MAX_DB_CONNECTIONS:
+            raise ValueError(f"POSKO_{(info.field_name or '').upper()}: {value} harus {low}..{MAX_DB_CONNECTIONS} "
+                             f"koneksi (must be {low}..{MAX_DB_CONNECTIONS} connections)")
+        return value
 
     @field_validator("report_number_pattern")
     @classmethod

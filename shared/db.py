@@ -159,14 +159,19 @@ def _to_json(value: Any) -> str:
 MIB = 2**20
 
 
-def _sqlite_engine(url: str, *, immediate: bool, mmap_bytes: int) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, mmap_bytes: int, cache_mib: int, pool_size: int,
+                   max_overflow: int) -> Engine:
     engine = create_engine(
         url,
         json_serializer=_to_json,
         json_deserializer=from_json,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=20,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        # The most recently returned connection is handed out first: the connections a quiet moment
+        # needs stay busy (their caches warm) and the others stay idle, instead of every kept
+        # connection taking its turn and filling a page cache of its own.
+        pool_use_lifo=True,
         hide_parameters=True,  # SQL errors and echo never carry the values (names, NIKs) into logs
     )
 
@@ -179,10 +184,11 @@ def _sqlite_engine(url: str, *, immediate: bool, mmap_bytes: int) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={1 if immediate else 30_000}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        # Random (UUID) keys touch pages all over the indexes: connections get a 64 MiB page cache, and
-        # the API's writers 256 MiB of memory-mapped reads so inserts stay fast as an event grows (see
-        # `make_database` for who maps less).
-        cur.execute("PRAGMA cache_size=-65536")
+        # Random (UUID) keys touch pages all over the indexes: the API's writers get 256 MiB of
+        # memory-mapped reads so inserts stay fast as an event grows, and a page cache sized by the
+        # settings (`make_database` says who gets which; 0 keeps SQLite's default of 2 MB).
+        if cache_mib:
+            cur.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
         cur.execute(f"PRAGMA mmap_size={mmap_bytes}")
         cur.execute("PRAGMA temp_store=MEMORY")
         # Checkpointing the WAL after a large commit costs more the larger the database: API and worker
@@ -283,27 +289,37 @@ def secure_sqlite_file(path: str) -> None:
             os.chmod(name, 0o600)
 
 
-def make_database(settings: Settings, *, bulk_writes: bool = True) -> Database:
-    """Build the engines for `settings.database_url`.
+def make_database(settings: Settings, *, worker: bool = False) -> Database:
+    """Build the engines for `settings.database_url`, for the API and the CLI or (`worker`) the worker.
 
-    On SQLite, `bulk_writes` gives the write connections a 256 MiB memory map (the API inserts into
-    indexes on random keys all over the file). The worker passes False: it writes a snapshot and a
-    few running totals, and its big reads (whole events) would otherwise leave up to 256 MiB of the
-    file mapped into its memory; its connections map 64 MiB, as readers always do.
+    Memory on SQLite (docs/operations.md, "Memory"): the page cache is heap each connection keeps
+    while it lives, and the pools keep `sqlite_pool_size` connections per engine open. The API's write
+    connections get a 256 MiB memory map (it inserts into indexes on random keys all over the file)
+    and `sqlite_write_cache_mib`; only one is in use at a time (writers queue on `write_lock`). Its
+    read connections, up to one per request thread, get `sqlite_read_cache_mib` and a 64 MiB map:
+    mapped pages are the OS's shared page cache, not heap. The worker writes a snapshot and a few
+    running totals, and its big reads (whole events) would otherwise leave up to 256 MiB of the file
+    mapped into its memory: its connections map 64 MiB, as readers always do, and get
+    `sqlite_worker_cache_mib` each.
     """
     url = settings.database_url
     if url.startswith("sqlite"):
         if "///" in url:
             secure_sqlite_file(url.split("///", 1)[-1])
+        pools = {"pool_size": settings.sqlite_pool_size, "max_overflow": settings.sqlite_max_overflow}
+        write_cache = settings.sqlite_worker_cache_mib if worker else settings.sqlite_write_cache_mib
+        read_cache = settings.sqlite_worker_cache_mib if worker else settings.sqlite_read_cache_mib
         return Database(
             url=url,
-            write_engine=_sqlite_engine(url, immediate=True, mmap_bytes=(256 if bulk_writes else 64) * MIB),
-            read_engine=_sqlite_engine(url, immediate=False, mmap_bytes=64 * MIB),
+            write_engine=_sqlite_engine(url, immediate=True, mmap_bytes=(64 if worker else 256) * MIB,
+                                        cache_mib=write_cache, **pools),
+            read_engine=_sqlite_engine(url, immediate=False, mmap_bytes=64 * MIB, cache_mib=read_cache, **pools),
             write_lock=threading.Lock(),
             tz=settings.tz,
         )
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    # PostgreSQL keeps 20 + 20: its connections cost the server (and a connect ~ms), not the API's heap.
     engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, json_serializer=_to_json,
                            json_deserializer=from_json, hide_parameters=True)  # no personal data in errors/logs
     return Database(url=url, write_engine=engine, read_engine=engine, tz=settings.tz)

@@ -90,7 +90,7 @@ _context: WorkerContext | None = None
 def configure(settings: Settings) -> WorkerContext:
     """Set the context jobs of this process use."""
     global _context
-    _context = WorkerContext(settings=settings, db=make_database(settings, bulk_writes=False), redis=connect(settings, timeout=5.0),
+    _context = WorkerContext(settings=settings, db=make_database(settings, worker=True), redis=connect(settings, timeout=5.0),
                              keys=Keys(settings.redis_key_prefix), live=LiveInputs(settings.live_inputs_events))
     return _context
 

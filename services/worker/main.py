@@ -315,7 +315,7 @@ def check_worker(settings: Settings) -> int:
     checks: dict[str, str] = {}
     ages: dict[str, Any] = {}
     failed: list[str] = []
-    db = make_database(settings, bulk_writes=False)
+    db = make_database(settings, worker=True)
     try:
         with read_unit(db) as session:
             signals = health.pipeline(session, settings, utcnow(),
