@@ -3,7 +3,7 @@
 `write_bench.py` measures the whole request (HTTP, validation, checks, storage). This script measures
 only the storage, with no Python between the rows and the driver: it writes through the raw sqlite3
 connection of the product's own write engine (same pragmas: WAL, synchronous=NORMAL, foreign keys,
-64 MiB cache, 256 MiB mmap), with the product's migrations for the schema and its background WAL
+the write connections' page cache `POSKO_SQLITE_WRITE_CACHE_MIB`, 256 MiB mmap), with the product's migrations for the schema and its background WAL
 checkpoint thread running, the rows a 1,000-person registration batch stores:
 
 - `all`: what the API stores per person registered into a shelter — the person, its open stay, the
