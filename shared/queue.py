@@ -83,31 +83,28 @@ class Dispatcher:
         """Queue a duplicate scan of the event unless one is queued or running (coalesced like the
         recompute, but the mark is held until the scan ends: a scan takes seconds, and one started
         again behind it would only repeat it). False when Redis is unavailable."""
-        if not self.breaker.allow():
-            return False
-        try:
-            if self.redis.set(self.keys.pending_scan(event_id), "1", nx=True, ex=SCAN_PENDING_TTL_SECONDS):
-                self.background.enqueue(SCAN_DUPLICATES_JOB, event_id, job_id=f"scan-{event_id}-{_token()}",
-                                   result_ttl=60, failure_ttl=3600, retry=JOB_RETRIES, job_timeout=600)
-            return True
-        except redis.RedisError as exc:
-            log.warning("redis unavailable, duplicate scan of event %s waits: %s", event_id, exc.__class__.__name__)
-            self.breaker.trip()
-            return False
+        return self._background_once(SCAN_DUPLICATES_JOB, event_id, self.keys.pending_scan(event_id),
+                                     SCAN_PENDING_TTL_SECONDS, "scan", "duplicate scan")
 
     def verify_snapshot(self, event_id: str) -> bool:
         """Queue a verification of the event's snapshot (shared/services/verify.py) unless one is queued or
         running: the mark is held until the job ends, so rounds of the scheduler never pile up behind a slow
         queue. On the background queue: verifying can wait, a snapshot cannot. False when Redis is unavailable."""
+        return self._background_once(VERIFY_SNAPSHOT_JOB, event_id, self.keys.pending_verify(event_id),
+                                     VERIFY_PENDING_TTL_SECONDS, "verify", "verification")
+
+    def _background_once(self, job: str, event_id: str, mark: str, ttl: int, id_prefix: str, what: str) -> bool:
+        """Queue `job(event_id)` on the background queue unless its pending `mark` is set (the job frees it
+        when it ends, also when it fails; `ttl` covers a killed worker). False when Redis is unavailable."""
         if not self.breaker.allow():
             return False
         try:
-            if self.redis.set(self.keys.pending_verify(event_id), "1", nx=True, ex=VERIFY_PENDING_TTL_SECONDS):
-                self.background.enqueue(VERIFY_SNAPSHOT_JOB, event_id, job_id=f"verify-{event_id}-{_token()}",
+            if self.redis.set(mark, "1", nx=True, ex=ttl):
+                self.background.enqueue(job, event_id, job_id=f"{id_prefix}-{event_id}-{_token()}",
                                         result_ttl=60, failure_ttl=3600, retry=JOB_RETRIES, job_timeout=600)
             return True
         except redis.RedisError as exc:
-            log.warning("redis unavailable, verification of event %s waits: %s", event_id, exc.__class__.__name__)
+            log.warning("redis unavailable, %s of event %s waits: %s", what, event_id, exc.__class__.__name__)
             self.breaker.trip()
             return False
 

@@ -25,7 +25,7 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = created_at()
     processed_at: datetime | None = instant(nullable=True)
     # What a field write touched, by kind ({"person": [ids], "stay": [...], "distribution": [...],
-    # "service": [...], "shelter": [...]}); None when not recorded. The worker's live inputs
+    # "service": [...]}); None when not recorded. The worker's live inputs
     # (shared/services/live_inputs.py) reread just these rows.
     changes: dict[str, Any] | None = json_dict(nullable=True)
 

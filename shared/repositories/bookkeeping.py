@@ -59,6 +59,14 @@ def outbox_row(event_id: str, data_seq: int, action: str, object_type: str, obje
             "object_id": object_id, "created_at": utcnow(), "processed_at": None, "changes": changes}
 
 
+def outbox_after(session: Session, event_id: str, data_seq: int) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    """The event's outbox rows after `data_seq`, oldest first, as (action, object type, object id, changes)."""
+    q = (select(col(Outbox.action), col(Outbox.object_type), col(Outbox.object_id), col(Outbox.changes))
+         .where(col(Outbox.event_id) == event_id, col(Outbox.data_seq) > data_seq)
+         .order_by(col(Outbox.data_seq), col(Outbox.id)))
+    return [(a, t, o, c) for a, t, o, c in session.execute(q).all()]
+
+
 def pending_outbox_events(session: Session, limit: int = 1000) -> list[str]:
     q = select(Outbox.event_id).where(col(Outbox.processed_at).is_(None)).group_by(col(Outbox.event_id)).limit(limit)
     return list(session.exec(q).all())
@@ -110,11 +118,3 @@ def list_audit(session: Session, *, event_id: str | None, object_id: str | None,
 
 
 __all__ = ["operations_by_key", "insert_rows", "audit", "audit_row", "outbox_row"]
-
-
-def outbox_after(session: Session, event_id: str, data_seq: int) -> list[tuple[str, str, str, dict[str, Any] | None]]:
-    """The event's outbox rows after `data_seq`, oldest first, as (action, object type, object id, changes)."""
-    q = (select(col(Outbox.action), col(Outbox.object_type), col(Outbox.object_id), col(Outbox.changes))
-         .where(col(Outbox.event_id) == event_id, col(Outbox.data_seq) > data_seq)
-         .order_by(col(Outbox.data_seq), col(Outbox.id)))
-    return [(a, t, o, c) for a, t, o, c in session.execute(q).all()]

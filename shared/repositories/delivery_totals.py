@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from shared.db import driver_rows, instant_seconds
 from shared.models import DeliveryTotal, Distribution
+from shared.needs.model import DeliveryIn
 from shared.needs.model import seconds as seconds_of
 from shared.repositories.bulk import in_chunks
 
@@ -106,11 +107,12 @@ def check(session: Session, event_id: str, as_of: datetime, tz: ZoneInfo) -> str
         select(func.coalesce(func.sum(col(DeliveryTotal.rows)), 0), func.max(col(DeliveryTotal.last_delivered_at)),
                func.count(), func.sum(case((col(DeliveryTotal.tz) != tz.key, 1), else_=0)))
         .where(col(DeliveryTotal.event_id) == event_id)).one()
-    return _verdict(int(counted), _distribution_count(session, event_id), bool(zones and other_zone),
+    return _verdict(int(counted), distribution_count(session, event_id), bool(zones and other_zone),
                     last is not None and last > as_of)
 
 
-def _distribution_count(session: Session, event_id: str) -> int:
+def distribution_count(session: Session, event_id: str) -> int:
+    """How many distributions the event has (what the totals' `rows` must add up to)."""
     return int(session.execute(select(func.count()).select_from(Distribution)
                                .where(col(Distribution.event_id) == event_id)).scalar_one())
 
@@ -147,7 +149,7 @@ def read_checked(session: Session, event_id: str, as_of: datetime, tz: ZoneInfo)
         counted += n
         other_zone += other
         add((item, qty, at, sid, pid, hid))
-    verdict = _verdict(counted, _distribution_count(session, event_id), other_zone > 0, last > seconds_of(as_of))
+    verdict = _verdict(counted, distribution_count(session, event_id), other_zone > 0, last > seconds_of(as_of))
     return verdict, out if verdict == "ok" else []
 
 
@@ -173,15 +175,15 @@ LiveKey = tuple[str, str, str, str, str]
 
 
 def read_keyed(session: Session, event_id: str, tz: ZoneInfo,
-               keys: Iterable[Key] | None = None) -> tuple[dict[LiveKey, tuple[TotalRow, int]], bool]:
-    """The event's totals (or those of `keys`) by key, each as (the TotalRow `read_checked` gives, how many
+               keys: Iterable[Key] | None = None) -> tuple[dict[LiveKey, tuple[DeliveryIn, int]], bool]:
+    """The event's totals (or those of `keys`) by key, each as (the engine's DeliveryIn, how many
     distributions it sums); and whether any was summed in another zone than `tz`."""
     t = DeliveryTotal
     last_at, seconds = instant_seconds(session, col(t.last_delivered_at))
     q = select(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id), col(t.local_date),
                col(t.quantity), last_at, col(t.rows), case((col(t.tz) != tz.key, 1), else_=0))
     parts: Iterable[list[Key] | None] = [None] if keys is None else in_chunks(keys, 500)
-    out: dict[LiveKey, tuple[TotalRow, int]] = {}
+    out: dict[LiveKey, tuple[DeliveryIn, int]] = {}
     other_zone = False
     for part in parts:
         where = [col(t.event_id) == event_id]
@@ -189,7 +191,8 @@ def read_keyed(session: Session, event_id: str, tz: ZoneInfo,
             where.append(tuple_(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id),
                                 col(t.local_date)).in_([k[1:] for k in part]))
         for item, sid, pid, hid, day, qty, at, n, other in driver_rows(session, q.where(*where)):
-            out[(item, sid, pid, hid, str(day))] = ((item, qty, seconds(at), sid or None, pid or None, hid or None), n)
+            out[(item, sid, pid, hid, str(day))] = (DeliveryIn(item, qty, seconds(at), sid or None, pid or None,
+                                                               hid or None), n)
             other_zone = other_zone or bool(other)
     return out, other_zone
 
@@ -206,8 +209,3 @@ def keys_of(session: Session, event_id: str, distribution_ids: Iterable[str], tz
                                  .where(col(d.event_id) == event_id, col(d.id).in_(part))):
             keys.add(total_key(dict(zip(names, r, strict=True)), tz, *items))
     return keys
-
-
-def distribution_count(session: Session, event_id: str) -> int:
-    """How many distributions the event has (what the totals' `rows` must add up to)."""
-    return _distribution_count(session, event_id)

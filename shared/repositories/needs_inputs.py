@@ -140,21 +140,13 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, from_sc
     profile = load_profile(session, event)
     persons = load_persons(session, event, tz)
     shelters = load_shelters(session, eid)
-    check_in, seconds = instant_seconds(session, col(Stay.check_in))
-    check_out, _ = instant_seconds(session, col(Stay.check_out))
-    stays = [StayIn(pid, sid, seconds(cin), seconds(cout), kel) for pid, sid, cin, cout, kel in driver_rows(session, (
-        select(col(Stay.person_id), col(Stay.shelter_id), check_in, check_out, col(Stay.kelurahan_code))
-        .where(col(Stay.event_id) == eid, col(Stay.check_in) <= as_of)))]
+    stays = list(load_stays_by_id(session, eid, as_of=as_of).values())
     totals, summed = ("from_scratch", []) if from_scratch else delivery_totals.read_checked(session, eid, as_of, tz)
     if totals == "ok":
         deliveries = list(map(DeliveryIn._make, summed))
     else:  # a past as_of (reports), totals to rebuild, or the verifier's reference: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
-    first, seconds = instant_seconds(session, func.min(Service.delivered_at))
-    services = [ServiceIn(pid, kind, seconds(at)) for pid, kind, at in driver_rows(session, (
-        select(col(Service.person_id), col(Service.kind), first)
-        .where(col(Service.event_id) == eid, col(Service.delivered_at) <= as_of)
-        .group_by(col(Service.person_id), col(Service.kind))))]
+    services = [ServiceIn(pid, kind, at) for (pid, kind), (at, _) in load_first_services(session, eid, as_of=as_of).items()]
     today_meals = load_today_meals(session, eid, profile, as_of, tz)
     return NeedsInputs(event=event_input(event, tz), profile=profile, persons=persons, shelters=shelters, stays=stays,
                        deliveries=deliveries, services=services, totals=totals, today_meals=today_meals)
@@ -212,28 +204,33 @@ def load_shelters(session: Session, event_id: str) -> list[ShelterIn]:
     ]
 
 
-def load_stays_by_id(session: Session, event_id: str, ids: list[str] | None = None) -> dict[str, StayIn]:
-    """Every stay of the event (or those of `ids`) by id, whatever its check-in (the engine leaves out
-    the stays that begin after its `as_of`)."""
+def load_stays_by_id(session: Session, event_id: str, ids: list[str] | None = None, *,
+                     as_of: datetime | None = None) -> dict[str, StayIn]:
+    """The event's stays (or those of `ids`) by id: those checked in by `as_of`, or all (the live inputs
+    keep every stay; the engine leaves out those that begin after its `as_of`)."""
     check_in, seconds = instant_seconds(session, col(Stay.check_in))
     check_out, _ = instant_seconds(session, col(Stay.check_out))
     where = [col(Stay.event_id) == event_id]
     if ids is not None:
         where.append(col(Stay.id).in_(ids))
+    if as_of is not None:
+        where.append(col(Stay.check_in) <= as_of)
     return {sid_: StayIn(pid, sid, seconds(cin), seconds(cout), kel)
             for sid_, pid, sid, cin, cout, kel in driver_rows(session, (
                 select(col(Stay.id), col(Stay.person_id), col(Stay.shelter_id), check_in, check_out,
                        col(Stay.kelurahan_code)).where(*where)))}
 
 
-def load_first_services(session: Session, event_id: str,
-                        person_ids: list[str] | None = None) -> dict[tuple[str, str], tuple[float, int]]:
+def load_first_services(session: Session, event_id: str, person_ids: list[str] | None = None, *,
+                        as_of: datetime | None = None) -> dict[tuple[str, str], tuple[float, int]]:
     """(person, kind) -> (the first service's instant, how many services), for every person of the event
-    or those of `person_ids`."""
+    or those of `person_ids`; counting the services given by `as_of`, or all."""
     first, seconds = instant_seconds(session, func.min(Service.delivered_at))
     where = [col(Service.event_id) == event_id]
     if person_ids is not None:
         where.append(col(Service.person_id).in_(person_ids))
+    if as_of is not None:
+        where.append(col(Service.delivered_at) <= as_of)
     return {(pid, kind): (seconds(at), int(n)) for pid, kind, at, n in driver_rows(session, (
         select(col(Service.person_id), col(Service.kind), first, func.count())
         .where(*where).group_by(col(Service.person_id), col(Service.kind))))}

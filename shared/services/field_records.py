@@ -141,11 +141,12 @@ class _Pending:
 
 def _changes_by_event(p: _Pending, touched: list[str]) -> dict[str, dict[str, list[str]]]:
     """The ids this flush writes that the needs engine reads, per event and kind: the outbox row carries
-    them so the worker rereads just these rows (shared/services/live_inputs.py). A closed stay's event
-    is not at hand: its id goes to every event of the batch (a reread by id and event finds it in one)."""
+    them so the worker rereads just these rows (shared/services/live_inputs.py; shelters it reads whole
+    every time). A closed stay's event is not at hand: its id goes to every event of the batch (a reread
+    by id and event finds it in one)."""
     out: dict[str, dict[str, list[str]]] = {eid: {} for eid in touched}
     for kind, rows in (("person", p.persons), ("stay", p.stays.values()), ("distribution", p.distributions),
-                       ("service", p.services), ("shelter", p.shelters)):
+                       ("service", p.services)):
         for row in rows:
             out.setdefault(row["event_id"], {}).setdefault(kind, []).append(row["id"])
     if p.stay_closes:

@@ -49,7 +49,7 @@ log = logging.getLogger("posko.live_inputs")
 # Writes that change nothing the needs engine reads, and writes that change only the person they name.
 IGNORED_TYPES = frozenset({"tracing_request", "alert", "user", "shelter"})
 PERSON_ACTIONS = frozenset({"person.update", "person.anonymise"})
-KINDS = ("person", "stay", "distribution", "service", "shelter")
+KINDS = ("person", "stay", "distribution", "service")
 
 
 @dataclass
@@ -63,8 +63,8 @@ class _State:
     persons: dict[str, PersonIn]
     stays: dict[str, StayIn]
     services: dict[str, dict[str, tuple[float, int]]]  # person -> kind -> (first instant, how many)
-    totals: dict[delivery_totals.LiveKey, tuple[delivery_totals.TotalRow, int]]
-    deliveries: dict[delivery_totals.LiveKey, DeliveryIn] = field(default_factory=dict)
+    deliveries: dict[delivery_totals.LiveKey, DeliveryIn] = field(default_factory=dict)  # the delivery totals
+    rows: dict[delivery_totals.LiveKey, int] = field(default_factory=dict)  # distributions each total sums
     last_delivered: float = float("-inf")
     distributions: int = 0  # what the totals sum, and how many service rows: the row-count guard's figures
     service_rows: int = 0
@@ -136,7 +136,7 @@ def _fresh(session: Session, event: Event, tz: ZoneInfo) -> _State:
     state = _State(data_seq=event.data_seq, standard=(event.standard_code, event.standard_version), tz=tz.key,
                    profile=profile, persons={p.id: p for p in repo.load_persons(session, event, tz)},
                    stays=repo.load_stays_by_id(session, event.id),
-                   services=_by_person(repo.load_first_services(session, event.id)), totals={})
+                   services=_by_person(repo.load_first_services(session, event.id)))
     state.service_rows = sum(n for kinds in state.services.values() for _, n in kinds.values())
     if other_zone:  # summed in another zone: the loader's fallback recounts them; force the plain path
         state.last_delivered = float("inf")
@@ -144,14 +144,12 @@ def _fresh(session: Session, event: Event, tz: ZoneInfo) -> _State:
     return state
 
 
-def _set_totals(state: _State, totals: dict[delivery_totals.LiveKey, tuple[delivery_totals.TotalRow, int]]) -> None:
-    for key, (row, n) in totals.items():
-        old = state.totals.get(key)
-        state.distributions += n - (old[1] if old is not None else 0)
-        state.totals[key] = (row, n)
-        state.deliveries[key] = DeliveryIn._make(row)
-        if row[2] > state.last_delivered:
-            state.last_delivered = row[2]
+def _set_totals(state: _State, totals: dict[delivery_totals.LiveKey, tuple[DeliveryIn, int]]) -> None:
+    for key, (delivery, n) in totals.items():
+        state.distributions += n - state.rows.get(key, 0)
+        state.rows[key] = n
+        state.deliveries[key] = delivery
+        state.last_delivered = max(state.last_delivered, seconds_of(delivery.delivered_at))
 
 
 def _catch_up(session: Session, state: _State, event: Event, tz: ZoneInfo) -> bool:
