@@ -1,6 +1,7 @@
 """What the benchmark scripts share: the repository on sys.path, the goals of docs/operations.md's targets
 (bench/README.md), realistic person bodies, CPU accounting, the `posko` server under test, its HTTP client,
-a fresh database with an admin row, and a private Redis per run.
+a fresh database with an admin row, a private Redis per run, and the pieces of the multi-process
+benchmarks (worker processes, their CPU, a raw HTTP writer, child processes, a PostgreSQL database per run).
 
 Every script imports this module (`import common`) rather than another script, so each script can change
 its own measurement without moving another's.
@@ -8,7 +9,10 @@ its own measurement without moving another's.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import http.client
+import json
 import os
 import resource
 import shutil
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -310,3 +315,99 @@ def cleanup_redis(redis_url: str, prefix: str, queue: str) -> None:
 
 def mark(ok: bool) -> str:
     return "OK  " if ok else "MISS"
+
+
+# ---------------------------------------------------------------- helpers of the multi-process benchmarks
+
+class Worker(PoskoProcess):
+    """A worker process (`posko worker`), logging to a file."""
+
+    def __init__(self, python: str, env: dict[str, str], log_path: Path) -> None:
+        super().__init__(python, "worker", env, log_path)
+
+
+def proc_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) a process has used, 0 if it is gone."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.1) -> Any:
+    """The first truthy value of `predicate()`, asked every `interval` s; RuntimeError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def child_loop(fn: Any, spec_path: str, out_path: str) -> int:
+    """Run the coroutine `fn(spec)` of a benchmark's own child process (listeners, writer) on uvloop when
+    installed: its spec and its result travel as JSON files."""
+    with contextlib.suppress(ImportError):
+        import uvloop  # type: ignore[import-not-found]
+
+        uvloop.install()
+    spec = json.loads(Path(spec_path).read_text())
+    Path(out_path).write_text(json.dumps(asyncio.run(fn(spec))))
+    return 0
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive connection for load generators: on 2 cores, httpx's CPU per request
+    would be taken from the API and the worker under test."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, payload: bytes) -> tuple[int, str | None, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        assert self.reader is not None
+        try:
+            self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAuthorization: Bearer "
+                              f"{self.token}\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}"
+                              "\r\n\r\n".encode() + payload)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            status, length, seq = int(head[9:12]), 0, None
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"x-data-seq":
+                    seq = value.strip().decode()
+            body = await self.reader.readexactly(length) if length else b""
+            return status, seq, body
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def pg_database(base_url: str, name: str) -> str:
+    """`base_url` naming database `name` instead."""
+    parts = urlsplit(base_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def pg_admin(base_url: str, sql: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE, ANALYZE) outside a transaction."""
+    import psycopg
+
+    url = base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]

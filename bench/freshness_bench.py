@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (also puts the repository root on sys.path)
@@ -141,43 +140,6 @@ async def _listen(spec: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- writer (own process)
 
-class RawHttp:
-    """A minimal HTTP/1.1 keep-alive connection (the cheap alternative to httpx, `--writer raw`)."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.port, self.token = port, token
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, path: str, payload: bytes) -> tuple[int, str | None, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-        assert self.reader is not None
-        try:
-            self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAuthorization: Bearer "
-                              f"{self.token}\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}"
-                              "\r\n\r\n".encode() + payload)
-            head = await self.reader.readuntil(b"\r\n\r\n")
-            status, length, seq = int(head[9:12]), 0, None
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"x-data-seq":
-                    seq = value.strip().decode()
-            body = await self.reader.readexactly(length) if length else b""
-            return status, seq, body
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
 async def _write(spec: dict[str, Any]) -> dict[str, Any]:
     """Open-loop writes at `rate`/s for `seconds`: persons with a shelter, and shelter distributions.
 
@@ -199,14 +161,14 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
     clients = [httpx.AsyncClient(base_url=f"http://{HOST}:{port}", limits=limits, timeout=60.0,
                                  headers={"Authorization": f"Bearer {spec['token']}"}) for port in ports]
 
-    async def post(raw: RawHttp | None, path: str, body: dict[str, Any], k: int) -> tuple[int, str | None, str]:
+    async def post(raw: common.RawHttp | None, path: str, body: dict[str, Any], k: int) -> tuple[int, str | None, str]:
         if raw is None:
             r = await clients[k % len(clients)].post(path, json=body)
             return r.status_code, r.headers.get("x-data-seq"), r.text
         status, seq, text = await raw.post(path, json.dumps(body, separators=(",", ":")).encode())
         return status, seq, text.decode(errors="replace")
 
-    async def one(raw: RawHttp | None, k: int, sent: float) -> None:
+    async def one(raw: common.RawHttp | None, k: int, sent: float) -> None:
         if k % 2 == 0:
             body: dict[str, Any] = {"id": str(uuid.uuid4()), **common.person_fields(spec["k0"] + k),
                                     "shelter_id": shelters[k % len(shelters)]}
@@ -237,7 +199,7 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
     due: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
 
     async def sender(i: int) -> None:  # a raw sender keeps one connection: to one API process
-        raw = RawHttp(ports[i % len(ports)], spec["token"]) if spec["writer"] == "raw" else None
+        raw = common.RawHttp(ports[i % len(ports)], spec["token"]) if spec["writer"] == "raw" else None
         try:
             while (item := await due.get()) is not None:
                 await one(raw, *item)
@@ -270,37 +232,6 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- helpers in the main process
 
-def pg_database(base_url: str, name: str) -> str:
-    parts = urlsplit(base_url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def pg_admin(base_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True,
-                         connect_timeout=5) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
-class Worker(common.PoskoProcess):
-    """ONE worker process (`posko worker`), logging to a file."""
-
-    def __init__(self, python: str, env: dict[str, str], log_path: Path) -> None:
-        super().__init__(python, "worker", env, log_path)
-
-
-def proc_cpu(pid: int | None) -> float:
-    """CPU seconds (user + system) a process has used, 0 if it is gone."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
 def children_cpu() -> float:
     ch = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ch.ru_utime + ch.ru_stime
@@ -312,16 +243,6 @@ def machine_busy() -> float:
 
 def pct(values: list[float], p: float) -> float:
     return common.percentile(values, p)
-
-
-def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @dataclass
@@ -419,24 +340,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _child_loop(fn: Any, spec_path: str, out_path: str) -> int:
-    try:
-        import uvloop  # type: ignore[import-not-found]
-
-        uvloop.install()
-    except ImportError:
-        pass
-    spec = json.loads(Path(spec_path).read_text())
-    Path(out_path).write_text(json.dumps(asyncio.run(fn(spec))))
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args._listen:
-        return _child_loop(_listen, *args._listen)
+        return common.child_loop(_listen, *args._listen)
     if args._write:
-        return _child_loop(_write, *args._write)
+        return common.child_loop(_write, *args._write)
 
     print("command:", shlex.join([sys.executable, *(sys.argv if argv is None else ["bench/freshness_bench.py", *argv])]))
     load_before = os.getloadavg()
@@ -450,8 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     pg_name = f"posko_freshness_{suffix}"
     database_url = f"sqlite:///{db_path}"
     if args.postgres:
-        pg_admin(args.postgres, f'CREATE DATABASE "{pg_name}"')
-        database_url = pg_database(args.postgres, pg_name)
+        common.pg_admin(args.postgres, f'CREATE DATABASE "{pg_name}"')
+        database_url = common.pg_database(args.postgres, pg_name)
     backend = "PostgreSQL" if args.postgres else "SQLite"
     redis_url = os.environ.get("POSKO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     prefix, queue = f"posko-bench-{suffix}", f"posko-bench-{suffix}"
@@ -470,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
 
     redis_proc: subprocess.Popen[bytes] | None = None
     servers: list[common.Server] = []
-    workers: list[Worker] = []
+    workers: list[common.Worker] = []
     listener: subprocess.Popen[bytes] | None = None
     api: common.Api | None = None
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops everything
@@ -508,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(common.Server(python, {**env, "POSKO_PORT": str(api_port)}, api_port,
                                          workdir / f"api-{i}.log"))
         for i in range(args.workers):
-            workers.append(Worker(python, env, workdir / f"worker-{i}.log"))
+            workers.append(common.Worker(python, env, workdir / f"worker-{i}.log"))
         for server in servers:
             print(f"api: {shlex.join(server.cmd)} (pid {server.pid}, port {server.port})", flush=True)
         print(f"workers: {', '.join(str(w.pid) for w in workers)}; {backend} {database_url if args.postgres else db_path}; "
@@ -535,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
             snap = api.get(f"/events/{event_id}/status")  # type: ignore[union-attr]
             return bool(snap["seq"] > 0 and snap["data_seq"] >= probe_seq)
 
-        wait_for(probe_seen, 60, "the worker's first snapshot")
+        common.wait_for(probe_seen, 60, "the worker's first snapshot")
         print(f"pipeline up: the probe write (data_seq {probe_seq}) reached GET /status after "
               f"{time.monotonic() - t0:.2f} s; demo event {event_id} with {demo_persons} persons, "
               f"{len(shelters)} open shelters", flush=True)
@@ -549,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         listen_log = open(workdir / "listen.log", "wb")  # noqa: SIM115 - closed below
         listener = subprocess.Popen([python, me, "--_listen", str(workdir / "listen.json"), str(listen_out)],
                                     cwd=ROOT, stdout=listen_log, stderr=subprocess.STDOUT)
-        ready = json.loads(wait_for(lambda: (workdir / "listen.ready").exists() and
+        ready = json.loads(common.wait_for(lambda: (workdir / "listen.ready").exists() and
                                     (workdir / "listen.ready").read_text(), 90, "the websocket clients"))
         print(f"listeners: {ready['connected']}/{args.clients} websocket clients connected, "
               f"{ready['with_snapshot']} with their first snapshot"
@@ -566,14 +475,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"writing: {args.rate:g} writes/s for {args.seconds:g} s (persons with shelter_id and shelter "
               f"distributions, alternating; {args.writer} client, {args.connections} connections) ...", flush=True)
         pids = {"api": [srv.pid for srv in servers], "worker": [w.pid for w in workers], "listeners": [listener.pid]}
-        cpu0 = {k: sum(proc_cpu(v) for v in vs) for k, vs in pids.items()}
+        cpu0 = {k: sum(common.proc_cpu(v) for v in vs) for k, vs in pids.items()}
         busy0, wall0, children0 = machine_busy(), time.monotonic(), children_cpu()
         writer = subprocess.run([python, me, "--_write", str(workdir / "write.json"), str(write_out)], cwd=ROOT,
                                 timeout=args.seconds + 300)
         if writer.returncode != 0:
             raise RuntimeError(f"the writer failed ({writer.returncode})")
         wall1 = time.monotonic()
-        cpu1 = {k: sum(proc_cpu(v) for v in vs) for k, vs in pids.items()}
+        cpu1 = {k: sum(common.proc_cpu(v) for v in vs) for k, vs in pids.items()}
         busy1, children1 = machine_busy(), children_cpu()
         wrote = json.loads(write_out.read_text())
         writes = wrote["writes"]
@@ -680,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         for srv in servers:
             srv.stop()
         if args.postgres and not args.keep:
-            pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            common.pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         signal.signal(signal.SIGTERM, previous_sigterm)
         common.release_run(redis_proc, workdir, args.keep, shared_redis=(redis_url, prefix, queue))
 

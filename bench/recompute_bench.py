@@ -48,7 +48,6 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (also puts the repository root on sys.path)
@@ -833,19 +832,6 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- PostgreSQL database of the run
 
-def pg_database(base_url: str, name: str) -> str:
-    parts = urlsplit(base_url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def pg_admin(base_url: str, sql: str) -> None:
-    import psycopg
-
-    url = base_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
 # ---------------------------------------------------------------- one backend
 
 @dataclass
@@ -888,7 +874,7 @@ def run_backend(name: str, url: str, args: argparse.Namespace, redis_url: str, w
         analyze_s = 0.0
         if url.startswith("postgresql"):
             t0 = time.perf_counter()
-            pg_admin(url, "ANALYZE")  # what autovacuum does shortly after a bulk load
+            common.pg_admin(url, "ANALYZE")  # what autovacuum does shortly after a bulk load
             analyze_s = time.perf_counter() - t0
         spec = {"database_url": url, "redis_url": redis_url, "prefix": prefix, "queue": queue,
                 "event_id": gen.event_id, "runs": args.runs, "profile": args.profile}
@@ -1053,9 +1039,9 @@ def main(argv: list[str] | None = None) -> int:
                                        python))
         if not args.skip_postgres:
             pg_name = f"posko_bench_{uuid.uuid4().hex[:10]}"
-            pg_admin(args.postgres, f'CREATE DATABASE "{pg_name}"')
+            common.pg_admin(args.postgres, f'CREATE DATABASE "{pg_name}"')
             pg_created = True
-            results.append(run_backend("PostgreSQL", pg_database(args.postgres, pg_name), args, redis_url, workdir,
+            results.append(run_backend("PostgreSQL", common.pg_database(args.postgres, pg_name), args, redis_url, workdir,
                                        python))
         if results:
             report(results, args, load_before)
@@ -1078,10 +1064,10 @@ def clean_up(args: argparse.Namespace, pg_name: str | None, redis_proc: Any, wor
     (or say where they are kept, with --keep)."""
     if pg_name:
         if args.keep:
-            print(f"kept PostgreSQL database: {pg_database(args.postgres, pg_name)}")
+            print(f"kept PostgreSQL database: {common.pg_database(args.postgres, pg_name)}")
         else:
             try:
-                pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+                common.pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
             except Exception as exc:
                 print(f"(could not drop database {pg_name}: {exc})", file=sys.stderr)
     common.release_run(redis_proc, workdir, args.keep)

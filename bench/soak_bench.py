@@ -162,44 +162,6 @@ async def _listen(spec: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- writer (own process)
 
-class RawHttp:
-    """A minimal HTTP/1.1 keep-alive connection: on 2 cores, httpx's CPU per request would be taken from
-    the API and the worker under test."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.port, self.token = port, token
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, path: str, payload: bytes) -> tuple[int, str | None, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-        assert self.reader is not None
-        try:
-            self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAuthorization: Bearer "
-                              f"{self.token}\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}"
-                              "\r\n\r\n".encode() + payload)
-            head = await self.reader.readuntil(b"\r\n\r\n")
-            status, length, seq = int(head[9:12]), 0, None
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"x-data-seq":
-                    seq = value.strip().decode()
-            body = await self.reader.readexactly(length) if length else b""
-            return status, seq, body
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
 async def _write(spec: dict[str, Any]) -> dict[str, Any]:
     """Open-loop writes at `rate`/s for `seconds`, alternating persons with a shelter and distributions.
 
@@ -211,7 +173,7 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
     items = (("makanan_siap_saji", 40.0), ("air_minum", 100.0), ("air_bersih", 500.0))
     rows: list[list[Any]] = []  # [k, due, answered, status, data_seq]
 
-    async def one(raw: RawHttp, k: int, due_at: float) -> None:
+    async def one(raw: common.RawHttp, k: int, due_at: float) -> None:
         if k % 2 == 0:
             body: dict[str, Any] = {"id": str(uuid.uuid4()), **common.person_fields(spec["k0"] + k),
                                     "shelter_id": shelters[k % len(shelters)]}
@@ -236,7 +198,7 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
     due: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
 
     async def sender() -> None:
-        raw = RawHttp(spec["port"], spec["token"])
+        raw = common.RawHttp(spec["port"], spec["token"])
         try:
             while (item := await due.get()) is not None:
                 await one(raw, *item)
@@ -260,16 +222,6 @@ async def _write(spec: dict[str, Any]) -> dict[str, Any]:
     return {"rows": sorted(rows), "start": start, "late": late, "total": total}
 
 
-def _child_loop(fn: Any, spec_path: str, out_path: str) -> int:
-    with contextlib.suppress(ImportError):
-        import uvloop  # type: ignore[import-not-found]
-
-        uvloop.install()
-    spec = json.loads(Path(spec_path).read_text())
-    Path(out_path).write_text(json.dumps(asyncio.run(fn(spec))))
-    return 0
-
-
 # ---------------------------------------------------------------- memory and CPU of the processes
 
 def memory_kib(pid: int) -> tuple[int, int, int]:
@@ -283,14 +235,6 @@ def memory_kib(pid: int) -> tuple[int, int, int]:
     except (OSError, ValueError, IndexError):
         pass
     return values["VmRSS"], values["RssAnon"], values["RssFile"]
-
-
-def proc_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
 
 
 def mb(kib: float) -> float:
@@ -341,21 +285,6 @@ class Phase:
         return (last - first) / max(first, 1e-9) * 100
 
 
-class Worker(common.PoskoProcess):
-    def __init__(self, python: str, env: dict[str, str], log_path: Path) -> None:
-        super().__init__(python, "worker", env, log_path)
-
-
-def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, base_env: dict[str, str],
               pristine: Path, workdir: Path, username: str, python: str, me: str) -> Phase:
     """One soak on a fresh copy of the pristine database, with `overrides` as POSKO_* settings."""
@@ -379,7 +308,7 @@ def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, b
     api: common.Api | None = None
     try:
         server = common.Server(python, env, port, pdir / "api.log")
-        worker = Worker(python, env, pdir / "worker.log")
+        worker = common.Worker(python, env, pdir / "worker.log")
         server.wait_ready(timeout=120)
         api = common.Api(port)
         token = api.login(username, common.ADMIN_PASSWORD)
@@ -396,7 +325,7 @@ def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, b
             snap = api.get(f"/events/{event_id}/status")  # type: ignore[union-attr]
             return bool(snap["seq"] > 0)
 
-        wait_for(probe_seen, 180, "the worker's first snapshot")
+        common.wait_for(probe_seen, 180, "the worker's first snapshot", interval=0.2)
         print(f"pipeline up: first snapshot after {time.monotonic() - t0:.1f} s; api pid {server.pid}, worker pid "
               f"{worker.pid}; {len(shelters)} open shelters; RSS at start: api "
               f"{mb(memory_kib(server.pid)[0]):.0f} MB, worker {mb(memory_kib(worker.pid)[0]):.0f} MB", flush=True)
@@ -408,8 +337,9 @@ def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, b
         listen_log = open(pdir / "listen.log", "wb")  # noqa: SIM115 - closed below
         listener = subprocess.Popen([python, me, "--_listen", str(pdir / "listen.json"), str(pdir / "listen.out")],
                                     cwd=ROOT, stdout=listen_log, stderr=subprocess.STDOUT)
-        ready = json.loads(wait_for(lambda: (pdir / "listen.ready").exists() and
-                                    (pdir / "listen.ready").read_text(), 120, "the websocket clients"))
+        ready = json.loads(common.wait_for(lambda: (pdir / "listen.ready").exists() and
+                                    (pdir / "listen.ready").read_text(), 120, "the websocket clients",
+                                           interval=0.2))
         print(f"listeners: {ready['with_snapshot']}/{args.clients} clients with a snapshot, reconnecting every "
               f"{args.hold * 0.5:g}–{args.hold * 1.4:g} s", flush=True)
 
@@ -419,7 +349,7 @@ def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, b
         (pdir / "write.json").write_text(json.dumps(write_spec))
         pids = {"api": server.pid, "worker": worker.pid, "listeners": listener.pid}
         load0 = os.getloadavg()[0]
-        cpu0 = {k: proc_cpu(v) for k, v in pids.items()}
+        cpu0 = {k: common.proc_cpu(v) for k, v in pids.items()}
         busy0, wall0 = common.CpuSample.take(None).machine_busy, time.monotonic()
         writer = subprocess.Popen([python, me, "--_write", str(pdir / "write.json"), str(pdir / "write.out")],
                                   cwd=ROOT)
@@ -439,7 +369,7 @@ def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, b
         if writer.returncode != 0:
             raise RuntimeError(f"the writer failed ({writer.returncode})")
         wall1 = time.monotonic()
-        cpu1 = {k: proc_cpu(v) for k, v in pids.items()}
+        cpu1 = {k: common.proc_cpu(v) for k, v in pids.items()}
         busy1 = common.CpuSample.take(None).machine_busy
         wrote = json.loads((pdir / "write.out").read_text())
         rows = wrote["rows"]
@@ -603,9 +533,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args._listen:
-        return _child_loop(_listen, *args._listen)
+        return common.child_loop(_listen, *args._listen)
     if args._write:
-        return _child_loop(_write, *args._write)
+        return common.child_loop(_write, *args._write)
 
     print("command:", shlex.join([sys.executable, *(sys.argv if argv is None else ["bench/soak_bench.py", *argv])]))
     load = os.getloadavg()
