@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     # events' inputs a worker keeps (least recently recomputed leave first; ~70 MB at 50,000 persons).
     live_inputs: bool = True
     live_inputs_events: int = Field(default=4, ge=1, le=64)
+    # Over the live inputs, the worker keeps each event's needs state (shared/needs/incremental.py) and
+    # moves it by what changed, so a snapshot costs work proportional to the write; False runs the whole
+    # engine for every recompute (the reference path). Needs `live_inputs`.
+    incremental_needs: bool = True
     # The snapshot verifier (shared/services/verify.py): the scheduler queues a verification of every open
     # event this often; 0 turns the rounds off (`posko verify` still works).
     verify_interval_seconds: float = Field(default=900.0, ge=0)

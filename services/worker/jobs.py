@@ -151,9 +151,13 @@ def recompute(event_id: str) -> dict[str, int]:
                 ctx.live.forget(event_id)
                 return {"seq": -1, "data_seq": -1}
             as_of = status_service.status_as_of(event, utcnow())
-            snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz, ctx.loader())
-        totals, stock_totals_verdict = inputs.totals, inputs.stock_totals
-        del inputs
+            if ctx.settings.live_inputs and ctx.settings.incremental_needs:
+                snapshot, totals, stock_totals_verdict = status_service.compute_live(session, event, as_of, tz,
+                                                                                    ctx.live)
+            else:
+                snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz, ctx.loader())
+                totals, stock_totals_verdict = inputs.totals, inputs.stock_totals
+                del inputs
         with write_unit(ctx.db) as uow:
             seq = status_service.store(uow, event_id, snapshot, as_of, tz)
             if totals == "stale":  # rows written around the write path (an import): recount once, for next time

@@ -9,8 +9,9 @@ does not rise with today's delivery (a missed day stays missed: SPM counts every
 
 Choices where the rules are silent:
 
-- A person's place is their latest stay (greatest check-in; a shelter stay before a mandiri one at the
-  same instant), open or closed: those who went home are listed where they stayed last.
+- A person's place is their latest stay (greatest check-in; at the same instant a shelter stay before a
+  mandiri one, then the later shelter in the snapshot's order or the greater kelurahan code, then an open
+  stay: `place_rank`), open or closed: those who went home are listed where they stayed last.
 - A delivery of the permakanan item to a shelter today counts for the first meal time at or after it
   (food comes before the meal), and after the last meal time for the last one. The per-meal split is
   shown, not judged: the shelter-day is covered by the day's total, as the rule says.
@@ -83,23 +84,30 @@ def _days_in(bad: list[int], first_day: int, last_day: int) -> list[int]:
     return bad[bisect_left(bad, first_day):bisect_right(bad, last_day)]
 
 
+def place_rank(check_in: float, is_shelter: int, where: Any, is_open: bool) -> tuple[float, int, Any, bool]:
+    """How stays rank for "latest place": later check-in; at the same instant a shelter stay before a mandiri
+    one, then the later shelter in the snapshot's order (or kelurahan code), then an open one. A total order,
+    so the place never depends on the order the stays were read in."""
+    return (check_in, is_shelter, where if is_shelter else (where or ""), is_open)
+
+
 def latest_places(kept: KeptStays, wanted: set[int] | None = None) -> dict[int, tuple[float, int, Any, bool]]:
-    """Per person index (of `wanted`, or all), the latest stay as (check-in, 1 shelter / 0 mandiri,
-    shelter index or kelurahan code, open at as_of)."""
+    """Per person index (of `wanted`, or all), the latest stay (`place_rank`) as (check-in, 1 shelter /
+    0 mandiri, shelter index or kelurahan code, open at as_of)."""
     best: dict[int, tuple[float, int, Any, bool]] = {}
     for pi, si, ci, co in kept.stays:
         if wanted is not None and pi not in wanted:
             continue
         cand: tuple[float, int, Any, bool] = (ci, 1, si, co is None)
         cur = best.get(pi)
-        if cur is None or cand[:2] > cur[:2]:
+        if cur is None or place_rank(*cand) > place_rank(*cur):
             best[pi] = cand
     for pi, ci, co, kelurahan in kept.mandiri:
         if wanted is not None and pi not in wanted:
             continue
         m_cand: tuple[float, int, Any, bool] = (ci, 0, kelurahan, co is None)
         cur = best.get(pi)
-        if cur is None or m_cand[:2] > cur[:2]:
+        if cur is None or place_rank(*m_cand) > place_rank(*cur):
             best[pi] = m_cand
     return best
 

@@ -32,11 +32,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import monotonic
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from shared.models import Event
+from shared.needs.incremental import Changes, NeedsState, Unsupported
 from shared.needs.model import DeliveryIn, NeedsInputs, PersonIn, Profile, ServiceIn, StayIn
 from shared.needs.model import seconds as seconds_of
 from shared.repositories import delivery_totals
@@ -69,6 +71,10 @@ class _State:
     distributions: int = 0  # what the totals sum, and how many service rows: the row-count guard's figures
     service_rows: int = 0
     counted_at: float = float("-inf")  # when the row-count guard last agreed (monotonic seconds)
+    # the incremental needs state (shared/needs/incremental.py) over these inputs, and what changed since it
+    # was last brought up to date (the rows' values before); None until the first snapshot asks for it
+    needs: NeedsState | None = None
+    changes: Changes = field(default_factory=Changes)
 
 
 @dataclass
@@ -82,6 +88,7 @@ class LiveInputs:
     guard_seconds: float = 5.0
     states: OrderedDict[str, _State] = field(default_factory=OrderedDict)
     last_mode: str = ""  # "cached" | "caught_up" | "loaded" | "plain": how the last inputs were had (tests, logs)
+    last_needs: str = ""  # "updated" | "built" | "plain": how the last `snapshot` was had (tests, logs)
 
     def forget(self, event_id: str | None = None) -> None:
         if event_id is None:
@@ -91,6 +98,43 @@ class LiveInputs:
 
     def load(self, session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> NeedsInputs:
         """The engine's inputs for `event` at `as_of`, equal to `load_needs_inputs`, read in `session`."""
+        state = self._ready(session, event, as_of, tz)
+        if state is None:
+            return repo.load_needs_inputs(session, event, as_of, tz)
+        return _inputs(session, state, event, as_of, tz)
+
+    def snapshot(self, session: Session, event: Event, as_of: datetime,
+                 tz: ZoneInfo) -> tuple[dict[str, Any], NeedsState] | None:
+        """The snapshot (with `unmet`, without stock) of `event` at `as_of` from the incremental needs
+        state over these inputs: brought up to date from the rows that changed, or built anew when it
+        cannot be (shared/needs/incremental.py says when). None when only the rows can say (the plain
+        loader's cases): the caller computes it the full way. `last_needs` says which it was."""
+        state = self._ready(session, event, as_of, tz)
+        if state is None:
+            self.last_needs = "plain"
+            return None
+        shelters = repo.load_shelters(session, event.id)
+        today_meals = repo.load_today_meals(session, event.id, state.profile, as_of, tz)
+        ev = repo.event_input(event, tz)
+        needs = state.needs
+        mode = "updated"
+        try:
+            if needs is None or not needs.current(shelters, as_of):
+                raise Unsupported("no state for this as_of yet")
+            needs.update(ev, state.changes, today_meals, as_of)
+        except Unsupported as why:
+            mode = "built"
+            log.debug("needs state of event %s built anew: %s", event.id, why)
+            needs = state.needs = None  # half-updated: never reused
+            needs = NeedsState(ev, state.profile, shelters, state.persons, state.stays, state.deliveries,
+                               state.services, today_meals, as_of, tz)
+        state.needs = needs
+        state.changes = Changes()
+        self.last_needs = mode
+        return needs.snapshot(), needs
+
+    def _ready(self, session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> _State | None:
+        """This event's inputs brought to `event.data_seq`, or None when only the rows can say."""
         state = self.states.get(event.id)
         mode = "cached"
         if state is not None and not _fits(state, event, tz):
@@ -112,7 +156,7 @@ class LiveInputs:
             if not _counts_agree(session, state, event.id):  # totals to recount: the loader reads the rows
                 self.states.pop(event.id, None)
                 self.last_mode = "plain"
-                return repo.load_needs_inputs(session, event, as_of, tz)
+                return None
             state.counted_at = now
         self.states[event.id] = state
         self.states.move_to_end(event.id)
@@ -120,9 +164,9 @@ class LiveInputs:
             self.states.popitem(last=False)
         if state.last_delivered > seconds_of(as_of):  # a total reaches past as_of: only the rows can say
             self.last_mode = "plain"
-            return repo.load_needs_inputs(session, event, as_of, tz)
+            return None
         self.last_mode = mode
-        return _inputs(session, state, event, as_of, tz)
+        return state
 
 
 def _fits(state: _State, event: Event, tz: ZoneInfo) -> bool:
@@ -171,6 +215,7 @@ def _catch_up(session: Session, state: _State, event: Event, tz: ZoneInfo) -> bo
     for wanted in in_chunks(sorted(ids["person"])):
         found = {p.id: p for p in repo.load_persons(session, event, tz, wanted)}
         for pid in wanted:  # absent now: merged into another, or never of this event
+            state.changes.persons.setdefault(pid, state.persons.get(pid))
             if pid in found:
                 state.persons[pid] = found[pid]
             else:
@@ -178,6 +223,7 @@ def _catch_up(session: Session, state: _State, event: Event, tz: ZoneInfo) -> bo
     for wanted in in_chunks(sorted(ids["stay"])):
         found_stays = repo.load_stays_by_id(session, event.id, wanted)
         for stay_id in wanted:
+            state.changes.stays.setdefault(stay_id, state.stays.get(stay_id))
             if stay_id in found_stays:
                 state.stays[stay_id] = found_stays[stay_id]
             else:
@@ -186,6 +232,7 @@ def _catch_up(session: Session, state: _State, event: Event, tz: ZoneInfo) -> bo
         people = sorted(repo.service_people(session, event.id, part))
         fresh = _by_person(repo.load_first_services(session, event.id, people))
         for pid in people:  # a person's first service of each kind, read again whole
+            state.changes.services.setdefault(pid, state.services.get(pid))
             state.service_rows -= sum(n for _, n in state.services.pop(pid, {}).values())
             if pid in fresh:
                 state.services[pid] = fresh[pid]
@@ -196,9 +243,20 @@ def _catch_up(session: Session, state: _State, event: Event, tz: ZoneInfo) -> bo
         totals, other_zone = delivery_totals.read_keyed(session, event.id, tz, sorted(keys))
         if other_zone:
             return False
+        for key in keys:
+            live_key = _live_key(key)
+            state.changes.deliveries.setdefault(live_key, state.deliveries.get(live_key))
+            if live_key not in totals and live_key in state.deliveries:  # gone: its distributions left it
+                del state.deliveries[live_key]
+                state.distributions -= state.rows.pop(live_key, 0)
         _set_totals(state, totals)
     state.data_seq = event.data_seq
     return True
+
+
+def _live_key(key: delivery_totals.Key) -> delivery_totals.LiveKey:
+    """A total's key as the live inputs keep it (`delivery_totals.LiveKey`: no event, the date as text)."""
+    return (key[1], key[2], key[3], key[4], str(key[5]))
 
 
 def _by_person(firsts: dict[tuple[str, str], tuple[float, int]]) -> dict[str, dict[str, tuple[float, int]]]:

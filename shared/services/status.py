@@ -24,6 +24,7 @@ from shared.repositories import bookkeeping
 from shared.repositories import status as status_repo
 from shared.repositories.needs_inputs import load_needs_inputs
 from shared.services import stock as stock_service
+from shared.services.live_inputs import LiveInputs
 
 
 def status_as_of(event: Event, now: datetime) -> datetime:
@@ -62,6 +63,23 @@ def compute_with_inputs(session: Session, event: Event, as_of: datetime, tz: Zon
         session, event, as_of, tz, inputs.profile, snapshot["shelters"], inputs.deliveries, from_scratch=from_scratch)
     snapshot["alerts"] = stock_service.unstored_alerts(found, as_of)
     return snapshot, inputs
+
+
+def compute_live(session: Session, event: Event, as_of: datetime, tz: ZoneInfo,
+                 live: LiveInputs) -> tuple[dict[str, Any], str, str]:
+    """The worker's snapshot: the needs from its incremental state over its live inputs
+    (shared/needs/incremental.py), stock and alerts as `compute_with_inputs` adds them; falls back to
+    `compute_with_inputs` where only the rows can say. Returns (snapshot, the delivery totals' verdict,
+    the stock totals' verdict), the verdicts the worker acts on."""
+    found = live.snapshot(session, event, as_of, tz)
+    if found is None:
+        snapshot, inputs = compute_with_inputs(session, event, as_of, tz)
+        return snapshot, inputs.totals, inputs.stock_totals
+    snapshot, needs = found
+    snapshot["stock"], alerts, stock_verdict = stock_service.compute_stock(
+        session, event, as_of, tz, needs.profile, snapshot["shelters"], to_shelters=needs.drawn)
+    snapshot["alerts"] = stock_service.unstored_alerts(alerts, as_of)
+    return snapshot, "ok", stock_verdict
 
 
 def current_snapshot(session: Session, event: Event, tz: ZoneInfo) -> dict[str, Any]:

@@ -9,7 +9,7 @@ still there keeps it (and its acknowledgement), one whose cause went away is cle
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -33,14 +33,17 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def drawn_from(session: Session, event_id: str, as_of: datetime,
-               deliveries: Sequence[DeliveryIn] | None) -> dict[Key, Decimal]:
+               deliveries: Sequence[DeliveryIn] | None, to_shelters: Mapping[Key, Decimal] | None = None
+               ) -> dict[Key, Decimal]:
     """Σ distributions per (location drawn from, item) up to `as_of`. With the needs engine's
     deliveries (already loaded for the snapshot, summed by shelter and day) only the distributions that
-    name a source location are read again; without them, every distribution is summed in SQL."""
-    if deliveries is None:
+    name a source location are read again; without them, every distribution is summed in SQL.
+    `to_shelters`: those deliveries already summed per (shelter, item), as the incremental needs state
+    keeps them (shared/needs/incremental.py), instead of `deliveries`."""
+    if deliveries is None and to_shelters is None:
         return stock_repo.drawn(session, event_id, as_of)
-    out: dict[Key, Decimal] = {}
-    for d in deliveries:
+    out: dict[Key, Decimal] = dict(to_shelters) if to_shelters is not None else {}
+    for d in deliveries or ():
         if d.shelter_id:
             key = (d.shelter_id, d.item_code)
             out[key] = out.get(key, Decimal(0)) + Decimal(repr(float(d.quantity)))
@@ -64,13 +67,14 @@ def ledger_sums(session: Session, event_id: str, as_of: datetime, *,
 
 def compute_stock(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, profile: Profile,
                   shelter_rows: list[dict[str, Any]], deliveries: Sequence[DeliveryIn] | None = None, *,
-                  from_scratch: bool = False) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+                  from_scratch: bool = False, to_shelters: Mapping[Key, Decimal] | None = None
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     """The snapshot's `stock` section, the alerts the state at `as_of` raises (not yet reconciled) and
     the verdict on the ledger totals ("stale": the worker recounts them). `from_scratch`: the ledger
     lines are summed instead of the running totals (`ledger_sums`)."""
     eid = event.id
     sums, verdict = ledger_sums(session, eid, as_of, from_scratch=from_scratch)
-    stock = positions(sums, drawn_from(session, eid, as_of, deliveries))
+    stock = positions(sums, drawn_from(session, eid, as_of, deliveries, to_shelters))
     occupants = {r["id"]: r["occupants"] for r in shelter_rows}
     shelters = stock_repo.event_shelters(session, eid)
     gudang = {w.id: w.name for w in stock_repo.all_warehouses(session)}

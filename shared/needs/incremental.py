@@ -1,0 +1,956 @@
+"""The needs snapshot kept up to date change by change (issue 14): a write costs work proportional to
+what it touched, not to the event.
+
+The engine (shared/needs/engine.py) stays the single definition of every figure: this module computes
+the same snapshot from state it keeps per person and per place, with the same rule functions
+(shared/needs/rules.py), and its tests (tests/shared/test_incremental_needs.py, and the live inputs'
+property test) assert field-by-field equality with `compute_snapshot` after every step.
+
+What is kept, per open event:
+
+- per **person**: where they stayed (merged meal-slot ranges per shelter and per mandiri meal unit,
+  whether open), and their *outcome*: the counters they add to the `people` and `indicator` sections
+  and to `required`, their unmet entry with its reasons, whether they count in today's permakanan;
+- per **place** (a shelter, or a meal unit of mandiri stays): presence per local day, the uncovered
+  days (`rules.uncovered_days`), occupants and, for a shelter, its row (today's meals per meal time,
+  the once-only items its residents lack);
+- the delivered sums the rules read (per item, per shelter-day, per unit-day, sandang per person and
+  household, once-only items per recipient), changed by subtracting a total's old value and adding
+  its new one;
+- the aggregates: sums of the outcomes.
+
+How a change spreads (`NeedsState.update`): the persons a change names (a person row, one of their
+stays, services or deliveries, a delivery to their household) and every member of their households
+(old and new: sandang places and a household's once-only items are shared) are *located* again; the
+places they were or are in are evaluated again; where a place's uncovered days changed, everyone who
+was ever there is judged again; every changed person's outcome replaces its old one in the sums; the
+shelters any of them touch get their lacking items again.
+
+What makes it rebuild from the inputs instead (`Unsupported`): time passing a meal time or midnight
+(the meal slots change), or a recorded instant that lay after `as_of` coming due; a stay earlier than
+the first local day; a change of the event's shelters; stays in a shelter the event does not list; a
+person's household changing, appearing or going while permakanan was delivered to them by name (the
+meal unit their deliveries count for moves). These are rare; the caller (shared/services/live_inputs.py)
+builds the state again, which is the full computation.
+"""
+
+from __future__ import annotations
+
+import gc
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from math import inf
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.needs import rules
+from shared.needs.model import (
+    SERVICES,
+    VULNERABILITIES,
+    DeliveryIn,
+    EventIn,
+    Instant,
+    PersonIn,
+    Profile,
+    ShelterIn,
+    StayIn,
+    seconds,
+)
+from shared.needs.numbers import exact, percent
+from shared.needs.presence import meal_slots
+from shared.needs.shortfalls import MEAL_DAYS_SHOWN, ONCE_BASES, place_rank
+
+_ZERO = Decimal(0)
+Place = tuple[str, Any]  # ("s", shelter id) or ("u", meal unit)
+Services = Mapping[str, Mapping[str, tuple[float, int]]]  # person → kind → (first instant, how many)
+
+
+def _ts(at: Instant) -> float:
+    """POSIX seconds (the live inputs hold instants so already)."""
+    return at if at.__class__ is float else seconds(at)  # type: ignore[return-value]
+
+
+class Unsupported(Exception):
+    """A change the state cannot apply exactly: build it again from the inputs."""
+
+
+@dataclass(slots=True)
+class Changes:
+    """What changed since the state was last brought up to date: per changed row, its value before
+    (None: it did not exist). Filled by the live inputs as they catch up."""
+
+    persons: dict[str, PersonIn | None] = field(default_factory=dict)
+    stays: dict[str, StayIn | None] = field(default_factory=dict)
+    deliveries: dict[Any, DeliveryIn | None] = field(default_factory=dict)
+    services: dict[str, Any] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.persons or self.stays or self.deliveries or self.services)
+
+
+@dataclass(slots=True)
+class _Where:
+    """One person's stays in one place: merged meal-slot ranges [lo, hi), and whether a stay is open."""
+
+    ranges: list[tuple[int, int]]
+    open: bool
+
+
+@dataclass(slots=True)
+class _Located:
+    """Where a person stayed, as of `as_of` (the engine's kept stays, per person)."""
+
+    where: dict[Place, _Where]
+    has_stay: bool
+    has_shelter: bool
+    open_shelter: bool
+    open_mandiri: bool
+    latest: tuple[float, int, Any, bool] | None  # (check-in, 1 shelter / 0 mandiri, shelter id or kelurahan, open)
+    mandiri_kelurahan: frozenset[str]
+
+
+@dataclass(slots=True)
+class _PlaceState:
+    """One place's figures, moved member by member (`_enter`, `_leave`)."""
+
+    members: set[str] = field(default_factory=set)
+    diff: list[int] = field(default_factory=list)  # +1 where a member's merged range starts, -1 where it ends
+    day_presence: list[int] = field(default_factory=list)
+    presence: int = 0
+    occupants: set[str] = field(default_factory=set)
+    bad_days: tuple[int, ...] = ()
+    today_counts: list[int] = field(default_factory=list)  # a shelter's present(S, t) at today's meal times so far
+
+
+@dataclass(slots=True)
+class _Outcome:
+    counters: dict[Any, int]
+    unmet: dict[str, Any] | None
+    lacks_sandang: bool  # the engine's sandang verdict is "not met" (shelter lacks)
+
+
+def _ranges(stays: Iterable[tuple[float, float | None]], slot_ts: list[float]) -> list[tuple[int, int]]:
+    """Merged meal-slot ranges of one person's stays in one place (shared/needs/presence.py's rule)."""
+    n_slots = len(slot_ts)
+    found = []
+    for ci, co in stays:
+        hi = n_slots if co is None else bisect_left(slot_ts, co)
+        lo = bisect_left(slot_ts, ci)
+        if lo < hi:
+            found.append((lo, hi))
+    if len(found) <= 1:
+        return found
+    found.sort()
+    merged = [found[0]]
+    for lo, hi in found[1:]:
+        cur_lo, cur_hi = merged[-1]
+        if lo <= cur_hi:
+            if hi > cur_hi:
+                merged[-1] = (cur_lo, hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+class NeedsState:
+    """One event's needs state at one `as_of`; see the module docstring."""
+
+    def __init__(self, event: EventIn, profile: Profile, shelters: Sequence[ShelterIn], persons: Mapping[str, PersonIn],
+                 stays: Mapping[str, StayIn], deliveries: Mapping[Any, DeliveryIn], services: Services,
+                 today_meals: Sequence[tuple[str, float, float]], as_of: datetime, tz: ZoneInfo) -> None:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with localcontext() as ctx:
+                ctx.prec = 80
+                self._build(event, profile, shelters, persons, stays, deliveries, services, today_meals, as_of, tz)
+        finally:
+            if collecting:
+                gc.enable()
+
+    # ---- building -------------------------------------------------------------------------------------
+
+    def _build(self, event: EventIn, profile: Profile, shelters: Sequence[ShelterIn], persons: Mapping[str, PersonIn],
+               stays: Mapping[str, StayIn], deliveries: Mapping[Any, DeliveryIn], services: Services,
+               today_meals: Sequence[tuple[str, float, float]], as_of: datetime, tz: ZoneInfo) -> None:
+        self.event, self.profile, self.tz = event, profile, tz
+        self.persons = persons  # the live inputs' own mappings, read (never written) here
+        self.stays = stays
+        self.services = services
+        self.shelters = tuple(shelters)
+        self.shelter_pos = {sh.id: i for i, sh in enumerate(self.shelters)}
+        self.shelter_ids = [sh.id for sh in self.shelters]
+        self.shelter_kel = {sh.id: sh.kelurahan_code or "" for sh in self.shelters}
+        perm, sandang = profile.item_for("permakanan"), profile.item_for("sandang")
+        self.perm_code = perm.code if perm else None
+        self.perm_rate = exact(perm.rate) if perm else _ZERO
+        self.sandang_code = sandang.code if sandang else None
+        self.sandang_rate = exact(sandang.rate) if sandang else _ZERO
+        self.sandang_everyone = rules.sandang_met_by_everyone(sandang)
+        self.n_meals = len(profile.meal_times)
+        self.codes = {i.code for i in profile.items}
+        self.once_items = [i for i in profile.items if i.basis in ONCE_BASES]
+        self.once_codes = {i.code for i in self.once_items}
+        as_of = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
+        self.as_of = as_of
+        self.as_of_ts = as_of.timestamp()
+        self.today = as_of.astimezone(tz).date()
+        self.future = inf  # the earliest recorded instant after as_of (it coming due changes the picture)
+        # which stays each person has; the first local day (the meal slots start there)
+        self.stays_of: dict[str, set[str]] = {}
+        first_ts = inf
+        for sid, st in stays.items():
+            self.stays_of.setdefault(st.person_id, set()).add(sid)
+            ci = _ts(st.check_in)
+            self._note_future(ci, None if st.check_out is None else _ts(st.check_out))
+            if ci <= self.as_of_ts and st.person_id in persons and ci < first_ts:
+                first_ts = ci
+        self.first_day = self.today
+        if first_ts < inf:
+            self.first_day = min(self.today, datetime.fromtimestamp(first_ts, UTC).astimezone(tz).date())
+        self._clock()
+        for kinds in services.values():
+            for at, _ in kinds.values():
+                self._note_future(at)
+        self.households: dict[str, set[str]] = {}
+        for pid, p in persons.items():
+            if p.household_id is not None:
+                self.households.setdefault(p.household_id, set()).add(pid)
+        # delivered sums
+        self.total: dict[str, Decimal] = dict.fromkeys(self.codes, _ZERO)
+        self.perm_shelter: dict[str, dict[int, Decimal]] = {}
+        self.perm_unit: dict[tuple[str, str], dict[int, Decimal]] = {}
+        self.sandang_person: dict[str, Decimal] = {}
+        self.sandang_household: dict[str, Decimal] = {}
+        self.own: dict[str, dict[str, Decimal]] = {}  # once-only items: code → person → Σ
+        self.household_got: dict[str, dict[str, Decimal]] = {}  # code → household → Σ
+        self.pool: dict[str, dict[str, Decimal]] = {}  # code → shelter → Σ (to the shelter itself)
+        self.drawn: dict[tuple[str, str], Decimal] = {}  # stock: Σ per (shelter, item) as the stock rules sum
+        self.perm_to_person: dict[str, int] = {}  # person → permakanan totals naming them without a shelter
+        self.source_deliveries = deliveries  # the live inputs' totals, current; `Changes` holds the values before
+        for key, d in deliveries.items():
+            self._apply_delivery(key, d, +1)
+        self.today_meals = self._meals_by_shelter(today_meals)
+        # places, persons, outcomes
+        self.places: dict[Place, _PlaceState] = {}
+        self.located: dict[str, _Located] = {}
+        self.outcomes: dict[str, _Outcome] = {}
+        self.sums: dict[Any, int] = {}
+        self.distinct: dict[str, int] = {}  # how many ("hh", ·) keys are non-zero: households with someone displaced
+        self.unmet: dict[str, dict[str, Any]] = {}
+        self.presence_total = 0
+        self.household_counters: dict[str, dict[Any, int]] = {}  # per household: its once-only household items lacking
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.dirty_rows: set[str] = set(self.shelter_pos)  # shelter rows to put together again
+        for pid in persons:
+            self._relocate(pid)
+        for place in list(self.places):
+            self._evaluate_place(place)
+        for pid in persons:
+            self._judge(pid)
+        for h in self.households:
+            self._judge_household(h)
+
+    def _clock(self) -> None:
+        """The meal slots up to as_of from the first day, and the instant they next change."""
+        tz = self.tz
+        self.slot_ts, self.slot_day, self.day_starts = meal_slots(self.first_day, self.today, self.profile.meal_times,
+                                                                  tz, self.as_of_ts)
+        self.n_slots = len(self.slot_ts)
+        self.today_di = len(self.day_starts) - 1
+        self.first_today = bisect_left(self.slot_day, self.today_di)
+        times = sorted(self.profile.meal_times)
+        self.meal_instants = [datetime.combine(self.today, mt.replace(tzinfo=None), tzinfo=tz).timestamp()
+                              for mt in times]
+        self.meal_labels = [mt.strftime("%H:%M") for mt in times]
+        tomorrow = datetime.combine(self.today + timedelta(days=1), time(0), tzinfo=tz).timestamp()
+        self.boundary = min([t for t in self.meal_instants if t > self.as_of_ts] + [tomorrow])
+        self.day_names = [datetime.fromtimestamp(ts, UTC).astimezone(tz).date().isoformat() for ts in self.day_starts]
+
+    def _note_future(self, *instants: float | None) -> None:
+        for at in instants:
+            if at is not None and self.as_of_ts < at < self.future:
+                self.future = at
+
+    def _meals_by_shelter(self, today_meals: Sequence[tuple[str, float, float]]) -> dict[str, list[tuple[float, float]]]:
+        out: dict[str, list[tuple[float, float]]] = {}
+        for sid, ts, qty in today_meals:
+            out.setdefault(sid, []).append((ts, qty))
+            self._note_future(ts)
+        for rows in out.values():
+            rows.sort()
+        return out
+
+    # ---- deliveries -----------------------------------------------------------------------------------
+
+    def _add(self, table: dict[Any, Any], key: Any, q: Decimal) -> None:
+        value = table.get(key, _ZERO) + q
+        if value == 0:
+            table.pop(key, None)
+        else:
+            table[key] = value
+
+    def _apply_delivery(self, key: Any, d: DeliveryIn, sign: int) -> tuple[set[str], set[str], set[Place]]:
+        """Add (sign +1) or take back (-1) one delivery total; returns the persons, households and places
+        whose figures it moves."""
+        code, qty, at, to_shelter, to_person, to_household = d
+        persons: set[str] = set()
+        households: set[str] = set()
+        places: set[Place] = set()
+        if to_shelter:
+            self._add(self.drawn, (to_shelter, code), Decimal(repr(float(qty))) * sign)
+        if code not in self.codes:
+            return persons, households, places
+        at = _ts(at)
+        if at > self.as_of_ts:  # the live inputs hand such totals to the plain loader; never here
+            raise Unsupported("a delivery total after as_of")
+        q = exact(qty) * sign
+        self.total[code] += q
+        if code == self.perm_code and to_shelter is not None:
+            di = bisect_right(self.day_starts, at) - 1
+            if di >= 0:
+                days = self.perm_shelter.setdefault(to_shelter, {})
+                self._add(days, di, q)
+                places.add(("s", to_shelter))
+        elif code == self.perm_code and (to_person is not None or to_household is not None):
+            unit: tuple[str, str] | None = None
+            if to_person is not None:
+                self.perm_to_person[to_person] = self.perm_to_person.get(to_person, 0) + sign
+                p = self.persons.get(to_person)
+                if p is not None:
+                    unit = rules.meal_unit(p.household_id, to_person)
+            elif to_household is not None:
+                unit = ("h", to_household)
+            di = bisect_right(self.day_starts, at) - 1
+            if unit is not None and di >= 0:
+                self._add(self.perm_unit.setdefault(unit, {}), di, q)
+                places.add(("u", unit))
+        if code == self.sandang_code:
+            if to_person is not None:
+                self._add(self.sandang_person, to_person, q)
+                persons.add(to_person)
+            elif to_household is not None:
+                self._add(self.sandang_household, to_household, q)
+                households.add(to_household)
+        if code in self.once_codes:
+            if to_person is not None:
+                self._add(self.own.setdefault(code, {}), to_person, q)
+                persons.add(to_person)
+            elif to_household is not None:
+                self._add(self.household_got.setdefault(code, {}), to_household, q)
+                households.add(to_household)
+            elif to_shelter is not None:
+                self._add(self.pool.setdefault(code, {}), to_shelter, q)
+                places.add(("s", to_shelter))
+        return persons, households, places
+
+    # ---- where a person stayed ------------------------------------------------------------------------
+
+    def _relocate(self, pid: str) -> set[Place]:
+        """Locate `pid` again from their stays; returns the places they were or are in."""
+        old = self.located.pop(pid, None)
+        touched: set[Place] = set(old.where) if old is not None else set()
+        if old is not None:
+            for old_place, w in old.where.items():
+                self._move(self.places[old_place], pid, w, -1)
+        p = self.persons.get(pid)
+        if p is None:
+            return touched
+        as_of_ts = self.as_of_ts
+        by_place: dict[Place, list[tuple[float, float | None]]] = {}
+        is_open: dict[Place, bool] = {}
+        has_shelter = open_shelter = open_mandiri = False
+        latest: tuple[float, int, Any, bool] | None = None
+        mandiri_kel: set[str] = set()
+        unit = rules.meal_unit(p.household_id, pid)
+        for sid in self.stays_of.get(pid, ()):
+            _, shelter_id, ci_at, co_at, kelurahan = self.stays[sid]
+            ci = _ts(ci_at)
+            if ci > as_of_ts:
+                continue
+            co = None if co_at is None else _ts(co_at)
+            if datetime.fromtimestamp(ci, UTC).astimezone(self.tz).date() < self.first_day:
+                raise Unsupported("a stay before the first local day")
+            if co is not None and co > as_of_ts:
+                co = None
+            place: Place
+            if shelter_id is None:
+                place = ("u", unit)
+                if co is None:
+                    open_mandiri = True
+                    mandiri_kel.add(kelurahan or "")
+                cand: tuple[float, int, Any, bool] = (ci, 0, kelurahan, co is None)
+            else:
+                if shelter_id not in self.shelter_pos:
+                    raise Unsupported("a stay in a shelter the event does not list")
+                place = ("s", shelter_id)
+                has_shelter = True
+                open_shelter = open_shelter or co is None
+                cand = (ci, 1, shelter_id, co is None)
+            by_place.setdefault(place, []).append((ci, co))
+            is_open[place] = is_open.get(place, False) or co is None
+            if latest is None or self._rank(cand) > self._rank(latest):
+                latest = cand
+        where = {place: _Where(_ranges(spans, self.slot_ts), is_open[place]) for place, spans in by_place.items()}
+        self.located[pid] = _Located(where, bool(where), has_shelter, open_shelter, open_mandiri, latest,
+                                     frozenset(mandiri_kel))
+        for place, w in where.items():
+            state = self.places.get(place)
+            if state is None:
+                state = self.places[place] = self._new_place()
+            self._move(state, pid, w, +1)
+        touched.update(where)
+        return touched
+
+    def _new_place(self) -> _PlaceState:
+        return _PlaceState(diff=[0] * (self.n_slots + 1), today_counts=[0] * (self.n_slots - self.first_today))
+
+    def _move(self, state: _PlaceState, pid: str, w: _Where, sign: int) -> None:
+        """A person's stays in a place enter (+1) or leave (-1) its presence and occupants."""
+        if sign > 0:
+            state.members.add(pid)
+            if w.open:
+                state.occupants.add(pid)
+        else:
+            state.members.discard(pid)
+            state.occupants.discard(pid)
+        diff, today_counts, first_today = state.diff, state.today_counts, self.first_today
+        for lo, hi in w.ranges:
+            diff[lo] += sign
+            diff[hi] -= sign
+            state.presence += (hi - lo) * sign
+            self.presence_total += (hi - lo) * sign
+            for k in range(max(lo, first_today) - first_today, hi - first_today):
+                today_counts[k] += sign
+
+    def _rank(self, place: tuple[float, int, Any, bool]) -> tuple[float, int, Any, bool]:
+        ci, is_shelter, where, is_open = place
+        return place_rank(ci, is_shelter, self.shelter_pos[where] if is_shelter else where, is_open)
+
+    # ---- places ---------------------------------------------------------------------------------------
+
+    def _evaluate_place(self, place: Place) -> set[int]:
+        """Presence per day and uncovered days of one place again; returns the days whose verdict changed."""
+        state = self.places[place]
+        n_slots, slot_day, diff = self.n_slots, self.slot_day, state.diff
+        per_day = [0] * len(self.day_starts)
+        running = 0
+        for i, day in enumerate(slot_day):
+            running += diff[i]
+            if running:
+                per_day[day] += running
+        state.day_presence = per_day
+        bad: tuple[int, ...] = ()
+        if self.perm_code is not None and self.n_meals and n_slots:
+            delivered = (self.perm_shelter if place[0] == "s" else self.perm_unit).get(place[1], {})
+            bad = tuple(sorted(rules.uncovered_days(per_day, delivered, self.perm_rate, self.n_meals)))
+        changed = set(bad).symmetric_difference(state.bad_days)
+        state.bad_days = bad
+        if not state.members and place[0] == "u":
+            del self.places[place]
+        return changed
+
+    # ---- a person's outcome ---------------------------------------------------------------------------
+
+    def _sandang_met(self, pid: str, p: PersonIn) -> bool:
+        """docs/rules.md, "Sandang places of a household" (engine.sandang_met, for one person)."""
+        if self.sandang_everyone:
+            return True
+        if rules.own_sandang_met(self.sandang_person.get(pid, _ZERO), self.sandang_rate):
+            return True
+        h = p.household_id
+        if h is None:
+            return False
+        n_places = rules.household_places(self.sandang_household.get(h, _ZERO), self.sandang_rate)
+        return n_places > 0 and pid in self._household_order(h)[:n_places]
+
+    def _household_order(self, household: str) -> list[str]:
+        def rank(pid: str) -> tuple[float, str]:
+            reg = self.persons[pid].registered_at
+            return (inf if reg is None else _ts(reg), pid)
+        return sorted(self.households.get(household, ()), key=rank)
+
+    def _first_service(self, pid: str, kind: str) -> bool:
+        found = self.services.get(pid, {}).get(kind)
+        return found is not None and found[0] <= self.as_of_ts
+
+    def _judge(self, pid: str) -> None:
+        """The outcome of one person again, its counters swapped into the sums."""
+        old = self.outcomes.pop(pid, None)
+        if old is not None:
+            self._count(old.counters, -1)
+            self.unmet.pop(pid, None)
+        p = self.persons.get(pid)
+        if p is None:
+            return
+        loc = self.located[pid]
+        _, household, sex, cond, vulns, needs_psy, _ = p
+        c: dict[Any, int] = {"registered": 1}
+        if sex in ("L", "P"):
+            c["sex:" + sex] = 1
+        for v in vulns:
+            if v in VULNERABILITIES:
+                c["vuln:" + v] = 1
+        stayed = loc.has_stay
+        if stayed:
+            c["displaced"] = 1
+            if vulns:
+                c[("dset", vulns)] = 1
+            if household is not None:
+                c[("hh", household)] = 1
+        gone = cond in rules.GONE
+        if cond == "luka":
+            c["injured"] = 1
+        elif cond == "hilang":
+            c["missing"] = 1
+        elif cond == "meninggal":
+            c["dead"] = 1
+        open_now = loc.open_shelter or loc.open_mandiri
+        if not gone:
+            c["where:" + rules.displacement(stayed, open_now)] = 1
+            if open_now:
+                c["in_shelters_now"] = int(loc.open_shelter)
+                c["mandiri_now"] = int(loc.open_mandiri)
+            for place, w in loc.where.items():
+                if place[0] == "s" and w.open:
+                    c[("kres", self.shelter_kel[place[1]])] = 1
+            for code in loc.mandiri_kelurahan:
+                c[("kman", code)] = 1
+        # permakanan: present at a meal time of an uncovered day of one of their places
+        failed: list[tuple[int, int]] = []
+        perm_fail = False
+        present_today = failed_today = False
+        for place, w in loc.where.items():
+            if not w.ranges:
+                continue
+            if w.ranges[-1][1] > self.first_today:
+                present_today = True
+            bad = self.places[place].bad_days
+            if not bad:
+                continue
+            if bad[-1] == self.today_di and w.ranges[-1][1] > self.first_today:
+                failed_today = True
+            s = self.shelter_pos[place[1]] if place[0] == "s" else -1
+            for lo, hi in w.ranges:
+                first, last = self.slot_day[lo], self.slot_day[hi - 1]
+                days = bad[bisect_left(bad, first):bisect_right(bad, last)]
+                if days:
+                    perm_fail = True
+                    failed.extend((d, s) for d in days)
+        lacks_sandang = not self._sandang_met(pid, p)
+        self.outcomes[pid] = _Outcome(c, None, lacks_sandang)  # `_provided` reads the sandang verdict
+        self._lack_counters(pid, p, loc, c)
+        unmet_entry = None
+        if rules.is_eligible(cond, stayed):
+            c["eligible"] = 1
+            lacking: list[str] = []
+            if perm_fail:
+                lacking.append("permakanan")
+            else:
+                c["perm_met"] = 1
+            if lacks_sandang:
+                lacking.append("sandang")
+            else:
+                c["sandang_met"] = 1
+            if loc.has_shelter:
+                c["shelter_eligible"] = 1
+            if vulns and rules.needs_special_handling(vulns):
+                c["special_eligible"] = 1
+                if self._first_service(pid, "penanganan_khusus"):
+                    c["special_met"] = 1
+                else:
+                    lacking.append("penanganan_khusus")
+            if needs_psy:
+                c["psy_eligible"] = 1
+                if self._first_service(pid, "psikososial"):
+                    c["psy_met"] = 1
+                else:
+                    lacking.append("psikososial")
+            if not lacking:
+                c["fulfilled"] = 1
+            else:
+                unmet_entry = self._unmet_entry(pid, p, lacking, failed, loc)
+                place = unmet_entry["place"]
+                if place is not None and place["shelter_id"] is not None:
+                    c[("unmet_at", place["shelter_id"])] = 1
+        if present_today and not gone:
+            c["today_eligible"] = 1
+            if not failed_today:
+                c["today_fulfilled"] = 1
+        self.outcomes[pid] = _Outcome(c, unmet_entry, lacks_sandang)
+        self._count(c, +1)
+        if unmet_entry is not None:
+            self.unmet[pid] = unmet_entry
+
+    def _unmet_entry(self, pid: str, p: PersonIn, lacking: list[str], failed: list[tuple[int, int]],
+                     loc: _Located) -> dict[str, Any]:
+        """shortfalls.explain_unmet, for one person."""
+        if "permakanan" in lacking:
+            days = sorted(set(failed), key=lambda x: (-x[0], x[1]))
+        else:
+            days = []
+        shelter_ids = self.shelter_ids
+        meal_days = [{"date": self.day_names[d], "shelter_id": shelter_ids[s] if s >= 0 else None}
+                     for d, s in days[:MEAL_DAYS_SHOWN]]
+        place = None
+        if loc.latest is not None:
+            _, is_shelter, where, is_open = loc.latest
+            place = ({"kind": "shelter", "shelter_id": where, "kelurahan_code": None, "open": is_open} if is_shelter
+                     else {"kind": "mandiri", "shelter_id": None, "kelurahan_code": where, "open": is_open})
+        sandang_missing = [self.sandang_code] if self.sandang_code is not None else []
+        return {"person_id": pid, "missing": lacking, "vulnerabilities": sorted(p.vulnerabilities), "place": place,
+                "meal_days": meal_days, "meal_days_total": len(days),
+                "items_missing": sandang_missing if "sandang" in lacking else []}
+
+    def _count(self, counters: dict[Any, int], sign: int) -> None:
+        sums = self.sums
+        for key, n in counters.items():
+            before = sums.get(key, 0)
+            after = before + n * sign
+            if after:
+                sums[key] = after
+            else:
+                sums.pop(key, None)
+            if key.__class__ is tuple:
+                if (before == 0) != (after == 0):
+                    self.distinct[key[0]] = self.distinct.get(key[0], 0) + (1 if after else -1)
+                if key[0] == "lack" or key[0] == "unmet_at":
+                    self.dirty_rows.add(key[1])
+
+    def _lack_counters(self, pid: str, p: PersonIn, loc: _Located, c: dict[Any, int]) -> None:
+        """shortfalls.shelter_lacks, one resident's part: per shelter they are a resident of (an open stay;
+        not missing or dead), each once-only item (not per household) they count as not provided with."""
+        shelters = [place[1] for place, w in loc.where.items() if place[0] == "s" and w.open]
+        if not shelters or p.condition in rules.GONE:
+            return
+        for item in self.once_items:
+            rate = exact(item.rate)
+            if rate <= 0 or item.basis == "per_household_once":
+                continue
+            per_person = item.basis == "per_person_once"
+            wanted = frozenset(item.applies_to)
+            if not per_person and not (p.vulnerabilities and self._applies(pid, wanted, False)):
+                continue
+            if not self._provided(pid, item.code, rate, wanted, per_person):
+                for sid in shelters:
+                    c[("lack", sid, item.code)] = 1
+
+    def _judge_household(self, household: str) -> None:
+        """shortfalls.shelter_lacks, one household's part: each household item (per_household_once) it is
+        not provided with, counted at its home shelter (the first, in the snapshot's order, with a resident)."""
+        old = self.household_counters.pop(household, None)
+        if old is not None:
+            self._count(old, -1)
+        items = [i for i in self.once_items if i.basis == "per_household_once" and exact(i.rate) > 0]
+        members = self.households.get(household)
+        if not items or not members:
+            return
+        home = self._home_shelter(household)
+        if home is None:
+            return
+        c: dict[Any, int] = {}
+        for item in items:
+            total = self.household_got.get(item.code, {}).get(household, _ZERO)
+            own = self.own.get(item.code, {})
+            for member in members:
+                total += own.get(member, _ZERO)
+            if total < exact(item.rate):
+                c[("lack", home, item.code)] = 1
+        self.household_counters[household] = c
+        self._count(c, +1)
+
+    # ---- a shelter's row ------------------------------------------------------------------------------
+
+    def _shelter_row(self, shelter_id: str) -> None:
+        """engine.shelter_rows and shortfalls.meals_by_time / shelter_lacks, for one shelter (without
+        `unmet_persons`, counted from the outcomes when the snapshot is put together)."""
+        sh = self.shelters[self.shelter_pos[shelter_id]]
+        state = self.places.get(("s", shelter_id)) or _PlaceState()
+        n_occ = len(state.occupants)
+        due_today: Fraction = Fraction(0)
+        got_today = _ZERO
+        if self.perm_code is not None:
+            presence_today = state.day_presence[self.today_di] if state.day_presence else 0
+            due_today = rules.meals_due(self.perm_rate, presence_today, self.n_meals)
+            got_today = self.perm_shelter.get(shelter_id, {}).get(self.today_di, _ZERO)
+        profile = self.profile
+        self.rows[shelter_id] = {
+            "id": sh.id,
+            "name": sh.name,
+            "occupants": n_occ,
+            "capacity_persons": sh.capacity_persons,
+            "meals_due_today": float(due_today),
+            "meals_delivered_today": float(got_today),
+            "covered_area_ok": rules.covered_area_ok(sh.covered_area_m2, n_occ, exact(profile.covered_area_m2_per_person)),
+            "toilets_ok": rules.toilets_ok(sh.toilets, n_occ, exact(profile.persons_per_toilet)),
+            "meals_today": self._meals_today(shelter_id, state),
+            "lacking_items": self._lacks(shelter_id),
+        }
+
+    def _meals_today(self, shelter_id: str, state: _PlaceState) -> list[dict[str, Any]]:
+        if self.perm_code is None or not self.n_meals:
+            return []
+        n_meals = self.n_meals
+        day_start = self.day_starts[self.today_di]
+        delivered = [_ZERO] * n_meals
+        for ts, qty in self.today_meals.get(shelter_id, ()):
+            if ts > self.as_of_ts or ts < day_start:
+                continue
+            delivered[min(bisect_left(self.meal_instants, ts), n_meals - 1)] += exact(qty)
+        counts = state.today_counts if any(state.today_counts) else []
+        rows = []
+        for k, label in enumerate(self.meal_labels):
+            passed = self.meal_instants[k] <= self.as_of_ts
+            n_present = counts[k] if passed and k < len(counts) else 0
+            rows.append({"time": label, "passed": passed, "due": float(rules.meals_due(self.perm_rate, n_present, n_meals)),
+                         "delivered": float(delivered[k])})
+        return rows
+
+    def _home_shelter(self, household: str) -> str | None:
+        """The first shelter (in the snapshot's order) with a resident of the household (shelter_lacks)."""
+        best: tuple[int, str] | None = None
+        for pid in self.households.get(household, ()):
+            p = self.persons[pid]
+            if p.condition in rules.GONE:
+                continue
+            for place, w in self.located[pid].where.items():
+                if place[0] == "s" and w.open:
+                    cand = (self.shelter_pos[place[1]], place[1])
+                    if best is None or cand < best:
+                        best = cand
+        return best[1] if best is not None else None
+
+    def _lacks(self, shelter_id: str) -> list[dict[str, Any]]:
+        """shortfalls.shelter_lacks for one shelter: the once-only items its residents lack now."""
+        out: list[dict[str, Any]] = []
+        for item in self.once_items:
+            rate = exact(item.rate)
+            if rate <= 0:
+                continue
+            code = item.code
+            unprovided = self.sums.get(("lack", shelter_id, code), 0)  # residents' and households' parts
+            places = rules.household_places(self.pool.get(code, {}).get(shelter_id, _ZERO), rate)
+            lacking = max(0, unprovided - places)
+            if lacking:
+                out.append({"item_code": code, "unit": item.unit, "quantity": float(Fraction(rate) * lacking)})
+        return out
+
+    def _applies(self, pid: str, wanted: frozenset[str], per_person: bool) -> bool:
+        return per_person or not wanted.isdisjoint(self.persons[pid].vulnerabilities)
+
+    def _provided(self, pid: str, code: str, rate: Decimal, wanted: frozenset[str], per_person: bool) -> bool:
+        """Whether a resident is provided with a once-only item (shortfalls._provided_by_rule; for the
+        sandang item the engine's own verdict)."""
+        if code == self.sandang_code:
+            return not self.outcomes[pid].lacks_sandang
+        if rules.own_sandang_met(self.own.get(code, {}).get(pid, _ZERO), rate):
+            return True
+        h = self.persons[pid].household_id
+        if h is None:
+            return False
+        n_places = rules.household_places(self.household_got.get(code, {}).get(h, _ZERO), rate)
+        if n_places <= 0:
+            return False
+        return pid in [m for m in self._household_order(h) if self._applies(m, wanted, per_person)][:n_places]
+
+    # ---- keeping up -----------------------------------------------------------------------------------
+
+    def current(self, shelters: Sequence[ShelterIn], as_of: datetime) -> bool:
+        """Whether this state can be brought to `as_of` with these shelters by `update` (else: build anew)."""
+        as_of_ts = (as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)).timestamp()
+        return (tuple(shelters) == self.shelters and self.as_of_ts <= as_of_ts < min(self.boundary, self.future))
+
+    def update(self, event: EventIn, changes: Changes, today_meals: Sequence[tuple[str, float, float]],
+               as_of: datetime) -> None:
+        """Apply what changed (rows already replaced in the live inputs' mappings) and move to `as_of`.
+        Raises Unsupported when it cannot; the state is then unusable and must be built anew."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with localcontext() as ctx:
+                ctx.prec = 80
+                self._update(event, changes, today_meals, as_of)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _update(self, event: EventIn, changes: Changes, today_meals: Sequence[tuple[str, float, float]],
+                as_of: datetime) -> None:
+        as_of = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
+        self.event = event
+        self.as_of, self.as_of_ts = as_of, as_of.timestamp()
+        dirty: set[str] = set()
+        households: set[str] = set()
+        places: set[Place] = set()
+        for pid, before in changes.persons.items():
+            after = self.persons.get(pid)
+            if (before is None) != (after is None) or (
+                    before is not None and after is not None and before.household_id != after.household_id):
+                if self.perm_to_person.get(pid):
+                    raise Unsupported("the meal unit of deliveries by name moves")
+            for row in (before, after):
+                if row is not None and row.household_id is not None:
+                    households.add(row.household_id)
+            if before is not None and before.household_id is not None:
+                self.households.get(before.household_id, set()).discard(pid)
+            if after is not None and after.household_id is not None:
+                self.households.setdefault(after.household_id, set()).add(pid)
+            dirty.add(pid)
+        for sid, stay_before in changes.stays.items():
+            stay_after = self.stays.get(sid)
+            if stay_before is not None:
+                self.stays_of.get(stay_before.person_id, set()).discard(sid)
+                dirty.add(stay_before.person_id)
+            if stay_after is not None:
+                self.stays_of.setdefault(stay_after.person_id, set()).add(sid)
+                dirty.add(stay_after.person_id)
+                out = stay_after.check_out
+                self._note_future(_ts(stay_after.check_in), None if out is None else _ts(out))
+        for pid in changes.services:
+            for at, _ in self.services.get(pid, {}).values():
+                self._note_future(at)
+            dirty.add(pid)
+        for key, delivery_before in changes.deliveries.items():
+            if delivery_before is not None:
+                moved = self._apply_delivery(key, delivery_before, -1)
+                dirty |= moved[0]
+                households |= moved[1]
+                places |= moved[2]
+            delivery_after = self.source_deliveries.get(key)
+            if delivery_after is not None:
+                moved = self._apply_delivery(key, delivery_after, +1)
+                dirty |= moved[0]
+                households |= moved[1]
+                places |= moved[2]
+        meals = self._meals_by_shelter(today_meals)
+        for sid in meals.keys() | self.today_meals.keys():
+            if meals.get(sid) != self.today_meals.get(sid):
+                places.add(("s", sid))
+        self.today_meals = meals
+        if self.as_of_ts >= min(self.boundary, self.future):
+            raise Unsupported("a meal time, midnight or a recorded instant has passed")
+        for pid in list(dirty):
+            for row in (changes.persons.get(pid), self.persons.get(pid)):
+                if row is not None and row.household_id is not None:
+                    households.add(row.household_id)
+        for h in households:
+            dirty |= self.households.get(h, set())
+        # the persons' new places, the places' new figures, who must be judged again
+        for pid in dirty:
+            places |= self._relocate(pid)
+        judge = set(dirty)
+        for place in places:
+            if place not in self.places:
+                if place[0] == "u" and place[1] in self.perm_unit or place[0] == "s":
+                    self.places[place] = self._new_place()
+                else:
+                    continue
+            flipped = self._evaluate_place(place)
+            if flipped and place in self.places:
+                judge |= self._present_on(place, flipped)
+        for pid in judge:
+            self._judge(pid)
+        for h in households:
+            self._judge_household(h)
+        # a shelter's row moves with its presence, occupants, meals and pool (here) and with its lacking and
+        # unmet counts (`_count`); nothing in it moves with as_of alone between two boundaries
+        self.dirty_rows.update(place[1] for place in places if place[0] == "s")
+
+    def _present_on(self, place: Place, days: set[int]) -> set[str]:
+        """The members of a place present at a meal time of one of `days` (their verdicts may change)."""
+        slot_day = self.slot_day
+        lo_day, hi_day = min(days), max(days)
+        found = set()
+        for pid in self.places[place].members:
+            for lo, hi in self.located[pid].where[place].ranges:
+                first, last = slot_day[lo], slot_day[hi - 1]
+                if first <= hi_day and last >= lo_day and any(first <= d <= last for d in days):
+                    found.add(pid)
+                    break
+        return found
+
+    # ---- the snapshot ---------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The snapshot `compute_snapshot` gives for the same inputs at this `as_of` (with `unmet`)."""
+        s = self.sums
+        get = s.get
+        vulnerable = {v: get("vuln:" + v, 0) for v in VULNERABILITIES}
+        kelurahan = []
+        for code in sorted({k[1] for k in s if k.__class__ is tuple and k[0] in ("kres", "kman")}):
+            n_res, n_man = get(("kres", code), 0), get(("kman", code), 0)
+            if n_res or n_man:
+                kelurahan.append({"kelurahan_code": code, "in_shelters_now": n_res, "mandiri_now": n_man})
+        people = {
+            "registered": get("registered", 0),
+            "displaced_now": get("where:displaced_now", 0),
+            "in_shelters_now": get("in_shelters_now", 0),
+            "mandiri_now": get("mandiri_now", 0),
+            "returned": get("where:returned", 0),
+            "affected": get("where:affected", 0),
+            "injured": get("injured", 0),
+            "missing": get("missing", 0),
+            "dead": get("dead", 0),
+            "by_sex": {"L": get("sex:L", 0), "P": get("sex:P", 0)},
+            "vulnerable": vulnerable,
+            "staying_by_kelurahan": kelurahan,
+        }
+        eligible, fulfilled = get("eligible", 0), get("fulfilled", 0)
+        shelter_eligible = get("shelter_eligible", 0)
+        per_service = {"permakanan": (eligible, get("perm_met", 0)), "sandang": (eligible, get("sandang_met", 0)),
+                       "tempat_penampungan": (shelter_eligible, shelter_eligible),
+                       "penanganan_khusus": (get("special_eligible", 0), get("special_met", 0)),
+                       "psikososial": (get("psy_eligible", 0), get("psy_met", 0))}
+        t_eligible, t_fulfilled = get("today_eligible", 0), get("today_fulfilled", 0)
+        indicator = {
+            "eligible": eligible,
+            "fulfilled": fulfilled,
+            "percent": percent(fulfilled, eligible),
+            "target_percent": self.event.target_percent,
+            "services": {code: {"eligible": per_service[code][0], "fulfilled": per_service[code][1]}
+                         for code in SERVICES},
+            "today": {"date": self.today.isoformat(), "permakanan": {
+                "eligible": t_eligible, "fulfilled": t_fulfilled, "percent": percent(t_fulfilled, t_eligible)}},
+        }
+        displaced_sets = {k[1]: n for k, n in s.items() if k.__class__ is tuple and k[0] == "dset"}
+        needs = []
+        for item in self.profile.items:
+            required = rules.required(item, self.n_meals, self.presence_total, get("displaced", 0), displaced_sets,
+                                      self.distinct.get("hh", 0))
+            got = Fraction(self.total[item.code])
+            needs.append({"item_code": item.code, "unit": item.unit, "required": float(required),
+                          "delivered": float(got), "gap": float(max(Fraction(0), required - got)),
+                          "coverage_percent": percent(got, required)})
+        for shelter_id in self.dirty_rows:
+            if shelter_id in self.shelter_pos:
+                self._shelter_row(shelter_id)
+        self.dirty_rows.clear()
+        shelters = []
+        for sh in self.shelters:
+            row = dict(self.rows[sh.id])
+            row["unmet_persons"] = get(("unmet_at", sh.id), 0)
+            shelters.append(row)
+        return {
+            "event_id": self.event.id,
+            "data_seq": self.event.data_seq,
+            "as_of": self.as_of.astimezone(UTC).isoformat(),
+            "standard_code": self.event.standard_code,
+            "people": people,
+            "indicator": indicator,
+            "needs": needs,
+            "shelters": shelters,
+            "unmet": [self.unmet[pid] for pid in sorted(self.unmet)],
+        }
+
+
+def build(event: EventIn, profile: Profile, shelters: Sequence[ShelterIn], persons: Mapping[str, PersonIn],
+          stays: Mapping[str, StayIn], deliveries: Mapping[Any, DeliveryIn], services: Services,
+          today_meals: Sequence[tuple[str, float, float]], as_of: datetime, tz: ZoneInfo) -> NeedsState:
+    """A state built from whole inputs (the live inputs' mappings, kept by reference)."""
+    return NeedsState(event, profile, shelters, persons, stays, deliveries, services, today_meals, as_of, tz)
+
+
