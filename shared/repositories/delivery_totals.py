@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from shared.db import driver_rows, instant_seconds
+from shared.db import driver_rows, instant_seconds, same_event
 from shared.models import DeliveryTotal, Distribution
 from shared.needs.model import DeliveryIn
 from shared.needs.model import seconds as seconds_of
@@ -206,6 +206,6 @@ def keys_of(session: Session, event_id: str, distribution_ids: Iterable[str], tz
     for part in in_chunks(distribution_ids):
         for r in session.execute(select(col(d.event_id), col(d.item_code), col(d.shelter_id), col(d.person_id),
                                         col(d.household_id), col(d.delivered_at))
-                                 .where(col(d.event_id) == event_id, col(d.id).in_(part))):
+                                 .where(same_event(col(d.event_id), event_id, by_key=True), col(d.id).in_(part))):
             keys.add(total_key(dict(zip(names, r, strict=True)), tz, *items))
     return keys

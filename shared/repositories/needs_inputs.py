@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, case, func, literal, literal_column, not_, or_, select, text
 from sqlmodel import Session, col
 
-from shared.db import driver_rows, epoch_seconds, instant_seconds
+from shared.db import driver_rows, epoch_seconds, instant_seconds, same_event
 from shared.domain.vulnerability import BALITA_UNDER, LANSIA_FROM, age_group_bounds, with_age_groups
 from shared.memory import no_cyclic_gc
 from shared.models import Distribution, Event, Person, Service, Shelter, Stay
@@ -177,7 +177,7 @@ def load_persons(session: Session, event: Event, tz: ZoneInfo, ids: list[str] | 
     persons: list[PersonIn] = []
     add_person = persons.append
     registered_at, seconds = instant_seconds(session, col(Person.registered_at))
-    where = [col(Person.event_id) == event.id, is_active()]
+    where = [same_event(col(Person.event_id), event.id, by_key=ids is not None), is_active()]
     if ids is not None:
         where.append(col(Person.id).in_(ids))
     for pid, hid, sex, condition, flags, group, psy, registered in driver_rows(session, (
@@ -210,7 +210,7 @@ def load_stays_by_id(session: Session, event_id: str, ids: list[str] | None = No
     keep every stay; the engine leaves out those that begin after its `as_of`)."""
     check_in, seconds = instant_seconds(session, col(Stay.check_in))
     check_out, _ = instant_seconds(session, col(Stay.check_out))
-    where = [col(Stay.event_id) == event_id]
+    where = [same_event(col(Stay.event_id), event_id, by_key=ids is not None)]
     if ids is not None:
         where.append(col(Stay.id).in_(ids))
     if as_of is not None:
@@ -226,7 +226,7 @@ def load_first_services(session: Session, event_id: str, person_ids: list[str] |
     """(person, kind) -> (the first service's instant, how many services), for every person of the event
     or those of `person_ids`; counting the services given by `as_of`, or all."""
     first, seconds = instant_seconds(session, func.min(Service.delivered_at))
-    where = [col(Service.event_id) == event_id]
+    where = [same_event(col(Service.event_id), event_id, by_key=person_ids is not None)]
     if person_ids is not None:
         where.append(col(Service.person_id).in_(person_ids))
     if as_of is not None:
@@ -239,7 +239,7 @@ def load_first_services(session: Session, event_id: str, person_ids: list[str] |
 def service_people(session: Session, event_id: str, ids: list[str]) -> set[str]:
     """The persons the services of `ids` were given to."""
     return set(session.execute(select(col(Service.person_id)).where(
-        col(Service.event_id) == event_id, col(Service.id).in_(ids))).scalars())
+        same_event(col(Service.event_id), event_id, by_key=True), col(Service.id).in_(ids))).scalars())
 
 
 def row_counts(session: Session, event_id: str) -> tuple[int, int, int]:
