@@ -47,6 +47,9 @@ from math import inf
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic_core import to_json
+from sortedcontainers import SortedDict
+
 from shared.needs import rules
 from shared.needs.model import (
     SERVICES,
@@ -65,6 +68,7 @@ from shared.needs.presence import meal_slots
 from shared.needs.shortfalls import MEAL_DAYS_SHOWN, ONCE_BASES, place_rank
 
 _ZERO = Decimal(0)
+FAMILIES = ("hh", "dset", "kres", "kman", "lack", "unmet_at")
 Place = tuple[str, Any]  # ("s", shelter id) or ("u", meal unit)
 Services = Mapping[str, Mapping[str, tuple[float, int]]]  # person → kind → (first instant, how many)
 
@@ -239,9 +243,12 @@ class NeedsState:
         self.places: dict[Place, _PlaceState] = {}
         self.located: dict[str, _Located] = {}
         self.outcomes: dict[str, _Outcome] = {}
-        self.sums: dict[Any, int] = {}
-        self.distinct: dict[str, int] = {}  # how many ("hh", ·) keys are non-zero: households with someone displaced
-        self.unmet: dict[str, dict[str, Any]] = {}
+        self.sums: dict[Any, int] = {}  # the plain counters ("registered", "eligible", ...)
+        # the keyed ones by kind ("hh": households with someone displaced, "dset", "kres", "kman", "lack",
+        # "unmet_at"), each holding only non-zero keys: a kind is read without walking the others
+        self.families: dict[str, dict[Any, int]] = {kind: {} for kind in FAMILIES}
+        self.unmet: SortedDict = SortedDict()  # person id → unmet entry, in id order (the stored list's order)
+        self.unmet_text: dict[str, str] = {}  # each entry as JSON, made when the person is judged
         self.presence_total = 0
         self.household_counters: dict[str, dict[Any, int]] = {}  # per household: its once-only household items lacking
         self.rows: dict[str, dict[str, Any]] = {}
@@ -483,7 +490,9 @@ class NeedsState:
         old = self.outcomes.pop(pid, None)
         if old is not None:
             self._count(old.counters, -1)
-            self.unmet.pop(pid, None)
+            if old.unmet is not None:
+                del self.unmet[pid]
+                del self.unmet_text[pid]
         p = self.persons.get(pid)
         if p is None:
             return
@@ -585,6 +594,7 @@ class NeedsState:
         self._count(c, +1)
         if unmet_entry is not None:
             self.unmet[pid] = unmet_entry
+            self.unmet_text[pid] = to_json(unmet_entry).decode()
 
     def _unmet_entry(self, pid: str, p: PersonIn, lacking: list[str], failed: list[tuple[int, int]],
                      loc: _Located) -> dict[str, Any]:
@@ -607,19 +617,19 @@ class NeedsState:
                 "items_missing": sandang_missing if "sandang" in lacking else []}
 
     def _count(self, counters: dict[Any, int], sign: int) -> None:
-        sums = self.sums
+        sums, families = self.sums, self.families
         for key, n in counters.items():
-            before = sums.get(key, 0)
-            after = before + n * sign
-            if after:
-                sums[key] = after
-            else:
-                sums.pop(key, None)
             if key.__class__ is tuple:
-                if (before == 0) != (after == 0):
-                    self.distinct[key[0]] = self.distinct.get(key[0], 0) + (1 if after else -1)
+                table = families[key[0]]
                 if key[0] == "lack" or key[0] == "unmet_at":
                     self.dirty_rows.add(key[1])
+            else:
+                table = sums
+            after = table.get(key, 0) + n * sign
+            if after:
+                table[key] = after
+            else:
+                table.pop(key, None)
 
     def _lack_counters(self, pid: str, p: PersonIn, loc: _Located, c: dict[Any, int]) -> None:
         """shortfalls.shelter_lacks, one resident's part: per shelter they are a resident of (an open stay;
@@ -732,7 +742,7 @@ class NeedsState:
             if rate <= 0:
                 continue
             code = item.code
-            unprovided = self.sums.get(("lack", shelter_id, code), 0)  # residents' and households' parts
+            unprovided = self.families["lack"].get(("lack", shelter_id, code), 0)  # residents' and households' parts
             places = rules.household_places(self.pool.get(code, {}).get(shelter_id, _ZERO), rate)
             lacking = max(0, unprovided - places)
             if lacking:
@@ -881,8 +891,9 @@ class NeedsState:
         get = s.get
         vulnerable = {v: get("vuln:" + v, 0) for v in VULNERABILITIES}
         kelurahan = []
-        for code in sorted({k[1] for k in s if k.__class__ is tuple and k[0] in ("kres", "kman")}):
-            n_res, n_man = get(("kres", code), 0), get(("kman", code), 0)
+        kres, kman = self.families["kres"], self.families["kman"]
+        for code in sorted({k[1] for k in kres} | {k[1] for k in kman}):
+            n_res, n_man = kres.get(("kres", code), 0), kman.get(("kman", code), 0)
             if n_res or n_man:
                 kelurahan.append({"kelurahan_code": code, "in_shelters_now": n_res, "mandiri_now": n_man})
         people = {
@@ -916,11 +927,11 @@ class NeedsState:
             "today": {"date": self.today.isoformat(), "permakanan": {
                 "eligible": t_eligible, "fulfilled": t_fulfilled, "percent": percent(t_fulfilled, t_eligible)}},
         }
-        displaced_sets = {k[1]: n for k, n in s.items() if k.__class__ is tuple and k[0] == "dset"}
+        displaced_sets = {k[1]: n for k, n in self.families["dset"].items()}
         needs = []
         for item in self.profile.items:
             required = rules.required(item, self.n_meals, self.presence_total, get("displaced", 0), displaced_sets,
-                                      self.distinct.get("hh", 0))
+                                      len(self.families["hh"]))
             got = Fraction(self.total[item.code])
             needs.append({"item_code": item.code, "unit": item.unit, "required": float(required),
                           "delivered": float(got), "gap": float(max(Fraction(0), required - got)),
@@ -932,7 +943,7 @@ class NeedsState:
         shelters = []
         for sh in self.shelters:
             row = dict(self.rows[sh.id])
-            row["unmet_persons"] = get(("unmet_at", sh.id), 0)
+            row["unmet_persons"] = self.families["unmet_at"].get(("unmet_at", sh.id), 0)
             shelters.append(row)
         return {
             "event_id": self.event.id,
@@ -943,8 +954,15 @@ class NeedsState:
             "indicator": indicator,
             "needs": needs,
             "shelters": shelters,
-            "unmet": [self.unmet[pid] for pid in sorted(self.unmet)],
+            "unmet": list(self.unmet.values()),
         }
+
+    def unmet_json(self) -> str:
+        """The unmet list as compact JSON, exactly as a serialiser writes `snapshot()["unmet"]`: the entries'
+        JSON made when each person was judged, joined (tens of megabytes at 300,000 persons are not
+        serialised again for every snapshot)."""
+        text = self.unmet_text
+        return "[" + ",".join([text[pid] for pid in self.unmet]) + "]"
 
 
 def build(event: EventIn, profile: Profile, shelters: Sequence[ShelterIn], persons: Mapping[str, PersonIn],

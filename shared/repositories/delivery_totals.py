@@ -18,7 +18,7 @@ from math import inf
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, select, tuple_
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -188,8 +188,11 @@ def read_keyed(session: Session, event_id: str, tz: ZoneInfo,
     for part in parts:
         where = [col(t.event_id) == event_id]
         if part is not None:
-            where.append(tuple_(col(t.item_code), col(t.shelter_id), col(t.person_id), col(t.household_id),
-                                col(t.local_date)).in_([k[1:] for k in part]))
+            # one primary-key lookup per key: SQLite serves a row-value IN with the event prefix alone
+            # (every total of the event read to find ten), an OR of full-key equalities key by key
+            where = [or_(*(and_(col(t.event_id) == event_id, col(t.item_code) == k[1], col(t.shelter_id) == k[2],
+                                col(t.person_id) == k[3], col(t.household_id) == k[4], col(t.local_date) == k[5])
+                           for k in part))]
         for item, sid, pid, hid, day, qty, at, n, other in driver_rows(session, q.where(*where)):
             out[(item, sid, pid, hid, str(day))] = (DeliveryIn(item, qty, seconds(at), sid or None, pid or None,
                                                                hid or None), n)

@@ -83,9 +83,10 @@ class LiveInputs:
 
     max_events: int = 4
     # How often the row-count guard runs on a state in use: no product path writes these rows without an
-    # outbox row, so the guard is a backstop (an import, a hand-made fix) and four COUNTs cost ~20 ms at
-    # 50,000 persons; a fresh load is always counted.
-    guard_seconds: float = 5.0
+    # outbox row, so the guard is a backstop (an import, a hand-made fix; the scheduled verifier is another)
+    # and its four COUNTs cost 20–80 ms at 50,000 persons: a snapshot that runs it arrives that much later.
+    # A fresh load is always counted.
+    guard_seconds: float = 30.0
     states: OrderedDict[str, _State] = field(default_factory=OrderedDict)
     last_mode: str = ""  # "cached" | "caught_up" | "loaded" | "plain": how the last inputs were had (tests, logs)
     last_needs: str = ""  # "updated" | "built" | "plain": how the last `snapshot` was had (tests, logs)

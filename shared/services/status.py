@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from shared.db import UnitOfWork, utcnow
+from shared.db import SerializedList, UnitOfWork, utcnow
 from shared.memory import no_cyclic_gc
 from shared.models import Event
 from shared.needs.engine import compute_snapshot
@@ -76,6 +76,7 @@ def compute_live(session: Session, event: Event, as_of: datetime, tz: ZoneInfo,
         snapshot, inputs = compute_with_inputs(session, event, as_of, tz)
         return snapshot, inputs.totals, inputs.stock_totals
     snapshot, needs = found
+    snapshot["unmet"] = SerializedList(snapshot["unmet"], needs.unmet_json)
     snapshot["stock"], alerts, stock_verdict = stock_service.compute_stock(
         session, event, as_of, tz, needs.profile, snapshot["shelters"], to_shelters=needs.drawn)
     snapshot["alerts"] = stock_service.unstored_alerts(alerts, as_of)

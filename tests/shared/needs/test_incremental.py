@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic_core import to_json
 
 from shared.needs.engine import compute_snapshot
 from shared.needs.incremental import Changes, NeedsState, Unsupported
@@ -232,7 +233,9 @@ def test_the_state_equals_the_engine_after_every_change(seed: int, steps: list[s
         except Unsupported:
             state = world.build(seq)
         world.changes = Changes()
-        assert_equal(state.snapshot(), world.engine(seq), step)
+        engine = world.engine(seq)
+        assert_equal(state.snapshot(), engine, step)
+        assert state.unmet_json() == to_json(engine["unmet"]).decode()  # what is stored, byte for byte
 
 
 def test_changes_within_a_meal_period_are_applied_not_rebuilt() -> None:
