@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""What the worker's live inputs save: the recompute after a burst of writes, with the inputs kept live
-(shared/services/live_inputs.py) and with the whole event loaded (the reference path), in one run.
+"""What the worker's live inputs and incremental needs state save: the recompute after a burst of writes
+with the needs state moved by what changed (shared/needs/incremental.py, the default), with the engine run
+whole on the live inputs (shared/services/live_inputs.py), and with the whole event loaded and computed
+(the reference path), in one run.
 
 Setup: a fresh SQLite database with the `posko demo` event of `--persons` persons, the API in process
 (FastAPI's TestClient: the real routes and write path, no network), and the worker's job function
 `services.worker.jobs.recompute` called in this process.
 
 Each round: `--writes` writes as the freshness benchmark makes them (a registration with a shelter, a
-distribution to a shelter, alternately), then one recompute with live inputs and one with
-`live_inputs` off, on the same data (the reference second: a warmer page cache only favours it). Both
-compute the same snapshot; printed per mode: the whole recompute (load, engine, stock, store,
-publish) and the load step alone, p50 and p90 over the rounds, in wall-clock and CPU time.
+distribution to a shelter, alternately), then one recompute in each mode on the same data: incremental,
+then live inputs with the whole engine, then the reference (a warmer page cache only favours the later
+ones). All compute the same snapshot; printed per mode: the whole recompute (load, engine, stock, store,
+publish) and the load step alone, p50 and p90 over the rounds, in wall-clock and CPU time; and how long
+building the incremental state takes (what a meal time or midnight passing costs).
 
     .venv/bin/python bench/live_inputs_bench.py [--persons 500] [--rounds 30] [--writes 20]
     .venv/bin/python bench/live_inputs_bench.py --persons 50000 --rounds 10
@@ -74,11 +77,13 @@ def main() -> int:
         event_id = session.exec(select(Event.id)).one()
         shelters = list(session.exec(select(Shelter.id).where(Shelter.event_id == event_id)).all())
 
-    figures: dict[bool, dict[str, list[float]]] = {mode: {"wall": [], "cpu": [], "load": []} for mode in (True, False)}
-    loaders = {True: ctx.live.load, False: None}
+    modes = ("incremental", "live", "reference")
+    figures: dict[str, dict[str, list[float]]] = {mode: {"wall": [], "cpu": [], "load": []} for mode in modes}
+    loaders = {"incremental": ctx.live.load, "live": ctx.live.load, "reference": None}
 
-    def recompute(live: bool) -> None:
-        ctx.settings.live_inputs = live
+    def recompute(live: str) -> None:
+        ctx.settings.live_inputs = live != "reference"
+        ctx.settings.incremental_needs = live == "incremental"
         w, c = time.perf_counter(), time.process_time()
         jobs.recompute(event_id)
         figures[live]["wall"].append(time.perf_counter() - w)
@@ -97,9 +102,17 @@ def main() -> int:
         token = client.post("/api/v1/auth/token",
                             data={"username": username, "password": common.ADMIN_PASSWORD}).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        recompute(True)  # the first loads the event into the live inputs
-        recompute(False)
-        for mode in (True, False):
+        recompute("incremental")  # the first loads the event into the live inputs and builds the state
+        builds = []
+        for _ in range(3):  # a meal time or midnight passing: the state is built anew from the live inputs
+            for state in ctx.live.states.values():
+                state.needs = None
+            w = time.perf_counter()
+            recompute("incremental")
+            builds.append(time.perf_counter() - w)
+        recompute("live")
+        recompute("reference")
+        for mode in modes:
             for key in figures[mode]:
                 figures[mode][key].clear()
         for _ in range(args.rounds):
@@ -117,18 +130,24 @@ def main() -> int:
                 if resp.status_code != 201:
                     raise SystemExit(f"POST {path} → {resp.status_code}: {resp.text[:300]}")
                 k += 1
-            recompute(True)  # right after the burst: the live inputs catch up with it
-            recompute(False)  # the same data, loaded whole (second: the warmer page cache favours the reference)
-    ctx.settings.live_inputs = True
+            recompute("incremental")  # right after the burst: the live inputs catch up, the state moves
+            if ctx.live.last_needs != "updated":
+                raise SystemExit(f"the needs state was {ctx.live.last_needs}, not updated")
+            recompute("live")  # the same data, the whole engine on the live inputs
+            recompute("reference")  # loaded whole (last: the warmer page cache favours it)
+    ctx.settings.live_inputs = ctx.settings.incremental_needs = True
     print(f"{args.rounds} rounds of {args.writes} writes ({k} writes in all); per recompute, milliseconds:")
     print(f"{'':34}{'p50':>9}{'p90':>9}")
-    for mode, name in ((False, "whole event loaded (reference)"), (True, "live inputs")):
+    for mode in ("reference", "live", "incremental"):
         f = figures[mode]
         for key, label in (("wall", "recompute, wall"), ("cpu", "recompute, CPU"), ("load", "load step, wall")):
-            print(f"  {name[:14]:14} {label:17}{_p(f[key], 50) * 1000:9.1f}{_p(f[key], 90) * 1000:9.1f}")
-    ref, live = statistics.median(figures[False]["wall"]), statistics.median(figures[True]["wall"])
-    print(f"median recompute: {live * 1000:.1f} ms with live inputs vs {ref * 1000:.1f} ms loading the whole event "
-          f"({(live / ref - 1) * 100:+.1f}%)")
+            print(f"  {mode[:14]:14} {label:17}{_p(f[key], 50) * 1000:9.1f}{_p(f[key], 90) * 1000:9.1f}")
+    ref, live = statistics.median(figures["reference"]["wall"]), statistics.median(figures["live"]["wall"])
+    inc = statistics.median(figures["incremental"]["wall"])
+    print(f"median recompute: {inc * 1000:.1f} ms incremental, {live * 1000:.1f} ms with live inputs and the whole "
+          f"engine, {ref * 1000:.1f} ms loading the whole event ({(inc / ref - 1) * 100:+.1f}% incremental vs reference)")
+    print(f"building the needs state (a meal time or midnight passing): median {statistics.median(builds) * 1000:.1f} ms "
+          f"of {len(builds)}")
     common.cleanup_redis(settings.redis_url, settings.redis_key_prefix, settings.queue_name)
     return 0
 

@@ -342,7 +342,8 @@ def verify_snapshot(event_id: str) -> dict[str, Any]:
     Idempotent: a second run finds a healthy or repaired event clean and only counts it."""
     ctx = context()
     try:
-        result = verify_service.verify_event(ctx.db, event_id, ctx.settings.tz, load=ctx.loader())
+        live = ctx.live if ctx.settings.live_inputs and ctx.settings.incremental_needs else None
+        result = verify_service.verify_event(ctx.db, event_id, ctx.settings.tz, load=ctx.loader(), live=live)
     finally:
         try:
             ctx.redis.delete(ctx.keys.pending_verify(event_id))

@@ -12,7 +12,8 @@ check noticing: the totals still count every row. The verifier is the guard that
    ledger lines summed from their rows, no maintained state) and compares with it, field by field
    (shared/domain/snapshot_diff.py), the snapshot computed the normal way at the same `as_of`: with the
    plain loader ("computed": the running totals in the database) and, in the worker, also with its live
-   inputs ("live": shared/services/live_inputs.py, the state it keeps in memory). Both are checked: a
+   inputs ("live": shared/services/live_inputs.py, the state it keeps in memory) and with the incremental
+   needs state over them ("incremental": shared/needs/incremental.py, what the worker stores). All are checked: a
    worker's memory can be right while the database's totals drifted (and a worker started later would
    load them), or the other way round;
 2. when no write came since the stored snapshot (its `data_seq` is the event's), it also compares the
@@ -53,6 +54,7 @@ from shared.repositories import stock as stock_repo
 from shared.repositories.needs_inputs import load_needs_inputs
 from shared.repositories.reference import sandang_and_meal_items
 from shared.services import status as status_service
+from shared.services.live_inputs import LiveInputs
 
 log = logging.getLogger(__name__)
 VALUE_CHARS = 120  # of each differing value in the log: enough to see it, never a whole unmet list
@@ -88,10 +90,12 @@ class VerifyResult:
 
 
 def verify_event(db: Database, event_id: str, tz: ZoneInfo, *, repair: bool = True, now: datetime | None = None,
-                 load: status_service.Loader = load_needs_inputs) -> VerifyResult | None:
+                 load: status_service.Loader = load_needs_inputs,
+                 live: LiveInputs | None = None) -> VerifyResult | None:
     """Verify one event's snapshot (the module docstring); None when there is no such event. `load`: how the
     normal path loads its inputs besides the plain loader (the worker passes its live inputs; whoever
-    repairs also drops them)."""
+    repairs also drops them). `live`: the worker's live inputs with their incremental needs state, whose
+    snapshot (`status.compute_live`, what the worker stores) is compared too ("incremental")."""
     with read_unit(db, consistent=True) as session:
         event = event_repo.get_event(session, event_id)
         if event is None:
@@ -104,6 +108,10 @@ def verify_event(db: Database, event_id: str, tz: ZoneInfo, *, repair: bool = Tr
                 continue  # no live inputs here (the CLI): the plain loader was the normal path
             computed, _ = status_service.compute_with_inputs(session, event, as_of, tz, loader)
             computed_diff += [(what, d) for d in snapshot_differences(computed, reference)]
+            del computed
+        if live is not None:
+            computed = status_service.compute_live(session, event, as_of, tz, live)[0]
+            computed_diff += [("incremental", d) for d in snapshot_differences(computed, reference)]
             del computed
         stored_diff: list[Difference] = []
         stored = status_repo.latest(session, event_id)

@@ -265,6 +265,24 @@ def test_drifted_live_inputs_in_the_workers_memory_are_found_and_dropped(admin: 
     assert jobs.verify_snapshot(sc.eid)["mismatches"] == []  # loaded afresh from the database: right again
 
 
+def test_a_drifted_incremental_needs_state_is_found_and_dropped(admin: Api, database: Database, settings: Settings,
+                                                              worker_ctx: jobs.WorkerContext) -> None:
+    """The incremental needs state (shared/needs/incremental.py) is what the worker stores: a counter that
+    drifted in its memory (the inputs and the database are right) is found as an "incremental"
+    difference, repaired, and the state is dropped with the inputs."""
+    if not (settings.live_inputs and settings.incremental_needs):
+        pytest.skip("incremental needs state switched off")
+    sc, _ = busy_event(admin)
+    needs = worker_ctx.live.states[sc.eid].needs
+    assert needs is not None
+    needs.sums["registered"] += 1
+    result = jobs.verify_snapshot(sc.eid)
+    assert "people.registered" in result["mismatches"] and result["repaired"]
+    assert sc.eid not in worker_ctx.live.states
+    assert stored_equals_reference(database, settings, sc.eid) == []
+    assert jobs.verify_snapshot(sc.eid)["mismatches"] == []  # built again from fresh inputs: right again
+
+
 def test_the_scheduler_queues_a_round_once_per_interval(admin: Api, database: Database, settings: Settings,
                                                        redis_client: redis.Redis,
                                                        worker_ctx: jobs.WorkerContext) -> None:
