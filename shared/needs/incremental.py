@@ -26,12 +26,20 @@ places they were or are in are evaluated again; where a place's uncovered days c
 was ever there is judged again; every changed person's outcome replaces its old one in the sums; the
 shelters any of them touch get their lacking items again.
 
-What makes it rebuild from the inputs instead (`Unsupported`): time passing a meal time or midnight
-(the meal slots change), or a recorded instant that lay after `as_of` coming due; a stay earlier than
-the first local day; a change of the event's shelters; stays in a shelter the event does not list; a
-person's household changing, appearing or going while permakanan was delivered to them by name (the
-meal unit their deliveries count for moves). These are rare; the caller (shared/services/live_inputs.py)
-builds the state again, which is the full computation.
+Time passing a meal time or midnight (`_advance_clock`): the meal slots are extended (the old ones are
+their prefix, so nothing before changes), and only those whose figures the new meal times move are
+located and judged again — everyone with an open stay (present at the new meal times) and, at midnight,
+those present the day before (no longer "today"); every place's days are evaluated again (a passed meal
+time may leave today uncovered).
+
+An instant recorded after `as_of` (a check-in, check-out or service recorded ahead: a phone's clock
+running fast) is kept with its person; when it comes due, that person is located and judged again.
+
+What makes it rebuild from the inputs instead (`Unsupported`): a stay earlier than the first local day;
+a change of the event's shelters; stays in a shelter the event does not list; a person's household
+changing, appearing or going while permakanan was delivered to them by name (the meal unit their
+deliveries count for moves). These are rare; the caller (shared/services/live_inputs.py) builds the
+state again, which is the full computation.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from heapq import heappop, heappush
 from math import inf
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -127,7 +136,6 @@ class _PlaceState:
     presence: int = 0
     occupants: set[str] = field(default_factory=set)
     bad_days: tuple[int, ...] = ()
-    today_counts: list[int] = field(default_factory=list)  # a shelter's present(S, t) at today's meal times so far
 
 
 @dataclass(slots=True)
@@ -199,27 +207,35 @@ class NeedsState:
         self.codes = {i.code for i in profile.items}
         self.once_items = [i for i in profile.items if i.basis in ONCE_BASES]
         self.once_codes = {i.code for i in self.once_items}
+        # the once-only items a resident is provided with or not, person by person: (code, rate, per person,
+        # the vulnerabilities it applies to); those of a household are judged per household
+        self.person_items = [(i.code, exact(i.rate), i.basis == "per_person_once", frozenset(i.applies_to))
+                             for i in self.once_items if i.basis != "per_household_once" and exact(i.rate) > 0]
+        self.orders: dict[str, list[str]] = {}  # household → members in the order they take places (cached)
+        self.exact_of: dict[float, tuple[Decimal, Decimal]] = {}  # quantity → (as written, as the stock rules sum it)
         as_of = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
         self.as_of = as_of
         self.as_of_ts = as_of.timestamp()
         self.today = as_of.astimezone(tz).date()
-        self.future = inf  # the earliest recorded instant after as_of (it coming due changes the picture)
+        # instants recorded after as_of (a check-in, check-out or service recorded ahead, a phone's clock
+        # running fast) with their person: when one comes due, that person is located and judged again
+        self.due: list[tuple[float, str]] = []
         # which stays each person has; the first local day (the meal slots start there)
         self.stays_of: dict[str, set[str]] = {}
         first_ts = inf
         for sid, st in stays.items():
             self.stays_of.setdefault(st.person_id, set()).add(sid)
             ci = _ts(st.check_in)
-            self._note_future(ci, None if st.check_out is None else _ts(st.check_out))
+            self._note_future(st.person_id, ci, None if st.check_out is None else _ts(st.check_out))
             if ci <= self.as_of_ts and st.person_id in persons and ci < first_ts:
                 first_ts = ci
         self.first_day = self.today
         if first_ts < inf:
             self.first_day = min(self.today, datetime.fromtimestamp(first_ts, UTC).astimezone(tz).date())
         self._clock()
-        for kinds in services.values():
+        for pid, kinds in services.items():
             for at, _ in kinds.values():
-                self._note_future(at)
+                self._note_future(pid, at)
         self.households: dict[str, set[str]] = {}
         for pid, p in persons.items():
             if p.household_id is not None:
@@ -268,6 +284,7 @@ class NeedsState:
         self.slot_ts, self.slot_day, self.day_starts = meal_slots(self.first_day, self.today, self.profile.meal_times,
                                                                   tz, self.as_of_ts)
         self.n_slots = len(self.slot_ts)
+        self.first_day_ts = self.day_starts[0]
         self.today_di = len(self.day_starts) - 1
         self.first_today = bisect_left(self.slot_day, self.today_di)
         times = sorted(self.profile.meal_times)
@@ -278,16 +295,36 @@ class NeedsState:
         self.boundary = min([t for t in self.meal_instants if t > self.as_of_ts] + [tomorrow])
         self.day_names = [datetime.fromtimestamp(ts, UTC).astimezone(tz).date().isoformat() for ts in self.day_starts]
 
-    def _note_future(self, *instants: float | None) -> None:
+    def _advance_clock(self) -> set[str]:
+        """Time passed a meal time or midnight: the meal slots up to the new `as_of` (the old ones are their
+        prefix: nothing before changes), every place's difference array as long, every shelter row to
+        put together again. Returns the persons with an open stay — their ranges reach the new meal times
+        (relocating them moves each place's presence by exactly the presences the new slots add) — and, when
+        a new day began, those present at a meal time of the day before (no longer "today")."""
+        old_n, old_first_today, old_today = self.n_slots, self.first_today, self.today
+        self.today = self.as_of.astimezone(self.tz).date()
+        self._clock()
+        grow = [0] * (self.n_slots - old_n)
+        open_now: set[str] = set()
+        for place, state in self.places.items():
+            state.diff.extend(grow)
+            open_now |= state.occupants
+            if self.today != old_today:
+                located = self.located
+                open_now.update(pid for pid in state.members
+                                if (r := located[pid].where[place].ranges) and r[-1][1] > old_first_today)
+        self.dirty_rows.update(self.shelter_pos)
+        return open_now
+
+    def _note_future(self, pid: str, *instants: float | None) -> None:
         for at in instants:
-            if at is not None and self.as_of_ts < at < self.future:
-                self.future = at
+            if at is not None and at > self.as_of_ts:
+                heappush(self.due, (at, pid))
 
     def _meals_by_shelter(self, today_meals: Sequence[tuple[str, float, float]]) -> dict[str, list[tuple[float, float]]]:
         out: dict[str, list[tuple[float, float]]] = {}
         for sid, ts, qty in today_meals:
             out.setdefault(sid, []).append((ts, qty))
-            self._note_future(ts)
         for rows in out.values():
             rows.sort()
         return out
@@ -308,14 +345,17 @@ class NeedsState:
         persons: set[str] = set()
         households: set[str] = set()
         places: set[Place] = set()
+        pair = self.exact_of.get(qty)
+        if pair is None:  # a few distinct quantities among tens of thousands of totals
+            pair = self.exact_of[qty] = (exact(qty), Decimal(repr(float(qty))))
         if to_shelter:
-            self._add(self.drawn, (to_shelter, code), Decimal(repr(float(qty))) * sign)
+            self._add(self.drawn, (to_shelter, code), pair[1] * sign)
         if code not in self.codes:
             return persons, households, places
         at = _ts(at)
         if at > self.as_of_ts:  # the live inputs hand such totals to the plain loader; never here
             raise Unsupported("a delivery total after as_of")
-        q = exact(qty) * sign
+        q = pair[0] if sign > 0 else -pair[0]
         self.total[code] += q
         if code == self.perm_code and to_shelter is not None:
             di = bisect_right(self.day_starts, at) - 1
@@ -380,7 +420,7 @@ class NeedsState:
             if ci > as_of_ts:
                 continue
             co = None if co_at is None else _ts(co_at)
-            if datetime.fromtimestamp(ci, UTC).astimezone(self.tz).date() < self.first_day:
+            if ci < self.first_day_ts:
                 raise Unsupported("a stay before the first local day")
             if co is not None and co > as_of_ts:
                 co = None
@@ -414,7 +454,7 @@ class NeedsState:
         return touched
 
     def _new_place(self) -> _PlaceState:
-        return _PlaceState(diff=[0] * (self.n_slots + 1), today_counts=[0] * (self.n_slots - self.first_today))
+        return _PlaceState(diff=[0] * (self.n_slots + 1))
 
     def _move(self, state: _PlaceState, pid: str, w: _Where, sign: int) -> None:
         """A person's stays in a place enter (+1) or leave (-1) its presence and occupants."""
@@ -425,14 +465,12 @@ class NeedsState:
         else:
             state.members.discard(pid)
             state.occupants.discard(pid)
-        diff, today_counts, first_today = state.diff, state.today_counts, self.first_today
+        diff = state.diff
         for lo, hi in w.ranges:
             diff[lo] += sign
             diff[hi] -= sign
             state.presence += (hi - lo) * sign
             self.presence_total += (hi - lo) * sign
-            for k in range(max(lo, first_today) - first_today, hi - first_today):
-                today_counts[k] += sign
 
     def _rank(self, place: tuple[float, int, Any, bool]) -> tuple[float, int, Any, bool]:
         ci, is_shelter, where, is_open = place
@@ -476,10 +514,14 @@ class NeedsState:
         return n_places > 0 and pid in self._household_order(h)[:n_places]
 
     def _household_order(self, household: str) -> list[str]:
-        def rank(pid: str) -> tuple[float, str]:
-            reg = self.persons[pid].registered_at
-            return (inf if reg is None else _ts(reg), pid)
-        return sorted(self.households.get(household, ()), key=rank)
+        """rules.household_order for one household (cached until a member changes: `_update` forgets it)."""
+        order = self.orders.get(household)
+        if order is None:
+            def rank(pid: str) -> tuple[float, str]:
+                reg = self.persons[pid].registered_at
+                return (inf if reg is None else _ts(reg), pid)
+            order = self.orders[household] = sorted(self.households.get(household, ()), key=rank)
+        return order
 
     def _first_service(self, pid: str, kind: str) -> bool:
         found = self.services.get(pid, {}).get(kind)
@@ -637,17 +679,12 @@ class NeedsState:
         shelters = [place[1] for place, w in loc.where.items() if place[0] == "s" and w.open]
         if not shelters or p.condition in rules.GONE:
             return
-        for item in self.once_items:
-            rate = exact(item.rate)
-            if rate <= 0 or item.basis == "per_household_once":
-                continue
-            per_person = item.basis == "per_person_once"
-            wanted = frozenset(item.applies_to)
+        for code, rate, per_person, wanted in self.person_items:
             if not per_person and not (p.vulnerabilities and self._applies(pid, wanted, False)):
                 continue
-            if not self._provided(pid, item.code, rate, wanted, per_person):
+            if not self._provided(pid, code, rate, wanted, per_person):
                 for sid in shelters:
-                    c[("lack", sid, item.code)] = 1
+                    c[("lack", sid, code)] = 1
 
     def _judge_household(self, household: str) -> None:
         """shortfalls.shelter_lacks, one household's part: each household item (per_household_once) it is
@@ -711,7 +748,12 @@ class NeedsState:
             if ts > self.as_of_ts or ts < day_start:
                 continue
             delivered[min(bisect_left(self.meal_instants, ts), n_meals - 1)] += exact(qty)
-        counts = state.today_counts if any(state.today_counts) else []
+        counts = []  # present(S, t) at today's meal times so far: the running sum of the difference array
+        running = 0
+        for i, d in enumerate(state.diff[:self.n_slots]):
+            running += d
+            if i >= self.first_today:
+                counts.append(running)
         rows = []
         for k, label in enumerate(self.meal_labels):
             passed = self.meal_instants[k] <= self.as_of_ts
@@ -772,7 +814,7 @@ class NeedsState:
     def current(self, shelters: Sequence[ShelterIn], as_of: datetime) -> bool:
         """Whether this state can be brought to `as_of` with these shelters by `update` (else: build anew)."""
         as_of_ts = (as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)).timestamp()
-        return (tuple(shelters) == self.shelters and self.as_of_ts <= as_of_ts < min(self.boundary, self.future))
+        return tuple(shelters) == self.shelters and self.as_of_ts <= as_of_ts
 
     def update(self, event: EventIn, changes: Changes, today_meals: Sequence[tuple[str, float, float]],
                as_of: datetime) -> None:
@@ -793,7 +835,13 @@ class NeedsState:
         as_of = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
         self.event = event
         self.as_of, self.as_of_ts = as_of, as_of.timestamp()
+        timed: set[str] = set()  # persons whose open stays reach the meal times that passed
+        advanced = self.as_of_ts >= self.boundary
+        if advanced:
+            timed = self._advance_clock()
         dirty: set[str] = set()
+        while self.due and self.due[0][0] <= self.as_of_ts:  # recorded ahead, come due now
+            dirty.add(heappop(self.due)[1])
         households: set[str] = set()
         places: set[Place] = set()
         for pid, before in changes.persons.items():
@@ -819,10 +867,10 @@ class NeedsState:
                 self.stays_of.setdefault(stay_after.person_id, set()).add(sid)
                 dirty.add(stay_after.person_id)
                 out = stay_after.check_out
-                self._note_future(_ts(stay_after.check_in), None if out is None else _ts(out))
+                self._note_future(stay_after.person_id, _ts(stay_after.check_in), None if out is None else _ts(out))
         for pid in changes.services:
             for at, _ in self.services.get(pid, {}).values():
-                self._note_future(at)
+                self._note_future(pid, at)
             dirty.add(pid)
         for key, delivery_before in changes.deliveries.items():
             if delivery_before is not None:
@@ -841,18 +889,19 @@ class NeedsState:
             if meals.get(sid) != self.today_meals.get(sid):
                 places.add(("s", sid))
         self.today_meals = meals
-        if self.as_of_ts >= min(self.boundary, self.future):
-            raise Unsupported("a meal time, midnight or a recorded instant has passed")
         for pid in list(dirty):
             for row in (changes.persons.get(pid), self.persons.get(pid)):
                 if row is not None and row.household_id is not None:
                     households.add(row.household_id)
         for h in households:
             dirty |= self.households.get(h, set())
+            self.orders.pop(h, None)
         # the persons' new places, the places' new figures, who must be judged again
-        for pid in dirty:
+        if advanced:
+            places.update(self.places)  # every place's days are longer; a passed meal time may flip today
+        judge = dirty | timed
+        for pid in judge:
             places |= self._relocate(pid)
-        judge = set(dirty)
         for place in places:
             if place not in self.places:
                 if place[0] == "u" and place[1] in self.perm_unit or place[0] == "s":
