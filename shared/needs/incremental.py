@@ -78,6 +78,15 @@ from shared.needs.shortfalls import MEAL_DAYS_SHOWN, ONCE_BASES, place_rank
 
 _ZERO = Decimal(0)
 FAMILIES = ("hh", "dset", "kres", "kman", "lack", "unmet_at")
+# The counts a person adds 1 to or not, as bits of one int per person (a dict of them cost ~0.6 kB a person).
+FLAGS = ("registered", "sex:L", "sex:P", *("vuln:" + v for v in VULNERABILITIES), "displaced", "injured", "missing",
+         "dead", "where:displaced_now", "where:returned", "where:affected", "in_shelters_now", "mandiri_now",
+         "eligible", "perm_met", "sandang_met", "shelter_eligible", "special_eligible", "special_met", "psy_eligible",
+         "psy_met", "fulfilled", "today_eligible", "today_fulfilled")
+FLAG_INDEX = {flag: i for i, flag in enumerate(FLAGS)}
+BIT = {flag: 1 << i for i, flag in enumerate(FLAGS)}
+_REGISTERED = BIT["registered"]
+_NO_KELURAHAN: frozenset[str] = frozenset()
 Place = tuple[str, Any]  # ("s", shelter id) or ("u", meal unit)
 Services = Mapping[str, Mapping[str, tuple[float, int]]]  # person → kind → (first instant, how many)
 
@@ -140,7 +149,11 @@ class _PlaceState:
 
 @dataclass(slots=True)
 class _Outcome:
-    counters: dict[Any, int]
+    """What one person adds to the sums: flags (bits of FLAGS) and keyed counts (a key of a FAMILIES kind
+    each), their unmet entry; small, because there is one per person."""
+
+    flags: int
+    keys: tuple[Any, ...]
     unmet: dict[str, Any] | None
     lacks_sandang: bool  # the engine's sandang verdict is "not met" (shelter lacks)
 
@@ -221,10 +234,10 @@ class NeedsState:
         # running fast) with their person: when one comes due, that person is located and judged again
         self.due: list[tuple[float, str]] = []
         # which stays each person has; the first local day (the meal slots start there)
-        self.stays_of: dict[str, set[str]] = {}
+        self.stays_of: dict[str, list[str]] = {}  # a list: most persons have one or two stays
         first_ts = inf
         for sid, st in stays.items():
-            self.stays_of.setdefault(st.person_id, set()).add(sid)
+            self.stays_of.setdefault(st.person_id, []).append(sid)
             ci = _ts(st.check_in)
             self._note_future(st.person_id, ci, None if st.check_out is None else _ts(st.check_out))
             if ci <= self.as_of_ts and st.person_id in persons and ci < first_ts:
@@ -259,14 +272,14 @@ class NeedsState:
         self.places: dict[Place, _PlaceState] = {}
         self.located: dict[str, _Located] = {}
         self.outcomes: dict[str, _Outcome] = {}
-        self.sums: dict[Any, int] = {}  # the plain counters ("registered", "eligible", ...)
+        self.flag_counts = [0] * len(FLAGS)  # per flag, how many persons carry it
         # the keyed ones by kind ("hh": households with someone displaced, "dset", "kres", "kman", "lack",
         # "unmet_at"), each holding only non-zero keys: a kind is read without walking the others
         self.families: dict[str, dict[Any, int]] = {kind: {} for kind in FAMILIES}
         self.unmet: SortedDict = SortedDict()  # person id → unmet entry, in id order (the stored list's order)
         self.unmet_text: dict[str, str] = {}  # each entry as JSON, made when the person is judged
         self.presence_total = 0
-        self.household_counters: dict[str, dict[Any, int]] = {}  # per household: its once-only household items lacking
+        self.household_counters: dict[str, tuple[Any, ...]] = {}  # per household: its once-only household items lacking
         self.rows: dict[str, dict[str, Any]] = {}
         self.dirty_rows: set[str] = set(self.shelter_pos)  # shelter rows to put together again
         for pid in persons:
@@ -444,7 +457,7 @@ class NeedsState:
                 latest = cand
         where = {place: _Where(_ranges(spans, self.slot_ts), is_open[place]) for place, spans in by_place.items()}
         self.located[pid] = _Located(where, bool(where), has_shelter, open_shelter, open_mandiri, latest,
-                                     frozenset(mandiri_kel))
+                                     frozenset(mandiri_kel) if mandiri_kel else _NO_KELURAHAN)
         for place, w in where.items():
             state = self.places.get(place)
             if state is None:
@@ -531,7 +544,7 @@ class NeedsState:
         """The outcome of one person again, its counters swapped into the sums."""
         old = self.outcomes.pop(pid, None)
         if old is not None:
-            self._count(old.counters, -1)
+            self._count(old.flags, old.keys, -1)
             if old.unmet is not None:
                 del self.unmet[pid]
                 del self.unmet_text[pid]
@@ -540,37 +553,39 @@ class NeedsState:
             return
         loc = self.located[pid]
         _, household, sex, cond, vulns, needs_psy, _ = p
-        c: dict[Any, int] = {"registered": 1}
+        m = _REGISTERED  # the flags this person counts for
+        keys: list[Any] = []  # and the keyed counts
         if sex in ("L", "P"):
-            c["sex:" + sex] = 1
+            m |= BIT["sex:" + sex]
         for v in vulns:
             if v in VULNERABILITIES:
-                c["vuln:" + v] = 1
+                m |= BIT["vuln:" + v]
         stayed = loc.has_stay
         if stayed:
-            c["displaced"] = 1
+            m |= BIT["displaced"]
             if vulns:
-                c[("dset", vulns)] = 1
+                keys.append(("dset", vulns))
             if household is not None:
-                c[("hh", household)] = 1
+                keys.append(("hh", household))
         gone = cond in rules.GONE
         if cond == "luka":
-            c["injured"] = 1
+            m |= BIT["injured"]
         elif cond == "hilang":
-            c["missing"] = 1
+            m |= BIT["missing"]
         elif cond == "meninggal":
-            c["dead"] = 1
+            m |= BIT["dead"]
         open_now = loc.open_shelter or loc.open_mandiri
         if not gone:
-            c["where:" + rules.displacement(stayed, open_now)] = 1
+            m |= BIT["where:" + rules.displacement(stayed, open_now)]
             if open_now:
-                c["in_shelters_now"] = int(loc.open_shelter)
-                c["mandiri_now"] = int(loc.open_mandiri)
-            for place, w in loc.where.items():
-                if place[0] == "s" and w.open:
-                    c[("kres", self.shelter_kel[place[1]])] = 1
+                if loc.open_shelter:
+                    m |= BIT["in_shelters_now"]
+                if loc.open_mandiri:
+                    m |= BIT["mandiri_now"]
+            keys.extend({("kres", self.shelter_kel[place[1]])  # once per kelurahan, however many shelters
+                         for place, w in loc.where.items() if place[0] == "s" and w.open})
             for code in loc.mandiri_kelurahan:
-                c[("kman", code)] = 1
+                keys.append(("kman", code))
         # permakanan: present at a meal time of an uncovered day of one of their places
         failed: list[tuple[int, int]] = []
         perm_fail = False
@@ -593,47 +608,47 @@ class NeedsState:
                     perm_fail = True
                     failed.extend((d, s) for d in days)
         lacks_sandang = not self._sandang_met(pid, p)
-        self.outcomes[pid] = _Outcome(c, None, lacks_sandang)  # `_provided` reads the sandang verdict
-        self._lack_counters(pid, p, loc, c)
+        self.outcomes[pid] = _Outcome(0, (), None, lacks_sandang)  # `_provided` reads the sandang verdict
+        self._lack_counters(pid, p, loc, keys)
         unmet_entry = None
         if rules.is_eligible(cond, stayed):
-            c["eligible"] = 1
+            m |= BIT["eligible"]
             lacking: list[str] = []
             if perm_fail:
                 lacking.append("permakanan")
             else:
-                c["perm_met"] = 1
+                m |= BIT["perm_met"]
             if lacks_sandang:
                 lacking.append("sandang")
             else:
-                c["sandang_met"] = 1
+                m |= BIT["sandang_met"]
             if loc.has_shelter:
-                c["shelter_eligible"] = 1
+                m |= BIT["shelter_eligible"]
             if vulns and rules.needs_special_handling(vulns):
-                c["special_eligible"] = 1
+                m |= BIT["special_eligible"]
                 if self._first_service(pid, "penanganan_khusus"):
-                    c["special_met"] = 1
+                    m |= BIT["special_met"]
                 else:
                     lacking.append("penanganan_khusus")
             if needs_psy:
-                c["psy_eligible"] = 1
+                m |= BIT["psy_eligible"]
                 if self._first_service(pid, "psikososial"):
-                    c["psy_met"] = 1
+                    m |= BIT["psy_met"]
                 else:
                     lacking.append("psikososial")
             if not lacking:
-                c["fulfilled"] = 1
+                m |= BIT["fulfilled"]
             else:
                 unmet_entry = self._unmet_entry(pid, p, lacking, failed, loc)
                 place = unmet_entry["place"]
                 if place is not None and place["shelter_id"] is not None:
-                    c[("unmet_at", place["shelter_id"])] = 1
+                    keys.append(("unmet_at", place["shelter_id"]))
         if present_today and not gone:
-            c["today_eligible"] = 1
+            m |= BIT["today_eligible"]
             if not failed_today:
-                c["today_fulfilled"] = 1
-        self.outcomes[pid] = _Outcome(c, unmet_entry, lacks_sandang)
-        self._count(c, +1)
+                m |= BIT["today_fulfilled"]
+        outcome = self.outcomes[pid] = _Outcome(m, tuple(keys), unmet_entry, lacks_sandang)
+        self._count(outcome.flags, outcome.keys, +1)
         if unmet_entry is not None:
             self.unmet[pid] = unmet_entry
             self.unmet_text[pid] = to_json(unmet_entry).decode()
@@ -658,22 +673,23 @@ class NeedsState:
                 "meal_days": meal_days, "meal_days_total": len(days),
                 "items_missing": sandang_missing if "sandang" in lacking else []}
 
-    def _count(self, counters: dict[Any, int], sign: int) -> None:
-        sums, families = self.sums, self.families
-        for key, n in counters.items():
-            if key.__class__ is tuple:
-                table = families[key[0]]
-                if key[0] == "lack" or key[0] == "unmet_at":
-                    self.dirty_rows.add(key[1])
-            else:
-                table = sums
-            after = table.get(key, 0) + n * sign
+    def _count(self, flags: int, keys: Iterable[Any], sign: int) -> None:
+        counts, families = self.flag_counts, self.families
+        while flags:
+            low = flags & -flags
+            counts[low.bit_length() - 1] += sign
+            flags ^= low
+        for key in keys:
+            table = families[key[0]]
+            if key[0] == "lack" or key[0] == "unmet_at":
+                self.dirty_rows.add(key[1])
+            after = table.get(key, 0) + sign
             if after:
                 table[key] = after
             else:
                 table.pop(key, None)
 
-    def _lack_counters(self, pid: str, p: PersonIn, loc: _Located, c: dict[Any, int]) -> None:
+    def _lack_counters(self, pid: str, p: PersonIn, loc: _Located, keys: list[Any]) -> None:
         """shortfalls.shelter_lacks, one resident's part: per shelter they are a resident of (an open stay;
         not missing or dead), each once-only item (not per household) they count as not provided with."""
         shelters = [place[1] for place, w in loc.where.items() if place[0] == "s" and w.open]
@@ -684,14 +700,14 @@ class NeedsState:
                 continue
             if not self._provided(pid, code, rate, wanted, per_person):
                 for sid in shelters:
-                    c[("lack", sid, code)] = 1
+                    keys.append(("lack", sid, code))
 
     def _judge_household(self, household: str) -> None:
         """shortfalls.shelter_lacks, one household's part: each household item (per_household_once) it is
         not provided with, counted at its home shelter (the first, in the snapshot's order, with a resident)."""
         old = self.household_counters.pop(household, None)
         if old is not None:
-            self._count(old, -1)
+            self._count(0, old, -1)
         items = [i for i in self.once_items if i.basis == "per_household_once" and exact(i.rate) > 0]
         members = self.households.get(household)
         if not items or not members:
@@ -699,16 +715,16 @@ class NeedsState:
         home = self._home_shelter(household)
         if home is None:
             return
-        c: dict[Any, int] = {}
+        keys: list[Any] = []
         for item in items:
             total = self.household_got.get(item.code, {}).get(household, _ZERO)
             own = self.own.get(item.code, {})
             for member in members:
                 total += own.get(member, _ZERO)
             if total < exact(item.rate):
-                c[("lack", home, item.code)] = 1
-        self.household_counters[household] = c
-        self._count(c, +1)
+                keys.append(("lack", home, item.code))
+        self.household_counters[household] = tuple(keys)
+        self._count(0, keys, +1)
 
     # ---- a shelter's row ------------------------------------------------------------------------------
 
@@ -861,10 +877,14 @@ class NeedsState:
         for sid, stay_before in changes.stays.items():
             stay_after = self.stays.get(sid)
             if stay_before is not None:
-                self.stays_of.get(stay_before.person_id, set()).discard(sid)
+                held = self.stays_of.get(stay_before.person_id)
+                if held is not None and sid in held:
+                    held.remove(sid)
                 dirty.add(stay_before.person_id)
             if stay_after is not None:
-                self.stays_of.setdefault(stay_after.person_id, set()).add(sid)
+                held = self.stays_of.setdefault(stay_after.person_id, [])
+                if sid not in held:
+                    held.append(sid)
                 dirty.add(stay_after.person_id)
                 out = stay_after.check_out
                 self._note_future(stay_after.person_id, _ts(stay_after.check_in), None if out is None else _ts(out))
@@ -936,8 +956,10 @@ class NeedsState:
 
     def snapshot(self) -> dict[str, Any]:
         """The snapshot `compute_snapshot` gives for the same inputs at this `as_of` (with `unmet`)."""
-        s = self.sums
-        get = s.get
+        counts = self.flag_counts
+
+        def get(flag: str, _: int = 0) -> int:
+            return counts[FLAG_INDEX[flag]]
         vulnerable = {v: get("vuln:" + v, 0) for v in VULNERABILITIES}
         kelurahan = []
         kres, kman = self.families["kres"], self.families["kman"]

@@ -25,6 +25,7 @@ from services.worker.schedule import Scheduler
 from shared.config import Settings
 from shared.db import Database, read_unit, utcnow, write_unit
 from shared.domain.snapshot_diff import snapshot_differences
+from shared.needs.incremental import FLAGS
 from shared.queue import VERIFY_SNAPSHOT_JOB, Dispatcher, make_background_queue
 from shared.redis import Keys
 from shared.repositories import events as event_repo
@@ -275,7 +276,7 @@ def test_a_drifted_incremental_needs_state_is_found_and_dropped(admin: Api, data
     sc, _ = busy_event(admin)
     needs = worker_ctx.live.states[sc.eid].needs
     assert needs is not None
-    needs.sums["registered"] += 1
+    needs.flag_counts[FLAGS.index("registered")] += 1
     result = jobs.verify_snapshot(sc.eid)
     assert "people.registered" in result["mismatches"] and result["repaired"]
     assert sc.eid not in worker_ctx.live.states
