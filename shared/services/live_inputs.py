@@ -117,7 +117,7 @@ class LiveInputs:
         shelters = repo.load_shelters(session, event.id)
         today_meals = repo.load_today_meals(session, event.id, state.profile, as_of, tz)
         ev = repo.event_input(event, tz)
-        needs = state.needs
+        needs, state.needs = state.needs, None  # until it is whole again: a half-updated state is never reused
         mode = "updated"
         try:
             if needs is None or not needs.current(shelters, as_of):
@@ -126,7 +126,7 @@ class LiveInputs:
         except Unsupported as why:
             mode = "built"
             log.debug("needs state of event %s built anew: %s", event.id, why)
-            needs = state.needs = None  # half-updated: never reused
+            needs = None
             needs = NeedsState(ev, state.profile, shelters, state.persons, state.stays, state.deliveries,
                                state.services, today_meals, as_of, tz)
         state.needs = needs

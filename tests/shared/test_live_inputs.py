@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -236,3 +237,30 @@ def test_a_delivery_after_as_of_is_left_to_the_rows(admin: Api, database: Databa
         "delivered_at": iso(now_wib() + timedelta(minutes=3))})
     assert r.status_code == 201, r.text
     assert assert_same(database, live, sc.eid) == "plain"
+
+
+def test_a_needs_state_that_failed_half_way_is_built_anew_not_reused(admin: Api, database: Database) -> None:
+    """Whatever stops an update half way (here a bad instant in the worker's memory: a bug, not data the
+    API accepts) leaves no half-updated state behind: the next snapshot builds it anew, exact."""
+    sc = build_scene(admin, started_at=iso(now_wib() - timedelta(days=1)))
+    writer = Writer(admin, sc, random.Random(3))
+    for _ in range(4):
+        writer.register()
+    live = LiveInputs()
+    assert_same(database, live, sc.eid)
+    writer.register()
+    state = live.states[sc.eid]
+    good = dict(state.stays)
+    with read_unit(database, consistent=True) as session:  # catch up, then spoil one stay the update will read
+        event = session.get(Event, sc.eid)
+        assert event is not None
+        live.load(session, event, utcnow(), TZ)
+    sid, stay = next((k, v) for k, v in state.stays.items() if k not in good)
+    state.stays[sid] = stay._replace(check_in="not an instant")
+    with read_unit(database, consistent=True) as session, pytest.raises((TypeError, ValueError)):
+        status_service.compute_live(session, event, utcnow(), TZ, live)
+    assert state.needs is None  # dropped, not kept half-updated
+    state.stays[sid] = stay
+    writer.register()
+    assert_same(database, live, sc.eid)
+    assert live.last_needs == "built"
