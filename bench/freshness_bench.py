@@ -22,6 +22,9 @@ p50/p99/max over all (write, client) pairs, and over writes for the fastest clie
 seen (must be 0: no write lost); recomputes (distinct snapshot seqs) against writes.
 
     .venv/bin/python bench/freshness_bench.py [--clients 100] [--rate 200] [--seconds 30]
+    .venv/bin/python bench/freshness_bench.py --demo-persons 50000 --writer raw             # 50,000 persons
+    .venv/bin/python bench/freshness_bench.py --generated-persons 300000 --generated-shelters 1200 \
+        --generated-distributions 1800000 --writer raw                                     # 300,000 persons
 """
 
 from __future__ import annotations
@@ -313,6 +316,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=200.0, help="writes per second (200)")
     p.add_argument("--seconds", type=float, default=30.0, help="duration of the writes (30)")
     p.add_argument("--demo-persons", type=int, default=500, help="size of the `posko demo` event (500)")
+    p.add_argument("--generated-persons", type=int, default=0, metavar="N",
+                   help="instead of the demo, the recompute benchmark's generated event of N persons (bulk inserts; "
+                        "the demo stops at 100,000): e.g. 300000 with --generated-shelters 1200 "
+                        "--generated-distributions 1800000")
+    p.add_argument("--generated-shelters", type=int, default=200, help="shelters of the generated event (200)")
+    p.add_argument("--generated-distributions", type=int, default=300_000,
+                   help="distributions of the generated event (300000)")
     p.add_argument("--connections", type=int, default=32, help="writer's keep-alive connections at most (32)")
     p.add_argument("--writer", choices=["httpx", "raw"], default="httpx",
                    help="the writer's HTTP client: httpx (default) or a minimal HTTP/1.1 client that costs a "
@@ -399,12 +409,19 @@ def main(argv: list[str] | None = None) -> int:
         from services.demo import run_demo
 
         t0 = time.perf_counter()
-        with open(workdir / "demo.log", "w") as demo_log, contextlib.redirect_stdout(demo_log):
-            code = run_demo(settings, persons=args.demo_persons)
-        if code != 0:
-            raise RuntimeError(f"posko demo failed:\n{(workdir / 'demo.log').read_text()[-2000:]}")
-        print(f"posko demo (run_demo, persons={args.demo_persons}) loaded in {time.perf_counter() - t0:.1f} s",
-              flush=True)
+        if args.generated_persons:  # the recompute benchmark's generator (bulk inserts): city-scale events
+            import recompute_bench
+            recompute_bench.generate(settings, persons=args.generated_persons, shelters=args.generated_shelters,
+                                     days=30, distributions=args.generated_distributions, seed=2026)
+            print(f"generated event ({args.generated_persons} persons, {args.generated_shelters} shelters, "
+                  f"{args.generated_distributions} distributions) in {time.perf_counter() - t0:.1f} s", flush=True)
+        else:
+            with open(workdir / "demo.log", "w") as demo_log, contextlib.redirect_stdout(demo_log):
+                code = run_demo(settings, persons=args.demo_persons)
+            if code != 0:
+                raise RuntimeError(f"posko demo failed:\n{(workdir / 'demo.log').read_text()[-2000:]}")
+            print(f"posko demo (run_demo, persons={args.demo_persons}) loaded in {time.perf_counter() - t0:.1f} s",
+                  flush=True)
         from sqlalchemy import create_engine, text
 
         engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -444,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             snap = api.get(f"/events/{event_id}/status")  # type: ignore[union-attr]
             return bool(snap["seq"] > 0 and snap["data_seq"] >= probe_seq)
 
-        common.wait_for(probe_seen, 60, "the worker's first snapshot")
+        common.wait_for(probe_seen, 600 if args.generated_persons else 60, "the worker's first snapshot")
         print(f"pipeline up: the probe write (data_seq {probe_seq}) reached GET /status after "
               f"{time.monotonic() - t0:.2f} s; demo event {event_id} with {demo_persons} persons, "
               f"{len(shelters)} open shelters", flush=True)
