@@ -57,7 +57,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic_core import to_json
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedList
 
 from shared.needs import rules
 from shared.needs.model import (
@@ -276,7 +276,8 @@ class NeedsState:
         # the keyed ones by kind ("hh": households with someone displaced, "dset", "kres", "kman", "lack",
         # "unmet_at"), each holding only non-zero keys: a kind is read without walking the others
         self.families: dict[str, dict[Any, int]] = {kind: {} for kind in FAMILIES}
-        self.unmet: SortedDict = SortedDict()  # person id → unmet entry, in id order (the stored list's order)
+        self.unmet: dict[str, dict[str, Any]] = {}  # person id → unmet entry
+        self.unmet_ids = SortedList()  # their ids in order (the stored list's order; iterating it is fast)
         self.unmet_text: dict[str, str] = {}  # each entry as JSON, made when the person is judged
         self.presence_total = 0
         self.household_counters: dict[str, tuple[Any, ...]] = {}  # per household: its once-only household items lacking
@@ -547,6 +548,7 @@ class NeedsState:
             self._count(old.flags, old.keys, -1)
             if old.unmet is not None:
                 del self.unmet[pid]
+                self.unmet_ids.remove(pid)
                 del self.unmet_text[pid]
         p = self.persons.get(pid)
         if p is None:
@@ -651,6 +653,7 @@ class NeedsState:
         self._count(outcome.flags, outcome.keys, +1)
         if unmet_entry is not None:
             self.unmet[pid] = unmet_entry
+            self.unmet_ids.add(pid)
             self.unmet_text[pid] = to_json(unmet_entry).decode()
 
     def _unmet_entry(self, pid: str, p: PersonIn, lacking: list[str], failed: list[tuple[int, int]],
@@ -1025,7 +1028,7 @@ class NeedsState:
             "indicator": indicator,
             "needs": needs,
             "shelters": shelters,
-            "unmet": list(self.unmet.values()),
+            "unmet": list(map(self.unmet.__getitem__, self.unmet_ids)),
         }
 
     def unmet_json(self) -> str:
@@ -1033,7 +1036,7 @@ class NeedsState:
         JSON made when each person was judged, joined (tens of megabytes at 300,000 persons are not
         serialised again for every snapshot)."""
         text = self.unmet_text
-        return "[" + ",".join([text[pid] for pid in self.unmet]) + "]"
+        return "[" + ",".join(map(text.__getitem__, self.unmet_ids)) + "]"
 
 
 def build(event: EventIn, profile: Profile, shelters: Sequence[ShelterIn], persons: Mapping[str, PersonIn],

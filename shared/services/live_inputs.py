@@ -27,6 +27,7 @@ How it stays exact:
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -129,6 +130,11 @@ class LiveInputs:
             needs = None
             needs = NeedsState(ev, state.profile, shelters, state.persons, state.stays, state.deliveries,
                                state.services, today_meals, as_of, tz)
+            # The inputs and the state are millions of long-lived objects without reference cycles: moved
+            # out of the cyclic collector's sight, a full collection no longer walks them all (~0.5 s at
+            # 50,000 persons, paid by whichever snapshot it falls in). They are still freed by reference
+            # counting when dropped.
+            gc.freeze()
         state.needs = needs
         state.changes = Changes()
         self.last_needs = mode
