@@ -53,6 +53,7 @@ log = logging.getLogger("posko.live_inputs")
 IGNORED_TYPES = frozenset({"tracing_request", "alert", "user", "shelter"})
 PERSON_ACTIONS = frozenset({"person.update", "person.anonymise"})
 KINDS = ("person", "stay", "distribution", "service")
+FREEZE_FROM_PERSONS = 10_000  # events at least this large have their state frozen out of the cyclic collector
 
 
 @dataclass
@@ -133,8 +134,10 @@ class LiveInputs:
             # The inputs and the state are millions of long-lived objects without reference cycles: moved
             # out of the cyclic collector's sight, a full collection no longer walks them all (~0.5 s at
             # 50,000 persons, paid by whichever snapshot it falls in). They are still freed by reference
-            # counting when dropped.
-            gc.freeze()
+            # counting when dropped. Only for large events: whatever cyclic garbage is alive at the moment is
+            # frozen with them, and small events gain nothing.
+            if len(state.persons) >= FREEZE_FROM_PERSONS:
+                gc.freeze()
         state.needs = needs
         state.changes = Changes()
         self.last_needs = mode
