@@ -301,7 +301,10 @@ def reference_snapshot(event, profile, persons, shelters, stays, deliveries, ser
         for st_ in [s for s in stays if s.shelter_id is not None] + [s for s in stays if s.shelter_id is None]:
             if st_.person_id != pid:
                 continue
-            key = (st_.check_in, st_.shelter_id is not None)
+            # the latest check-in; at one instant a shelter stay, then the shelter listed later (or the greater
+            # kelurahan code), then an open stay (docs/rules.md, "What is missing now")
+            where = shelter_ids.index(st_.shelter_id) if st_.shelter_id is not None else (st_.kelurahan_code or "")
+            key = (st_.check_in, st_.shelter_id is not None, where, is_open(st_))
             if best is None or key > best[0]:
                 best = (key, st_)
         if best is None:
