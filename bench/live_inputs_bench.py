@@ -146,7 +146,7 @@ def main() -> int:
     inc = statistics.median(figures["incremental"]["wall"])
     print(f"median recompute: {inc * 1000:.1f} ms incremental, {live * 1000:.1f} ms with live inputs and the whole "
           f"engine, {ref * 1000:.1f} ms loading the whole event ({(inc / ref - 1) * 100:+.1f}% incremental vs reference)")
-    print(f"building the needs state (a meal time or midnight passing): median {statistics.median(builds) * 1000:.1f} ms "
+    print(f"building the needs state (a worker starting, or a change it cannot apply): median {statistics.median(builds) * 1000:.1f} ms "
           f"of {len(builds)}")
     common.cleanup_redis(settings.redis_url, settings.redis_key_prefix, settings.queue_name)
     return 0
