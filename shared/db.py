@@ -160,20 +160,8 @@ class Database:
             self.read_engine.dispose()
 
 
-class SerializedList(list[Any]):
-    """A list that already knows its JSON text (`text()`, exactly what the serialiser would write): a JSON
-    column given one stores that text without serialising the list again (the incremental needs state's
-    unmet list, shared/needs/incremental.py:NeedsState.unmet_json)."""
-
-    def __init__(self, items: list[Any], text: Callable[[], str]) -> None:
-        super().__init__(items)
-        self.text = text
-
-
 def _to_json(value: Any) -> str:
     """JSON columns (snapshots of a large event are megabytes) through pydantic-core's serialiser."""
-    if isinstance(value, SerializedList):
-        return value.text()
     return to_json(value).decode()
 
 

@@ -164,6 +164,8 @@ def recompute(event_id: str) -> dict[str, int]:
                 delivery_totals.rebuild(uow.session, event_id, tz, sandang_and_meal_items(uow.session, event))
             if stock_totals_verdict == "stale":  # the same for the stock ledger's running sums
                 stock_totals.rebuild(uow.session, event_id)
+    if seq is not None:
+        status_service.committed(snapshot)  # an unmet list written by difference is the next one's base
     _queue_tracing(ctx)
     if seq is None:  # a newer snapshot was stored meanwhile; it has been published already
         return {"seq": 0, "data_seq": int(snapshot["data_seq"])}

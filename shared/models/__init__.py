@@ -10,7 +10,7 @@ from shared.models.people import Household, Person, Shelter, Stay
 from shared.models.reference import Item, Region, StandardProfile
 from shared.models.registers import PreparednessActivity, TaganaTraining, TaganaVolunteer
 from shared.models.renstra import RenstraManualValue, RenstraTarget
-from shared.models.status import DailySnapshot, LatestSnapshot
+from shared.models.status import DailySnapshot, LatestSnapshot, UnmetEntry
 from shared.models.stock import (
     ItemKitComponent,
     ItemUnit,
@@ -27,7 +27,7 @@ from shared.models.worker_state import WorkerState
 
 __all__ = [
     "AuditLog", "ClientOperation", "DailySnapshot", "DeliveryTotal", "Distribution", "DuplicatePair", "DuplicateScan", "Event", "EventMember",
-    "Household", "Item", "LatestSnapshot",
+    "Household", "Item", "LatestSnapshot", "UnmetEntry",
     "Outbox", "Person", "PersonKeyBacklog", "PersonMatchKey", "PersonMerge", "PreparednessActivity", "Region",
     "RenstraManualValue", "RenstraTarget", "Service", "Shelter", "StandardProfile", "Stay", "TaganaTraining",
     "TaganaVolunteer", "TracingCursor", "TracingMatch", "TracingMatchKey", "TracingRequest", "User",

@@ -26,6 +26,22 @@ class LatestSnapshot(SQLModel, table=True):
     body: dict[str, Any] = json_dict()
     unmet: list[dict[str, Any]] = json_list()  # person ids and missing services: never sent to the public
     computed_at: datetime = created_at()
+    # Set when the unmet list is held as rows of `unmet_entries` (stored from the worker's incremental needs
+    # state, by difference) and `unmet` is empty: the token of that writing, which the next writer compares
+    # with its own to know whether a difference suffices. None: `unmet` is the list.
+    unmet_token: str | None = Field(default=None, max_length=64)
+
+
+class UnmetEntry(SQLModel, table=True):
+    """One entry of an event's unmet list (its latest snapshot's), when `LatestSnapshot.unmet_token` is set.
+
+    A large event's list is megabytes (4.4 MB at 50,000 persons) and a write changes a few entries: the
+    worker writes the entries that changed, not the list (shared/repositories/status.py:save_unmet_rows)."""
+
+    __tablename__ = "unmet_entries"
+    event_id: str = Field(primary_key=True, foreign_key="events.id", max_length=36)
+    person_id: str = Field(primary_key=True, max_length=36)
+    entry: str  # the entry as JSON text, exactly as the list holds it
 
 
 class DailySnapshot(SQLModel, table=True):

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, localcontext
@@ -54,6 +54,7 @@ from fractions import Fraction
 from heapq import heappop, heappush
 from math import inf
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from pydantic_core import to_json
@@ -94,6 +95,16 @@ Services = Mapping[str, Mapping[str, tuple[float, int]]]  # person → kind → 
 def _ts(at: Instant) -> float:
     """POSIX seconds (the live inputs hold instants so already)."""
     return at if at.__class__ is float else seconds(at)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class UnmetChanges:
+    """The unmet list as a writer by difference needs it (`NeedsState.unmet_changes`)."""
+
+    base: str | None  # the token of the writing these changes follow (None: write everything)
+    token: str  # this writing's token
+    changed: dict[str, str | None]  # person id → their entry's JSON, None when no longer unmet
+    everything: Callable[[], list[tuple[str, str]]]  # every (person id, entry JSON), in id order
 
 
 class Unsupported(Exception):
@@ -279,6 +290,10 @@ class NeedsState:
         self.unmet: dict[str, dict[str, Any]] = {}  # person id → unmet entry
         self.unmet_ids = SortedList()  # their ids in order (the stored list's order; iterating it is fast)
         self.unmet_text: dict[str, str] = {}  # each entry as JSON, made when the person is judged
+        # for storing the list by difference (`unmet_changes`): the persons whose entry changed since the
+        # state's last stored writing, and that writing's token (None: nothing stored yet, write it all)
+        self.unmet_changed: set[str] = set()
+        self.unmet_token: str | None = None
         self.presence_total = 0
         self.household_counters: dict[str, tuple[Any, ...]] = {}  # per household: its once-only household items lacking
         self.rows: dict[str, dict[str, Any]] = {}
@@ -549,10 +564,19 @@ class NeedsState:
             if old.unmet is not None:
                 del self.unmet[pid]
                 self.unmet_ids.remove(pid)
-                del self.unmet_text[pid]
+                old_text: str | None = self.unmet_text.pop(pid)
+            else:
+                old_text = None
+        else:
+            old_text = None
+        if self._judge_person(pid) != old_text:
+            self.unmet_changed.add(pid)
+
+    def _judge_person(self, pid: str) -> str | None:
+        """`_judge`'s work for one person whose old outcome is taken out; returns their unmet entry's JSON."""
         p = self.persons.get(pid)
         if p is None:
-            return
+            return None
         loc = self.located[pid]
         _, household, sex, cond, vulns, needs_psy, _ = p
         m = _REGISTERED  # the flags this person counts for
@@ -654,7 +678,9 @@ class NeedsState:
         if unmet_entry is not None:
             self.unmet[pid] = unmet_entry
             self.unmet_ids.add(pid)
-            self.unmet_text[pid] = to_json(unmet_entry).decode()
+            text = self.unmet_text[pid] = to_json(unmet_entry).decode()
+            return text
+        return None
 
     def _unmet_entry(self, pid: str, p: PersonIn, lacking: list[str], failed: list[tuple[int, int]],
                      loc: _Located) -> dict[str, Any]:
@@ -1031,12 +1057,20 @@ class NeedsState:
             "unmet": list(map(self.unmet.__getitem__, self.unmet_ids)),
         }
 
-    def unmet_json(self) -> str:
-        """The unmet list as compact JSON, exactly as a serialiser writes `snapshot()["unmet"]`: the entries'
-        JSON made when each person was judged, joined (tens of megabytes at 300,000 persons are not
-        serialised again for every snapshot)."""
+    def unmet_changes(self) -> UnmetChanges:
+        """What storing the unmet list by difference needs (shared/repositories/status.py:save_unmet_rows):
+        the entries changed since this state's last stored writing (None: no longer unmet), and all of
+        them for a writer that must write them all. Acknowledge a committed writing with
+        `unmet_stored`."""
         text = self.unmet_text
-        return "[" + ",".join(map(text.__getitem__, self.unmet_ids)) + "]"
+        return UnmetChanges(base=self.unmet_token, token=uuid4().hex,
+                            changed={pid: text.get(pid) for pid in self.unmet_changed},
+                            everything=lambda: [(pid, text[pid]) for pid in self.unmet_ids])
+
+    def unmet_stored(self, changes: UnmetChanges) -> None:
+        """`changes` were committed: the rows are now this state's list as of then."""
+        self.unmet_token = changes.token
+        self.unmet_changed.difference_update(changes.changed)
 
 
 def build(event: EventIn, profile: Profile, shelters: Sequence[ShelterIn], persons: Mapping[str, PersonIn],

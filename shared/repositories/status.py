@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from pydantic_core import from_json
+from sqlalchemy import delete
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from shared.db import utcnow
-from shared.models import DailySnapshot, LatestSnapshot
+from shared.models import DailySnapshot, LatestSnapshot, UnmetEntry
+from shared.needs.incremental import UnmetChanges
+from shared.repositories.bulk import in_chunks, insert_many
 from shared.repositories.upsert import insert_or_update
 
 
@@ -24,8 +28,39 @@ def latest(session: Session, event_id: str, *, for_update: bool = False, with_un
     return session.exec(q).first()
 
 
+def stored_unmet(session: Session, stored: LatestSnapshot) -> list[dict[str, Any]]:
+    """The stored snapshot's unmet list, sorted by person id: its `unmet_entries` rows when `unmet_token` is
+    set, else its `unmet` column (`latest` with `with_unmet`)."""
+    if stored.unmet_token is None:
+        return stored.unmet
+    rows = session.execute(select(col(UnmetEntry.person_id), col(UnmetEntry.entry))
+                           .where(col(UnmetEntry.event_id) == stored.event_id)).all()
+    return [from_json(entry) for _, entry in sorted(rows)]  # sorted here: a database collation may differ
+
+
+def save_unmet_rows(session: Session, event_id: str, stored_token: str | None, changes: UnmetChanges) -> None:
+    """Make the event's `unmet_entries` the list `changes` describes: only the entries that changed when
+    the rows are those its state wrote last (`stored_token` is the state's `base`), else all of them
+    again (another worker wrote since, or the list was a column)."""
+    e = UnmetEntry
+    if stored_token is not None and stored_token == changes.base:
+        for part in in_chunks(sorted(changes.changed)):
+            session.execute(delete(e).where(col(e.event_id) == event_id, col(e.person_id).in_(part)))
+        rows = [{"event_id": event_id, "person_id": pid, "entry": text}
+                for pid, text in changes.changed.items() if text is not None]
+    else:
+        session.execute(delete(e).where(col(e.event_id) == event_id))
+        rows = [{"event_id": event_id, "person_id": pid, "entry": text} for pid, text in changes.everything()]
+    insert_many(session, UnmetEntry, rows)
+
+
+def drop_unmet_rows(session: Session, event_id: str) -> None:
+    session.execute(delete(UnmetEntry).where(col(UnmetEntry.event_id) == event_id))
+
+
 def save_latest(session: Session, current: LatestSnapshot | None, event_id: str, seq: int, data_seq: int,
-                as_of: datetime, body: dict[str, Any], unmet: list[dict[str, Any]]) -> bool:
+                as_of: datetime, body: dict[str, Any], unmet: list[dict[str, Any]],
+                unmet_token: str | None = None) -> bool:
     """Store the event's newest snapshot over `current` (locked by the caller); False when `current` was
     None but another job stored the event's first snapshot meanwhile: the caller reads it and decides again.
 
@@ -34,10 +69,11 @@ def save_latest(session: Session, current: LatestSnapshot | None, event_id: str,
     """
     if current is None:
         row = dict(event_id=event_id, seq=seq, data_seq=data_seq, as_of=as_of, body=body, unmet=unmet,
-                   computed_at=utcnow())
+                   computed_at=utcnow(), unmet_token=unmet_token)
         return insert_or_update(session, LatestSnapshot, row, ["event_id"]) == 1
     current.seq, current.data_seq, current.as_of = seq, data_seq, as_of
     current.body, current.unmet, current.computed_at = body, unmet, utcnow()
+    current.unmet_token = unmet_token
     session.add(current)
     session.flush()
     return True

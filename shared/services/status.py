@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from shared.db import SerializedList, UnitOfWork, utcnow
+from shared.db import UnitOfWork, utcnow
 from shared.memory import no_cyclic_gc
 from shared.models import Event
 from shared.needs.engine import compute_snapshot
+from shared.needs.incremental import NeedsState
 from shared.needs.model import NeedsInputs
 from shared.repositories import bookkeeping
 from shared.repositories import status as status_repo
@@ -76,11 +77,33 @@ def compute_live(session: Session, event: Event, as_of: datetime, tz: ZoneInfo,
         snapshot, inputs = compute_with_inputs(session, event, as_of, tz)
         return snapshot, inputs.totals, inputs.stock_totals
     snapshot, needs = found
-    snapshot["unmet"] = SerializedList(snapshot["unmet"], needs.unmet_json)
+    snapshot["unmet"] = LiveUnmet(snapshot["unmet"], needs)
     snapshot["stock"], alerts, stock_verdict = stock_service.compute_stock(
         session, event, as_of, tz, needs.profile, snapshot["shelters"], to_shelters=needs.drawn)
     snapshot["alerts"] = stock_service.unstored_alerts(alerts, as_of)
     return snapshot, "ok", stock_verdict
+
+
+class LiveUnmet(list[dict[str, Any]]):
+    """A snapshot's unmet list from the worker's incremental needs state, which `store` writes by
+    difference (`unmet_entries` rows, shared/repositories/status.py:save_unmet_rows) instead of as one
+    column of megabytes. Call `stored` once the writing is committed."""
+
+    def __init__(self, items: list[dict[str, Any]], needs: NeedsState) -> None:
+        super().__init__(items)
+        self.needs = needs
+        self.changes = needs.unmet_changes()
+
+    def stored(self) -> None:
+        self.needs.unmet_stored(self.changes)
+
+
+def committed(snapshot: dict[str, Any]) -> None:
+    """The transaction that stored `snapshot` (`store` returned its seq) has committed: an unmet list written
+    by difference becomes the base of the next difference."""
+    unmet = snapshot.get("unmet")
+    if isinstance(unmet, LiveUnmet):
+        unmet.stored()
 
 
 def current_snapshot(session: Session, event: Event, tz: ZoneInfo) -> dict[str, Any]:
@@ -122,8 +145,14 @@ def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: date
     if "alerts" in snapshot:  # raised, kept or cleared against the stored alerts, in this transaction
         snapshot["alerts"] = stock_service.reconcile_alerts(s, event_id, snapshot["alerts"], as_of)
     unmet = snapshot.get("unmet", [])
+    token: str | None = None
+    if isinstance(unmet, LiveUnmet):  # written by difference as rows; the column holds an empty list
+        status_repo.save_unmet_rows(s, event_id, current.unmet_token if current else None, unmet.changes)
+        token, unmet = unmet.changes.token, []
+    elif current is not None and current.unmet_token is not None:  # the column is the list again
+        status_repo.drop_unmet_rows(s, event_id)
     body = public(snapshot, seq)
-    if not status_repo.save_latest(s, current, event_id, seq, data_seq, as_of, body, unmet):
+    if not status_repo.save_latest(s, current, event_id, seq, data_seq, as_of, body, unmet, token):
         return _store(uow, event_id, snapshot, as_of, tz, replace_same)  # another job stored the first one meanwhile
     status_repo.save_daily(s, event_id, as_of.astimezone(tz).date(), seq, data_seq, as_of, body)
     bookkeeping.mark_outbox_processed(s, event_id, data_seq)

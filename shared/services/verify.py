@@ -120,7 +120,8 @@ def verify_event(db: Database, event_id: str, tz: ZoneInfo, *, repair: bool = Tr
         if stored is not None and stored_compared:
             at_stored = reference if stored.as_of == as_of else status_service.compute_with_inputs(
                 session, event, stored.as_of, tz, from_scratch=True)[0]
-            stored_diff = snapshot_differences({**stored.body, "unmet": stored.unmet}, at_stored)
+            stored_diff = snapshot_differences({**stored.body, "unmet": status_repo.stored_unmet(session, stored)},
+                                               at_stored)
         items = sandang_and_meal_items(session, event)
         data_seq = event.data_seq
     result = VerifyResult(event_id=event_id, compared_at=as_of, data_seq=data_seq,

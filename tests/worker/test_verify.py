@@ -72,7 +72,8 @@ def stored_equals_reference(db: Database, settings: Settings, event_id: str) -> 
         assert stored is not None and event is not None
         assert stored.data_seq == event.data_seq
         reference, _ = status_service.compute_with_inputs(session, event, stored.as_of, settings.tz, from_scratch=True)
-    return [d.path for d in snapshot_differences({**stored.body, "unmet": stored.unmet}, reference)]
+        unmet = status_repo.stored_unmet(session, stored)
+    return [d.path for d in snapshot_differences({**stored.body, "unmet": unmet}, reference)]
 
 
 def readyz_verifier(client: TestClient) -> dict[str, Any]:

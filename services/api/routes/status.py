@@ -37,7 +37,7 @@ def _stored_unmet(session: ReadSession, event: VisibleEvent, settings: SettingsD
     """The latest snapshot's unmet list with its seq, as_of and computed_at (computed now when none is stored)."""
     stored = status_repo.latest(session, event.id)
     if stored is not None:
-        return stored.unmet, stored.seq, stored.as_of, stored.computed_at
+        return status_repo.stored_unmet(session, stored), stored.seq, stored.as_of, stored.computed_at
     now = utcnow()
     as_of = status_service.status_as_of(event, now)
     snapshot = status_service.compute(session, event, as_of, settings.tz)
