@@ -153,7 +153,7 @@ def recompute(event_id: str) -> dict[str, int]:
             as_of = status_service.status_as_of(event, utcnow())
             if ctx.settings.live_inputs and ctx.settings.incremental_needs:
                 snapshot, totals, stock_totals_verdict = status_service.compute_live(session, event, as_of, tz,
-                                                                                    ctx.live)
+                                                                                    ctx.live, unmet_list=False)
             else:
                 snapshot, inputs = status_service.compute_with_inputs(session, event, as_of, tz, ctx.loader())
                 totals, stock_totals_verdict = inputs.totals, inputs.stock_totals

@@ -106,8 +106,8 @@ class LiveInputs:
             return repo.load_needs_inputs(session, event, as_of, tz)
         return _inputs(session, state, event, as_of, tz)
 
-    def snapshot(self, session: Session, event: Event, as_of: datetime,
-                 tz: ZoneInfo) -> tuple[dict[str, Any], NeedsState] | None:
+    def snapshot(self, session: Session, event: Event, as_of: datetime, tz: ZoneInfo, *,
+                 with_unmet: bool = True) -> tuple[dict[str, Any], NeedsState] | None:
         """The snapshot (with `unmet`, without stock) of `event` at `as_of` from the incremental needs
         state over these inputs: brought up to date from the rows that changed, or built anew when it
         cannot be (shared/needs/incremental.py says when). None when only the rows can say (the plain
@@ -141,7 +141,7 @@ class LiveInputs:
         state.needs = needs
         state.changes = Changes()
         self.last_needs = mode
-        return needs.snapshot(), needs
+        return needs.snapshot(with_unmet=with_unmet), needs
 
     def _ready(self, session: Session, event: Event, as_of: datetime, tz: ZoneInfo) -> _State | None:
         """This event's inputs brought to `event.data_seq`, or None when only the rows can say."""

@@ -67,12 +67,14 @@ def compute_with_inputs(session: Session, event: Event, as_of: datetime, tz: Zon
 
 
 def compute_live(session: Session, event: Event, as_of: datetime, tz: ZoneInfo,
-                 live: LiveInputs) -> tuple[dict[str, Any], str, str]:
+                 live: LiveInputs, *, unmet_list: bool = True) -> tuple[dict[str, Any], str, str]:
     """The worker's snapshot: the needs from its incremental state over its live inputs
     (shared/needs/incremental.py), stock and alerts as `compute_with_inputs` adds them; falls back to
     `compute_with_inputs` where only the rows can say. Returns (snapshot, the delivery totals' verdict,
-    the stock totals' verdict), the verdicts the worker acts on."""
-    found = live.snapshot(session, event, as_of, tz)
+    the stock totals' verdict), the verdicts the worker acts on. `unmet_list` False: the snapshot's
+    `unmet` holds no entries, only what `store` writes them from (the worker's recompute, which never
+    reads the list)."""
+    found = live.snapshot(session, event, as_of, tz, with_unmet=unmet_list)
     if found is None:
         snapshot, inputs = compute_with_inputs(session, event, as_of, tz)
         return snapshot, inputs.totals, inputs.stock_totals
