@@ -140,10 +140,10 @@ def _load(session: Session, event: Event, as_of: datetime, tz: ZoneInfo, from_sc
     profile = load_profile(session, event)
     persons = load_persons(session, event, tz)
     shelters = load_shelters(session, eid)
-    stays = list(load_stays_by_id(session, eid, as_of=as_of).values())
+    stays = load_stays(session, eid, as_of)
     totals, summed = ("from_scratch", []) if from_scratch else delivery_totals.read_checked(session, eid, as_of, tz)
     if totals == "ok":
-        deliveries = list(map(DeliveryIn._make, summed))
+        deliveries = summed  # read as DeliveryIn already
     else:  # a past as_of (reports), totals to rebuild, or the verifier's reference: group the rows themselves
         deliveries = load_deliveries(session, eid, profile, as_of, tz)
     services = [ServiceIn(pid, kind, at) for (pid, kind), (at, _) in load_first_services(session, eid, as_of=as_of).items()]
@@ -202,6 +202,17 @@ def load_shelters(session: Session, event_id: str) -> list[ShelterIn]:
                    col(Shelter.toilets), col(Shelter.kelurahan_code))
             .where(col(Shelter.event_id) == event_id).order_by(col(Shelter.created_at), col(Shelter.id)))
     ]
+
+
+def load_stays(session: Session, event_id: str, as_of: datetime) -> list[StayIn]:
+    """The event's stays checked in by `as_of`, as a list: `load_stays_by_id` without reading each stay's
+    id (a 36-character string and a dict entry per stay: a tenth of the load's memory at 300,000 persons)."""
+    check_in, seconds = instant_seconds(session, col(Stay.check_in))
+    check_out, _ = instant_seconds(session, col(Stay.check_out))
+    return [StayIn(pid, sid, seconds(cin), seconds(cout), kel)
+            for pid, sid, cin, cout, kel in driver_rows(session, (
+                select(col(Stay.person_id), col(Stay.shelter_id), check_in, check_out, col(Stay.kelurahan_code))
+                .where(col(Stay.event_id) == event_id, col(Stay.check_in) <= as_of)))]
 
 
 def load_stays_by_id(session: Session, event_id: str, ids: list[str] | None = None, *,
