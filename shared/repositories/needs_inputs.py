@@ -155,7 +155,7 @@ def _sum_deliveries_sqlite(session: Session, event_id: str, as_of: datetime, off
                 key = (item, None, None, None, None)
             found = sums.get(key)
             if found is None:
-                sums[key] = [qty, at]
+                sums[key] = [0.0 + qty, at]  # SQLite's sum() starts from 0.0 (a lone -0.0 sums to 0.0)
             else:
                 found[0] += qty
                 if at > found[1]:
