@@ -18,7 +18,8 @@ process measures:
 
 a. the floor: `SELECT count(*)` of the event's persons, stays, distributions and services;
 b. `services.worker.jobs.recompute(event_id)` (load + engine + store + publish) 3 times, min and
-   median; then the same steps one by one (load, engine, store, publish) 3 times;
+   median; then the same steps one by one (load, engine, store, publish) 3 times; then the verifier's
+   reference (`compute_with_inputs(..., from_scratch=True)`: distributions summed from their rows) 3 times;
 c. memory: the process's peak RSS (VmHWM; not ru_maxrss, which on Linux carries the parent's peak
    across fork and exec) before the first recompute and after the timed ones, the sampled peak of
    RssAnon, and the tracemalloc peak of one more recompute (traced apart: tracing slows Python).
@@ -693,6 +694,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     from services.worker import jobs
     from shared.config import Settings
     from shared.db import read_unit, utcnow, write_unit
+    from shared.memory import no_cyclic_gc
     from shared.needs.engine import compute_snapshot
     from shared.repositories import events as event_repo
     from shared.repositories.needs_inputs import load_needs_inputs
@@ -776,6 +778,22 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         del inputs
     out["stages"] = stages
     out["loaded"] = sizes
+
+    # the verifier's reference (shared/services/verify.py): the same snapshot from the rows alone, the
+    # distributions summed from their rows instead of the running totals (compute_with_inputs(from_scratch=True))
+    reference: list[float] = []
+    reference_cpu: list[float] = []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        with no_cyclic_gc(), read_unit(ctx.db, consistent=True) as session:
+            event = event_repo.get_event(session, eid)
+            assert event is not None
+            status_service.compute_with_inputs(session, event, status_service.status_as_of(event, utcnow()), tz,
+                                               from_scratch=True)
+        reference.append(time.perf_counter() - t0)
+        reference_cpu.append(time.thread_time() - c0)
+    out["reference"] = reference
+    out["reference_cpu"] = reference_cpu
     out["rss_after_mb"] = maxrss_mb()
     cpu1 = common.CpuSample.take(None)
     use = common.CpuUse.between(cpu0, cpu1, generator_in_process=True)
@@ -921,6 +939,10 @@ def report(results: list[BackendResult], args: argparse.Namespace, load_before: 
         print(f"{'':11} {'CPU (thread)':>15} {ms(min(m['full_cpu'])):>14} {ms(statistics.median(m['full_cpu'])):>8} "
               f"{' / '.join(ms(x) for x in m['full_cpu']):>20}   (the recompute's own CPU time: steadier than the "
               "wall time on a busy machine)")
+        if m.get("reference"):
+            print(f"{'':11} {'reference':>15} {ms(min(m['reference'])):>14} {ms(statistics.median(m['reference'])):>8} "
+                  f"{' / '.join(ms(x) for x in m['reference']):>20}   (the verifier's from-scratch computation, "
+                  f"no store; CPU min {ms(min(m['reference_cpu']))})")
     print(f"{'':11} {'memory:':>15} {'peak RSS before':>14} {'after':>8} {'anon peak (file)':>20} "
           f"{'traced':>7} {'load':>7} {'engine+':>7}   (MB)")
     for r in results:

@@ -123,7 +123,8 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     kept = kept_stays(stays, index, as_of_ts)
     here = presence(kept, index, persons, profile, today, tz, as_of_ts)
     delivered = delivered_per_item(deliveries, profile, here.day_starts, as_of_ts, persons, index.person)
-    perm_fail = permakanan_failed(here, delivered, profile, index)
+    uncovered = shortfalls.uncovered_places(here, delivered, profile, index)
+    perm_fail = permakanan_failed(here, delivered, profile, index, uncovered)
     sandang = sandang_met(persons, index, delivered, profile)
     special, psychosocial = services_received(services, as_of_ts)
     people = count_people(persons, index, kept)
@@ -133,7 +134,7 @@ def _compute(event: EventIn, profile: Profile, persons: Sequence[PersonIn], shel
     shelters_body = shelter_rows(shelters, index, here, delivered, profile)
     if details:
         _shortfalls(unmet, indicator_body, shelters_body, profile, persons, shelters, index, kept, here,
-                    delivered, sandang, people, deliveries, today, as_of_ts, tz, today_meals)
+                    delivered, sandang, people, deliveries, today, as_of_ts, tz, today_meals, uncovered)
     return {
         "event_id": event.id,
         "data_seq": event.data_seq,
@@ -151,12 +152,13 @@ def _shortfalls(unmet: list[dict[str, Any]], indicator_body: dict[str, Any], she
                 profile: Profile, persons: Sequence[PersonIn], shelters: Sequence[ShelterIn],
                 index: Index, kept: KeptStays, here: Presence, delivered: Delivered, sandang: bytearray | None,
                 people: People, deliveries: Sequence[DeliveryIn], today: date, as_of_ts: float, tz: ZoneInfo,
-                today_meals: Sequence[tuple[str, float, float]] | None) -> None:
+                today_meals: Sequence[tuple[str, float, float]] | None,
+                uncovered: shortfalls.Uncovered | None = None) -> None:
     """12. What is missing, concretely (shared/needs/shortfalls.py), added to the unmet entries, the
     indicator and the shelter rows."""
-    shortfalls.explain_unmet(unmet, persons, index, kept, here, delivered, profile, tz)
+    shortfalls.explain_unmet(unmet, persons, index, kept, here, delivered, profile, tz, uncovered)
     indicator_body["today"] = {"date": today.isoformat(), "permakanan": shortfalls.permakanan_today(
-        persons, index, kept, here, delivered, profile, people.gone)}
+        persons, index, kept, here, delivered, profile, people.gone, uncovered)}
     if today_meals is None:
         today_meals = shortfalls.today_meal_deliveries(deliveries, profile, here.day_starts[-1], as_of_ts)
     by_time = shortfalls.meals_by_time(shelters, index, here, profile, today_meals, as_of_ts, tz)
@@ -432,49 +434,46 @@ def _delivery_unit(to_person: str | None, to_household: str | None, persons: Seq
 
 # ---- 5. permakanan ---------------------------------------------------------------------------------------
 
-def permakanan_failed(here: Presence, delivered: Delivered, profile: Profile, index: Index) -> bytearray:
+def permakanan_failed(here: Presence, delivered: Delivered, profile: Profile, index: Index,
+                      uncovered: shortfalls.Uncovered | None = None) -> bytearray:
     """docs/rules.md, "Permakanan: covered shelter-days": per person, 1 when they were present at a meal time of a shelter-day
     that is not covered (`rules.uncovered_days`), or ("Mandiri stays") present in a mandiri stay at a
     meal time of a household-day that is not covered. A profile without a permakanan item or meal
-    times has nothing due: nobody fails."""
+    times has nothing due: nobody fails. `uncovered`: the uncovered days per place when the caller has
+    them already (`shortfalls.uncovered_places`; the reasons of step 12 read them too)."""
     perm_fail = bytearray(index.n_persons)
     perm_item = profile.item_for("permakanan")
     n_meals = len(profile.meal_times)
     n_slots = len(here.slot_ts)
     if perm_item is None or not n_meals or not n_slots:
         return perm_fail
-    rate = exact(perm_item.rate)
+    if uncovered is None:
+        uncovered = shortfalls.uncovered_places(here, delivered, profile, index)
     slot_day = here.slot_day
-    no_deliveries: dict[int, Decimal] = {}
-    uncovered_prefix: list[list[int] | None] = []  # per shelter: uncovered meal slots before each slot
-    for shelter_id, si in index.shelter.items():
-        bad_days = rules.uncovered_days(here.day_presence[si], delivered.permakanan.get(shelter_id, no_deliveries),
-                                        rate, n_meals)
-        if not bad_days:
-            uncovered_prefix.append(None)
-            continue
+    uncovered_prefix: list[list[int] | None] = [None] * len(index.shelter)  # uncovered meal slots before each slot
+    for si, bad in uncovered.shelters.items():
+        bad_days = set(bad)
         prefix = [0] * (n_slots + 1)
         acc = 0
         for i in range(n_slots):
             if slot_day[i] in bad_days:
                 acc += 1
             prefix[i + 1] = acc
-        uncovered_prefix.append(prefix)
+        uncovered_prefix[si] = prefix
     for pi, si, lo, hi in here.merged:
-        uncovered = uncovered_prefix[si]
-        if uncovered is not None and uncovered[hi] != uncovered[lo]:
+        prefix_of = uncovered_prefix[si]
+        if prefix_of is not None and prefix_of[hi] != prefix_of[lo]:
             perm_fail[pi] = 1
-    if here.unit_merged:
-        bad_unit_slots: list[list[int]] = []
-        for ui, unit in enumerate(here.units):
-            bad_days = rules.uncovered_days(here.unit_presence[ui],
-                                            delivered.permakanan_unit.get(unit, no_deliveries), rate, n_meals)
-            bad_unit_slots.append([i for i in range(n_slots) if slot_day[i] in bad_days] if bad_days else [])
+    if here.unit_merged and uncovered.units:
+        bad_unit_slots: dict[int, list[int]] = {}
+        for ui, bad in uncovered.units.items():
+            bad_days = set(bad)
+            bad_unit_slots[ui] = [i for i in range(n_slots) if slot_day[i] in bad_days]
         for pi, ui, lo, hi in here.unit_merged:
-            bad = bad_unit_slots[ui]
-            if bad:
-                k = bisect_left(bad, lo)
-                if k < len(bad) and bad[k] < hi:
+            slots = bad_unit_slots.get(ui)
+            if slots:
+                k = bisect_left(slots, lo)
+                if k < len(slots) and slots[k] < hi:
                     perm_fail[pi] = 1
     return perm_fail
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -80,6 +81,21 @@ def bad_days_by_unit(here: Presence, delivered: Delivered, profile: Profile) -> 
     return out
 
 
+@dataclass(slots=True)
+class Uncovered:
+    """The sorted uncovered days per shelter index and per meal unit index (only places with one): what
+    `engine.permakanan_failed`, `explain_unmet` and `permakanan_today` read, worked out once a snapshot
+    (12,000 places of a city-scale event cost a third of a second each time)."""
+
+    shelters: dict[int, list[int]]
+    units: dict[int, list[int]]
+
+
+def uncovered_places(here: Presence, delivered: Delivered, profile: Profile, index: Index) -> Uncovered:
+    """`bad_days_by_shelter` and `bad_days_by_unit` together."""
+    return Uncovered(bad_days_by_shelter(here, delivered, profile, index), bad_days_by_unit(here, delivered, profile))
+
+
 def _days_in(bad: list[int], first_day: int, last_day: int) -> list[int]:
     return bad[bisect_left(bad, first_day):bisect_right(bad, last_day)]
 
@@ -122,7 +138,8 @@ def _place(found: tuple[float, int, Any, bool] | None, shelter_ids: list[str]) -
 
 
 def explain_unmet(unmet: list[dict[str, Any]], persons: Sequence[PersonIn], index: Index, kept: KeptStays,
-                  here: Presence, delivered: Delivered, profile: Profile, tz: ZoneInfo) -> None:
+                  here: Presence, delivered: Delivered, profile: Profile, tz: ZoneInfo,
+                  uncovered: Uncovered | None = None) -> None:
     """Add to each unmet entry what a commander acts on: `vulnerabilities`, `place` (latest stay),
     `meal_days` ([{date, shelter_id}] — shelter_id null for a household-day of a mandiri stay — newest
     first, at most MEAL_DAYS_SHOWN), `meal_days_total` and `items_missing` (the sandang item's code when
@@ -138,7 +155,9 @@ def explain_unmet(unmet: list[dict[str, Any]], persons: Sequence[PersonIn], inde
     bad_of: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
     if hungry:
         slot_day = here.slot_day
-        bad_of = (bad_days_by_shelter(here, delivered, profile, index), bad_days_by_unit(here, delivered, profile))
+        if uncovered is None:
+            uncovered = uncovered_places(here, delivered, profile, index)
+        bad_of = (uncovered.shelters, uncovered.units)
         for kind, merged in ((0, here.merged), (1, here.unit_merged)):
             bad_here = bad_of[kind]
             for pi, where, lo, hi in merged:
@@ -198,7 +217,8 @@ def explain_unmet(unmet: list[dict[str, Any]], persons: Sequence[PersonIn], inde
 
 
 def permakanan_today(persons: Sequence[PersonIn], index: Index, kept: KeptStays, here: Presence,
-                     delivered: Delivered, profile: Profile, gone: set[int]) -> dict[str, Any]:
+                     delivered: Delivered, profile: Profile, gone: set[int],
+                     uncovered: Uncovered | None = None) -> dict[str, Any]:
     """Today's permakanan: of the eligible persons present at a meal time today (so far), how many had
     every shelter-day and household-day of today covered. The event-wide figure counts every day a
     person was there, so a missed day keeps them unmet however well today goes."""
@@ -208,8 +228,10 @@ def permakanan_today(persons: Sequence[PersonIn], index: Index, kept: KeptStays,
     present: set[int] = set()
     failed: set[int] = set()
     # the bad days are sorted and today is the last day: a place failed today when its last bad day is today
-    bad_shelters = {si for si, bad in bad_days_by_shelter(here, delivered, profile, index).items() if bad[-1] == today}
-    bad_units = {ui for ui, bad in bad_days_by_unit(here, delivered, profile).items() if bad[-1] == today}
+    if uncovered is None:
+        uncovered = uncovered_places(here, delivered, profile, index)
+    bad_shelters = {si for si, bad in uncovered.shelters.items() if bad[-1] == today}
+    bad_units = {ui for ui, bad in uncovered.units.items() if bad[-1] == today}
     if first_today < n_slots:
         for pi, si, _lo, hi in here.merged:
             if hi > first_today:
