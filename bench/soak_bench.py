@@ -512,6 +512,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help=f"a memory setting for the measured phase, one of {', '.join(MEMORY_SETTINGS)} "
                         "(repeatable; default: the settings' defaults)")
+    p.add_argument("--pristine", type=Path, default=None,
+                   help="start from this pristine.db of an earlier run (--keep) instead of running the demo")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON to this file")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (databases, logs)")
     p.add_argument("--_listen", nargs=2, help=argparse.SUPPRESS)
@@ -566,16 +568,27 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = Settings(env="production", database_url=env["POSKO_DATABASE_URL"], redis_url=redis_url,
                             secret_key=env["POSKO_SECRET_KEY"], redis_key_prefix=prefix, queue_name=queue)
-        username = common.prepare_database(settings)
         t0 = time.perf_counter()
-        with open(workdir / "demo.log", "w") as demo_log, contextlib.redirect_stdout(demo_log):
-            code = run_demo(settings, persons=args.demo_persons)
-        if code != 0:
-            raise RuntimeError(f"posko demo failed:\n{(workdir / 'demo.log').read_text()[-2000:]}")
+        if args.pristine is not None:  # a kept pristine.db of an earlier run: no demo, only new migrations
+            from shared.migrate import upgrade
+            from shared.security import hash_password
+
+            shutil.copyfile(args.pristine, pristine)
+            upgrade(settings)
+            username = "bench-admin"  # common.prepare_database's; its password is new in every run
+            with sqlite3.connect(pristine) as conn:
+                conn.execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                             (hash_password(common.ADMIN_PASSWORD), username))
+        else:
+            username = common.prepare_database(settings)
+            with open(workdir / "demo.log", "w") as demo_log, contextlib.redirect_stdout(demo_log):
+                code = run_demo(settings, persons=args.demo_persons)
+            if code != 0:
+                raise RuntimeError(f"posko demo failed:\n{(workdir / 'demo.log').read_text()[-2000:]}")
         with sqlite3.connect(pristine) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             persons = conn.execute("SELECT count(*) FROM persons").fetchone()[0]
-        print(f"posko demo (run_demo, persons={args.demo_persons}): {persons:,} persons loaded in "
+        print(f"{args.pristine or f'posko demo (run_demo, persons={args.demo_persons})'}: {persons:,} persons loaded in "
               f"{time.perf_counter() - t0:.0f} s; database {pristine.stat().st_size / MB:.0f} MB; every phase "
               f"starts from a copy of it; {args.rate:g} writes/s for {args.minutes:g} min, {args.clients} websocket "
               f"clients reconnecting", flush=True)
