@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic_core import from_json
-from sqlalchemy import delete
+from sqlalchemy import Text, cast, delete
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -56,6 +56,16 @@ def save_unmet_rows(session: Session, event_id: str, stored_token: str | None, c
 
 def drop_unmet_rows(session: Session, event_id: str) -> None:
     session.execute(delete(UnmetEntry).where(col(UnmetEntry.event_id) == event_id))
+
+
+def latest_body_text(session: Session, event_id: str) -> tuple[int, str] | None:
+    """(seq, the stored public body as JSON text) of the event's snapshot, None before the first.
+
+    The body as the database holds it, not decoded: the live websocket sends it on as it is
+    (shared/live_messages.py:status_message_from_text)."""
+    q = select(LatestSnapshot.seq, cast(LatestSnapshot.body, Text)).where(LatestSnapshot.event_id == event_id)
+    row = session.exec(q).first()  # type: ignore[call-overload]
+    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def save_latest(session: Session, current: LatestSnapshot | None, event_id: str, seq: int, data_seq: int,

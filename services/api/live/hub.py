@@ -35,7 +35,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from services.api.live.slot import LatestSlot, StatusMessage
 from shared.config import Settings
 from shared.db import Database, read_unit
-from shared.live_messages import is_tracing_message, message_seq, status_message
+from shared.live_messages import is_tracing_message, message_seq, status_message_from_text
 from shared.redis import Keys
 from shared.repositories import status as status_repo
 
@@ -330,8 +330,8 @@ class LiveHub:
     def _stored_message(self, event_id: str) -> StatusMessage | None:
         """The stored snapshot as a message; None before the worker's first (nothing was missed)."""
         with read_unit(self.db) as session:
-            row = status_repo.latest(session, event_id, with_unmet=False)
-            return None if row is None else StatusMessage(row.seq, status_message(event_id, row.seq, row.body))
+            stored = status_repo.latest_body_text(session, event_id)
+            return None if stored is None else StatusMessage(stored[0], status_message_from_text(event_id, *stored))
 
 
 def _text(value: bytes | str) -> str:

@@ -21,8 +21,9 @@ from services.api.live.hub import LiveHub
 from services.api.live.slot import LatestSlot, StatusMessage
 from shared.config import Settings
 from shared.db import Database, read_unit
-from shared.live_messages import status_message
+from shared.live_messages import status_message, status_message_from_text
 from shared.repositories import events as event_repo
+from shared.repositories import status as status_repo
 from shared.services.status import current_snapshot
 
 log = logging.getLogger("posko.live")
@@ -37,6 +38,9 @@ INTERNAL_ERROR = 1011
 def current_message(db: Database, settings: Settings, event_id: str) -> StatusMessage | None:
     """The event's current snapshot as a status message (None if the event is gone). Blocking."""
     with read_unit(db) as session:
+        stored = status_repo.latest_body_text(session, event_id)
+        if stored is not None:  # the common case: sent on as stored, never decoded
+            return StatusMessage(stored[0], status_message_from_text(event_id, *stored))
         event = event_repo.get_event(session, event_id)
         if event is None:
             return None
