@@ -13,6 +13,7 @@ import logging
 from contextlib import suppress
 
 import anyio
+from anyio.abc import TaskGroup
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
@@ -88,6 +89,7 @@ async def live_status(websocket: WebSocket, event_id: str) -> None:
             elif slot.closed:
                 with suppress(Exception):
                     await websocket.close(GOING_AWAY, "server berhenti (server shutting down)")
+        slot.clear()
     finally:
         hub.sockets -= 1
 
@@ -95,33 +97,52 @@ async def live_status(websocket: WebSocket, event_id: str) -> None:
 async def _pump(websocket: WebSocket, slot: LatestSlot, guard: AccessGuard) -> str | None:
     """Receive, send and guard in one task group: the client leaving, the hub closing or the guard
     refusing stops all three. Returns the guard's reason when it was the guard."""
-    revoked: str | None = None
-    async with anyio.create_task_group() as tg:
+    return await _Pump(websocket, slot, guard).run()
 
-        async def watch() -> None:
-            nonlocal revoked
-            revoked = await guard.watch()
+
+class _Pump:
+    """One socket's three tasks. Once they have ended, `run` lets go of the socket, the slot and the guard.
+
+    The tasks end cancelled and anyio keeps each CancelledError with its traceback: the tasks' frames sit
+    in reference cycles that only a full collection frees, and those are rare in the API (services/api/
+    main.py sets high thresholds). Through these frames the websocket stayed reachable, and with it
+    uvicorn's protocol and its zlib state: at ten closes a second (bench/soak_bench.py) the API's RSS grew
+    ~40 MB a minute. The frames reach only this object, emptied when the tasks are done."""
+
+    def __init__(self, websocket: WebSocket, slot: LatestSlot, guard: AccessGuard) -> None:
+        self.websocket = websocket
+        self.slot = slot
+        self.guard = guard
+        self.revoked: str | None = None
+
+    async def run(self) -> str | None:
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._receive, tg)
+                tg.start_soon(self._send, tg)
+                tg.start_soon(self._watch, tg)
+            return self.revoked
+        finally:
+            self.__dict__.clear()
+
+    async def _watch(self, tg: TaskGroup) -> None:
+        self.revoked = await self.guard.watch()
+        tg.cancel_scope.cancel()
+
+    async def _receive(self, tg: TaskGroup) -> None:  # what the client sends is not used; this notices it leaving
+        try:
+            while (await self.websocket.receive())["type"] != "websocket.disconnect":
+                pass
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass
+        finally:
             tg.cancel_scope.cancel()
 
-        async def receive() -> None:  # what the client sends is not used; this notices it leaving
-            try:
-                while (await websocket.receive())["type"] != "websocket.disconnect":
-                    pass
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                pass
-            finally:
-                tg.cancel_scope.cancel()
-
-        async def send() -> None:
-            try:
-                while (message := await slot.next()) is not None:
-                    await websocket.send_text(message.text)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                pass  # the client is gone
-            finally:
-                tg.cancel_scope.cancel()
-
-        tg.start_soon(receive)
-        tg.start_soon(send)
-        tg.start_soon(watch)
-    return revoked
+    async def _send(self, tg: TaskGroup) -> None:
+        try:
+            while (message := await self.slot.next()) is not None:
+                await self.websocket.send_text(message.text)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass  # the client is gone
+        finally:
+            tg.cancel_scope.cancel()

@@ -47,6 +47,12 @@ class LatestSlot:
         self.notices.append(text)
         self._ready.set()
 
+    def clear(self) -> None:
+        """Drop what waits (the socket has ended): a slot still referenced from its ended tasks' frames,
+        until the cyclic collector frees them, then holds no snapshot text (route.py:_pump)."""
+        self.pending = None
+        self.notices.clear()
+
     def close(self) -> None:
         """The hub is going away: wake the sender so it stops (`next` returns None)."""
         self.closed = True
