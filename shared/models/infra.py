@@ -15,9 +15,12 @@ class Outbox(SQLModel, table=True):
     """One row per write inside an event, committed with it; the worker marks rows it has covered."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "processed_at", "event_id"),)
+    # ix_outbox_event_seq: the worker's catch-up reads an event's rows after a data_seq at every recompute
+    # (shared/repositories/bookkeeping.py); by event_id alone it read all of them, more each minute.
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "event_id"),
+                      Index("ix_outbox_event_seq", "event_id", "data_seq"))
     id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=36, index=True)
+    event_id: str = Field(max_length=36)  # indexed first in ix_outbox_event_seq
     data_seq: int
     action: str = Field(max_length=60)
     object_type: str = Field(max_length=30)

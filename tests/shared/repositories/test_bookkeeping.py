@@ -52,3 +52,20 @@ def test_marking_covers_rows_up_to_the_snapshot_seq_once(uow: UnitOfWork) -> Non
     assert repo.mark_outbox_processed(uow.session, event_id, 10) == 1
     pending = repo.pending_outbox_events(uow.session)
     assert event_id not in pending and other in pending  # another event's rows are untouched
+
+
+def test_the_catch_up_read_is_a_range_of_the_events_index_not_all_its_rows(uow: UnitOfWork) -> None:
+    """Every recompute reads the event's rows after its checkpoint (outbox_after): through (event_id,
+    data_seq), in order, instead of every row the event ever wrote sorted afresh (issue 14's soak: the
+    read grew with each write)."""
+    event_id = str(uuid.uuid4())
+    _rows(uow, event_id, list(range(1, 41)))
+    rows = repo.outbox_after(uow.session, event_id, 37)
+    assert [r[0] for r in rows] == ["field_write"] * 3
+    if uow.session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy import text
+
+        plan = " ".join(str(r[3]) for r in uow.session.execute(text(
+            "EXPLAIN QUERY PLAN SELECT action FROM outbox WHERE event_id = :e AND data_seq > :s "
+            "ORDER BY data_seq, id"), {"e": event_id, "s": 37}))
+        assert "ix_outbox_event_seq (event_id=? AND data_seq>?)" in plan and "TEMP B-TREE" not in plan, plan
