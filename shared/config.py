@@ -124,6 +124,12 @@ class Settings(BaseSettings):
     # PostgreSQL keeps its pool of 20 + 20: its connections cost the server, not the API's heap.
     sqlite_pool_size: int = 4
     sqlite_max_overflow: int = 36
+    # The API runs a full garbage collection this often, and every sixth time hands freed heap back to the OS
+    # (shared/memory.py:release_heap); 0 never. Its collector thresholds are high (services/api/main.py)
+    # so that full collections do not stall requests, and what lives in reference cycles (every closed
+    # websocket leaves some: anyio's cancelled tasks) then waits minutes: the soak's API grew ~30 MB a
+    # minute with ten reconnects a second (docs/operations.md, "Memory").
+    api_gc_seconds: float = Field(default=10.0, ge=0)
 
     @field_validator("env")
     @classmethod
