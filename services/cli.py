@@ -180,8 +180,11 @@ def cmd_api(settings: Settings) -> int:
     install_log_redaction()
     if settings.lan:  # `posko run --lan` / POSKO_LAN=true: also HTTPS on the LAN (services/lan/)
         return _serve_lan(settings, Server)
+    from services.api.live.deflate import LiveWebSocketProtocol
+
     config = uvicorn.Config("services.api.main:create_app", factory=True, host=settings.host, port=settings.port,
-                            log_level="info", access_log=settings.access_log, proxy_headers=False)
+                            log_level="info", access_log=settings.access_log, proxy_headers=False,
+                            ws=LiveWebSocketProtocol)  # each live message compressed once (live/deflate.py)
     server = Server(config)
     server.run()
     return 0 if server.started else 3

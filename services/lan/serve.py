@@ -109,7 +109,10 @@ def serve(settings: Settings, site: LanSite, server_cls: type[uvicorn.Server]) -
 
     app = create_app(settings)
     app.state.lan = site
-    common: dict[str, Any] = {"log_level": "info", "access_log": settings.access_log, "proxy_headers": False}
+    from services.api.live.deflate import LiveWebSocketProtocol
+
+    common: dict[str, Any] = {"log_level": "info", "access_log": settings.access_log, "proxy_headers": False,
+                              "ws": LiveWebSocketProtocol}  # each live message compressed once (deflate.py)
     cls = _quiet(server_cls)
     servers = [
         cls(uvicorn.Config(app, host=settings.host, port=settings.port, **common)),

@@ -650,3 +650,52 @@ def test_a_closed_socket_is_freed_at_once_not_left_to_the_cyclic_collector(admin
         assert left() == (0, 0)
     finally:
         gc.enable()
+
+
+class PoskoApiServer(LiveServer):
+    """`posko api` itself (services/cli.py:cmd_api), with its websocket protocol (live/deflate.py)."""
+
+    def launch(self) -> PoskoApiServer:
+        env = server_env(self.settings)
+        env.update(POSKO_HOST="127.0.0.1", POSKO_PORT=str(self.port))
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "services.cli", "api"], cwd=ROOT, env=env, stdout=log,
+                                     stderr=subprocess.STDOUT)
+        log.close()
+        return self
+
+
+def test_posko_api_compresses_each_live_message_once_for_every_client(settings: Settings, tmp_path: Path,
+                                                                     admin: Api, announcer: Announcer) -> None:
+    """Two compressing clients of `posko api`: the server takes no context across messages (so one
+    compressed message serves every client), and both read every snapshot correctly."""
+    from services.api.live.deflate import SharedDeflateFactory, SharedPerMessageDeflate
+
+    eid = new_event(admin)
+    announcer.store(eid, 4)
+    server = PoskoApiServer(settings, tmp_path).start()
+    try:
+        url = server.base_url.replace("http://", "ws://") + live_path(eid, admin.token)
+        with ws_connect(url, open_timeout=10, compression="deflate") as a, \
+                ws_connect(url, open_timeout=10, compression="deflate") as b:
+            for ws in (a, b):
+                assert ws.response is not None
+                assert "server_no_context_takeover" in ws.response.headers["Sec-WebSocket-Extensions"]
+                assert json.loads(ws.recv(timeout=RECEIVE_TIMEOUT))["seq"] == 4
+            announcer.announce(eid, 5)
+            assert [json.loads(ws.recv(timeout=RECEIVE_TIMEOUT))["seq"] for ws in (a, b)] == [5, 5]
+    finally:
+        server.stop()
+
+    # the extension itself: the same message gives the same bytes on two connections, compressed once
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+    from websockets.frames import Frame, Opcode
+
+    ours = [SharedDeflateFactory().process_request_params([], [])[1] for _ in range(2)]
+    assert all(isinstance(e, SharedPerMessageDeflate) for e in ours)
+    message = json.dumps({"type": "status", "seq": 9, "data": {"x": "y" * 20_000}}).encode()
+    sent = [e.encode(Frame(Opcode.TEXT, message)) for e in ours]
+    assert sent[0].data is sent[1].data and sent[0].rsv1  # one compression, kept and reused
+    client = PerMessageDeflate(False, False, 12, 12)  # the client's side: remote takes no context
+    for frame in sent + [ours[0].encode(Frame(Opcode.TEXT, message))]:
+        assert client.decode(frame).data == message
