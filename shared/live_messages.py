@@ -25,7 +25,7 @@ _HEAD = re.compile(r'\{"type":"status","event_id":"[^"\\]*","seq":(\d+),')
 
 def status_message(event_id: str, seq: int, body: dict[str, Any]) -> str:
     """The JSON text announcing snapshot `seq` of `event_id`; encoded once, sent as is to every client."""
-    return json.dumps({"type": "status", "event_id": event_id, "seq": seq, "data": body}, separators=(",", ":"))
+    return status_message_from_text(event_id, seq, json.dumps(body, separators=(",", ":")))
 
 
 def status_message_from_text(event_id: str, seq: int, body_text: str) -> str:

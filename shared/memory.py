@@ -43,7 +43,7 @@ def release_heap() -> bool:
     """Hand the free pages of glibc's heaps back to the operating system (`malloc_trim(0)`): memory Python
     freed stays in the process (RSS) until malloc reuses it, and fragments of many short-lived buffers
     (websocket frames, request bodies) keep whole pages. False where there is no glibc (nothing to do).
-    Runs without the GIL (ctypes releases it), in a few milliseconds."""
+    Runs without the GIL (ctypes releases it): milliseconds, up to ~80 ms on a fragmented heap."""
     if _LIBC is None:
         return False
     _LIBC.malloc_trim(0)

@@ -25,6 +25,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from services.api.main import create_app
+from services.worker import jobs
 from shared.config import Settings
 from shared.db import Database, make_database, read_unit, write_unit
 from shared.migrate import upgrade
@@ -124,6 +125,14 @@ def database(settings: Settings) -> Iterator[Database]:
     db = make_database(settings)
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
+    """The worker's job context on the session's database and queue (jobs called in the test's process)."""
+    ctx = jobs.configure(settings)
+    yield ctx
+    ctx.db.dispose()
 
 
 @pytest.fixture(scope="session")

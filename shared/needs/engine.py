@@ -744,20 +744,25 @@ def shelter_rows(shelters: Sequence[ShelterIn], index: Index, here: Presence, de
     rows = []
     for sh in shelters:
         si = index.shelter[sh.id]
-        n_occ = len(here.occupants[si])
         due_today = Fraction(0)
         got_today = _ZERO
         if perm_item is not None:
             due_today = rules.meals_due(perm_rate, here.day_presence[si][today_di], n_meals)
             got_today = delivered.permakanan.get(sh.id, {}).get(today_di, _ZERO)
-        rows.append({
-            "id": sh.id,
-            "name": sh.name,
-            "occupants": n_occ,
-            "capacity_persons": sh.capacity_persons,
-            "meals_due_today": float(due_today),
-            "meals_delivered_today": float(got_today),
-            "covered_area_ok": rules.covered_area_ok(sh.covered_area_m2, n_occ, area_per_person),
-            "toilets_ok": rules.toilets_ok(sh.toilets, n_occ, per_toilet),
-        })
+        rows.append(shelter_row(sh, len(here.occupants[si]), due_today, got_today, area_per_person, per_toilet))
     return rows
+
+
+def shelter_row(sh: ShelterIn, n_occ: int, due_today: Fraction, got_today: Decimal, area_per_person: Decimal,
+                per_toilet: Decimal) -> dict[str, Any]:
+    """One shelter's row (`shelter_rows`; the incremental needs state builds its rows with it too)."""
+    return {
+        "id": sh.id,
+        "name": sh.name,
+        "occupants": n_occ,
+        "capacity_persons": sh.capacity_persons,
+        "meals_due_today": float(due_today),
+        "meals_delivered_today": float(got_today),
+        "covered_area_ok": rules.covered_area_ok(sh.covered_area_m2, n_occ, area_per_person),
+        "toilets_ok": rules.toilets_ok(sh.toilets, n_occ, per_toilet),
+    }

@@ -61,6 +61,7 @@ from pydantic_core import to_json
 from sortedcontainers import SortedList
 
 from shared.needs import rules
+from shared.needs.engine import shelter_row
 from shared.needs.model import (
     SERVICES,
     VULNERABILITIES,
@@ -74,8 +75,15 @@ from shared.needs.model import (
     seconds,
 )
 from shared.needs.numbers import exact, percent
-from shared.needs.presence import meal_slots
-from shared.needs.shortfalls import MEAL_DAYS_SHOWN, ONCE_BASES, place_rank
+from shared.needs.presence import meal_slots, merge_ranges, presence_by_day
+from shared.needs.shortfalls import (
+    MEAL_DAYS_SHOWN,
+    ONCE_BASES,
+    meal_time_of,
+    meal_time_rows,
+    place_entry,
+    place_rank,
+)
 
 _ZERO = Decimal(0)
 FAMILIES = ("hh", "dset", "kres", "kman", "lack", "unmet_at")
@@ -121,9 +129,6 @@ class Changes:
     deliveries: dict[Any, DeliveryIn | None] = field(default_factory=dict)
     services: dict[str, Any] = field(default_factory=dict)
 
-    def __bool__(self) -> bool:
-        return bool(self.persons or self.stays or self.deliveries or self.services)
-
 
 @dataclass(slots=True)
 class _Where:
@@ -148,12 +153,11 @@ class _Located:
 
 @dataclass(slots=True)
 class _PlaceState:
-    """One place's figures, moved member by member (`_enter`, `_leave`)."""
+    """One place's figures, moved member by member (`_move`)."""
 
     members: set[str] = field(default_factory=set)
     diff: list[int] = field(default_factory=list)  # +1 where a member's merged range starts, -1 where it ends
     day_presence: list[int] = field(default_factory=list)
-    presence: int = 0
     occupants: set[str] = field(default_factory=set)
     bad_days: tuple[int, ...] = ()
 
@@ -178,18 +182,7 @@ def _ranges(stays: Iterable[tuple[float, float | None]], slot_ts: list[float]) -
         lo = bisect_left(slot_ts, ci)
         if lo < hi:
             found.append((lo, hi))
-    if len(found) <= 1:
-        return found
-    found.sort()
-    merged = [found[0]]
-    for lo, hi in found[1:]:
-        cur_lo, cur_hi = merged[-1]
-        if lo <= cur_hi:
-            if hi > cur_hi:
-                merged[-1] = (cur_lo, hi)
-        else:
-            merged.append((lo, hi))
-    return merged
+    return merge_ranges(found)
 
 
 class NeedsState:
@@ -228,6 +221,8 @@ class NeedsState:
         self.sandang_rate = exact(sandang.rate) if sandang else _ZERO
         self.sandang_everyone = rules.sandang_met_by_everyone(sandang)
         self.n_meals = len(profile.meal_times)
+        self.area_per_person = exact(profile.covered_area_m2_per_person)
+        self.per_toilet = exact(profile.persons_per_toilet)
         self.codes = {i.code for i in profile.items}
         self.once_items = [i for i in profile.items if i.basis in ONCE_BASES]
         self.once_codes = {i.code for i in self.once_items}
@@ -498,7 +493,6 @@ class NeedsState:
         for lo, hi in w.ranges:
             diff[lo] += sign
             diff[hi] -= sign
-            state.presence += (hi - lo) * sign
             self.presence_total += (hi - lo) * sign
 
     def _rank(self, place: tuple[float, int, Any, bool]) -> tuple[float, int, Any, bool]:
@@ -510,14 +504,8 @@ class NeedsState:
     def _evaluate_place(self, place: Place) -> set[int]:
         """Presence per day and uncovered days of one place again; returns the days whose verdict changed."""
         state = self.places[place]
-        n_slots, slot_day, diff = self.n_slots, self.slot_day, state.diff
-        per_day = [0] * len(self.day_starts)
-        running = 0
-        for i, day in enumerate(slot_day):
-            running += diff[i]
-            if running:
-                per_day[day] += running
-        state.day_presence = per_day
+        n_slots = self.n_slots
+        per_day = state.day_presence = presence_by_day(state.diff, self.slot_day, len(self.day_starts))
         bad: tuple[int, ...] = ()
         if self.perm_code is not None and self.n_meals and n_slots:
             delivered = (self.perm_shelter if place[0] == "s" else self.perm_unit).get(place[1], {})
@@ -695,8 +683,7 @@ class NeedsState:
         place = None
         if loc.latest is not None:
             _, is_shelter, where, is_open = loc.latest
-            place = ({"kind": "shelter", "shelter_id": where, "kelurahan_code": None, "open": is_open} if is_shelter
-                     else {"kind": "mandiri", "shelter_id": None, "kelurahan_code": where, "open": is_open})
+            place = place_entry(is_shelter, where, is_open)
         sandang_missing = [self.sandang_code] if self.sandang_code is not None else []
         return {"person_id": pid, "missing": lacking, "vulnerabilities": sorted(p.vulnerabilities), "place": place,
                 "meal_days": meal_days, "meal_days_total": len(days),
@@ -769,43 +756,27 @@ class NeedsState:
             presence_today = state.day_presence[self.today_di] if state.day_presence else 0
             due_today = rules.meals_due(self.perm_rate, presence_today, self.n_meals)
             got_today = self.perm_shelter.get(shelter_id, {}).get(self.today_di, _ZERO)
-        profile = self.profile
-        self.rows[shelter_id] = {
-            "id": sh.id,
-            "name": sh.name,
-            "occupants": n_occ,
-            "capacity_persons": sh.capacity_persons,
-            "meals_due_today": float(due_today),
-            "meals_delivered_today": float(got_today),
-            "covered_area_ok": rules.covered_area_ok(sh.covered_area_m2, n_occ, exact(profile.covered_area_m2_per_person)),
-            "toilets_ok": rules.toilets_ok(sh.toilets, n_occ, exact(profile.persons_per_toilet)),
-            "meals_today": self._meals_today(shelter_id, state),
-            "lacking_items": self._lacks(shelter_id),
-        }
+        row = shelter_row(sh, n_occ, due_today, got_today, self.area_per_person, self.per_toilet)
+        row["meals_today"] = self._meals_today(shelter_id, state)
+        row["lacking_items"] = self._lacks(shelter_id)
+        self.rows[shelter_id] = row
 
     def _meals_today(self, shelter_id: str, state: _PlaceState) -> list[dict[str, Any]]:
         if self.perm_code is None or not self.n_meals:
             return []
-        n_meals = self.n_meals
         day_start = self.day_starts[self.today_di]
-        delivered = [_ZERO] * n_meals
+        delivered = [_ZERO] * self.n_meals
         for ts, qty in self.today_meals.get(shelter_id, ()):
             if ts > self.as_of_ts or ts < day_start:
                 continue
-            delivered[min(bisect_left(self.meal_instants, ts), n_meals - 1)] += exact(qty)
+            delivered[meal_time_of(self.meal_instants, ts)] += exact(qty)
         counts = []  # present(S, t) at today's meal times so far: the running sum of the difference array
         running = 0
         for i, d in enumerate(state.diff[:self.n_slots]):
             running += d
             if i >= self.first_today:
                 counts.append(running)
-        rows = []
-        for k, label in enumerate(self.meal_labels):
-            passed = self.meal_instants[k] <= self.as_of_ts
-            n_present = counts[k] if passed and k < len(counts) else 0
-            rows.append({"time": label, "passed": passed, "due": float(rules.meals_due(self.perm_rate, n_present, n_meals)),
-                         "delivered": float(delivered[k])})
-        return rows
+        return meal_time_rows(self.meal_labels, self.meal_instants, counts, delivered, self.perm_rate, self.as_of_ts)
 
     def _home_shelter(self, household: str) -> str | None:
         """The first shelter (in the snapshot's order) with a resident of the household (shelter_lacks)."""
@@ -952,11 +923,8 @@ class NeedsState:
         for pid in judge:
             places |= self._relocate(pid)
         for place in places:
-            if place not in self.places:
-                if place[0] == "u" and place[1] in self.perm_unit or place[0] == "s":
-                    self.places[place] = self._new_place()
-                else:
-                    continue
+            if place not in self.places:  # nobody ever stayed there: no presence, no one to judge
+                continue
             flipped = self._evaluate_place(place)
             if flipped and place in self.places:
                 judge |= self._present_on(place, flipped)
@@ -1073,12 +1041,3 @@ class NeedsState:
         """`changes` were committed: the rows are now this state's list as of then."""
         self.unmet_token = changes.token
         self.unmet_changed.difference_update(changes.changed)
-
-
-def build(event: EventIn, profile: Profile, shelters: Sequence[ShelterIn], persons: Mapping[str, PersonIn],
-          stays: Mapping[str, StayIn], deliveries: Mapping[Any, DeliveryIn], services: Services,
-          today_meals: Sequence[tuple[str, float, float]], as_of: datetime, tz: ZoneInfo) -> NeedsState:
-    """A state built from whole inputs (the live inputs' mappings, kept by reference)."""
-    return NeedsState(event, profile, shelters, persons, stays, deliveries, services, today_meals, as_of, tz)
-
-

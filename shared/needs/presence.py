@@ -59,21 +59,30 @@ def merge_slot_ranges(ranges: dict[tuple[int, K], list[tuple[int, int]]], n_slot
             d[hi] -= 1
             merged.append((pi, key, lo, hi))
             continue
-        lst.sort()
-        cur_lo, cur_hi = lst[0]
-        for lo, hi in lst[1:]:
-            if lo <= cur_hi:
-                if hi > cur_hi:
-                    cur_hi = hi
-            else:
-                d[cur_lo] += 1
-                d[cur_hi] -= 1
-                merged.append((pi, key, cur_lo, cur_hi))
-                cur_lo, cur_hi = lo, hi
-        d[cur_lo] += 1
-        d[cur_hi] -= 1
-        merged.append((pi, key, cur_lo, cur_hi))
+        for lo, hi in merge_ranges(lst):
+            d[lo] += 1
+            d[hi] -= 1
+            merged.append((pi, key, lo, hi))
     return merged, diff
+
+
+def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """One person's slot ranges [lo, hi) in one place, merged where they overlap or touch, in order (a
+    person is counted once per meal time however many of their stays contain it). Sorts `ranges`."""
+    if len(ranges) <= 1:
+        return ranges
+    ranges.sort()
+    merged = []
+    cur_lo, cur_hi = ranges[0]
+    for lo, hi in ranges[1:]:
+        if lo <= cur_hi:
+            if hi > cur_hi:
+                cur_hi = hi
+        else:
+            merged.append((cur_lo, cur_hi))
+            cur_lo, cur_hi = lo, hi
+    merged.append((cur_lo, cur_hi))
+    return merged
 
 
 def presence_by_day(diff: list[int], slot_day: Sequence[int], n_days: int) -> list[int]:

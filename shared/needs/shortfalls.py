@@ -132,8 +132,13 @@ def _place(found: tuple[float, int, Any, bool] | None, shelter_ids: list[str]) -
     if found is None:
         return None
     _, is_shelter, where, is_open = found
+    return place_entry(is_shelter, shelter_ids[where] if is_shelter else where, is_open)
+
+
+def place_entry(is_shelter: int | bool, where: str | None, is_open: bool) -> dict[str, Any]:
+    """An unmet entry's `place`: the shelter (by id) or the kelurahan of a mandiri stay, and whether it is open."""
     if is_shelter:
-        return {"kind": "shelter", "shelter_id": shelter_ids[where], "kelurahan_code": None, "open": is_open}
+        return {"kind": "shelter", "shelter_id": where, "kelurahan_code": None, "open": is_open}
     return {"kind": "mandiri", "shelter_id": None, "kelurahan_code": where, "open": is_open}
 
 
@@ -280,23 +285,35 @@ def meals_by_time(shelters: Sequence[ShelterIn], index: Index, here: Presence, p
     for shelter_id, ts, qty in today_meals:
         if ts > as_of_ts or ts < day_start:
             continue
-        k = min(bisect_left(instants, ts), n_meals - 1)
-        got.setdefault(shelter_id, [_ZERO] * n_meals)[k] += exact(qty)
+        got.setdefault(shelter_id, [_ZERO] * n_meals)[meal_time_of(instants, ts)] += exact(qty)
     rate = exact(item.rate)
+    labels = [mt.strftime("%H:%M") for mt in times]
     out = {}
     for sh in shelters:
         si = index.shelter[sh.id]
-        counts = per_slot.get(si, [])
-        delivered = got.get(sh.id, [_ZERO] * n_meals)
-        rows = []
-        for k, mt in enumerate(times):
-            passed = instants[k] <= as_of_ts
-            n_present = counts[k] if passed and k < len(counts) else 0
-            rows.append({"time": mt.strftime("%H:%M"), "passed": passed,
-                         "due": float(rules.meals_due(rate, n_present, n_meals)),
-                         "delivered": float(delivered[k])})
-        out[sh.id] = rows
+        out[sh.id] = meal_time_rows(labels, instants, per_slot.get(si, []), got.get(sh.id, [_ZERO] * n_meals), rate,
+                                    as_of_ts)
     return out
+
+
+def meal_time_of(instants: Sequence[float], ts: float) -> int:
+    """Which of today's meal times (their instants, in order) a delivery at `ts` counts for: the first at or
+    after it, else the last."""
+    return min(bisect_left(instants, ts), len(instants) - 1)
+
+
+def meal_time_rows(labels: Sequence[str], instants: Sequence[float], counts: Sequence[int],
+                   delivered: Sequence[Decimal], rate: Decimal, as_of_ts: float) -> list[dict[str, Any]]:
+    """One shelter's `meals_today` (`meals_by_time`): per meal time its label, whether it has passed, what is
+    due for `counts[k]` persons present then (0 for one not yet come) and what was delivered for it."""
+    n_meals = len(labels)
+    rows = []
+    for k, label in enumerate(labels):
+        passed = instants[k] <= as_of_ts
+        n_present = counts[k] if passed and k < len(counts) else 0
+        rows.append({"time": label, "passed": passed, "due": float(rules.meals_due(rate, n_present, n_meals)),
+                     "delivered": float(delivered[k])})
+    return rows
 
 
 def today_meal_deliveries(deliveries: Sequence[DeliveryIn], profile: Profile, day_start: float,

@@ -128,7 +128,6 @@ class LiveInputs:
         except Unsupported as why:
             mode = "built"
             log.debug("needs state of event %s built anew: %s", event.id, why)
-            needs = None
             needs = NeedsState(ev, state.profile, shelters, state.persons, state.stays, state.deliveries,
                                state.services, today_meals, as_of, tz)
             # The inputs and the state are millions of long-lived objects without reference cycles: moved

@@ -535,13 +535,6 @@ def test_status_row_helper_matches_what_get_status_serves(admin: Api, database: 
 
 # ---- through the real worker job ----
 
-@pytest.fixture
-def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
-    yield ctx
-    ctx.db.dispose()
-
-
 def run_worker(settings: Settings, connection: redis.Redis) -> None:
     """What `posko worker` does, once: run every queued job (JSON serializer, no fork)."""
     SimpleWorker([make_queue(settings, connection)], connection=connection, serializer=JSONSerializer).work(burst=True)

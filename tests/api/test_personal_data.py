@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
 from services.worker import jobs
-from shared.config import Settings
 from shared.db import Database, read_unit
 from shared.models import AuditLog, ClientOperation, Distribution, Household, Person, Service
 from tests.api.test_roles_privacy import distinct_kk, distinct_name, distinct_nik
@@ -56,13 +54,6 @@ def columns_containing(database: Database, needle: str) -> list[str]:
                     found.append(f"{table.name}.{column.name}")
     assert len(meta.sorted_tables) > 15  # the scan saw the real schema
     return found
-
-
-@pytest.fixture
-def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
-    yield ctx
-    ctx.db.dispose()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,10 +4,8 @@ the live channel of the person's event; the notice names nobody. SQLite and Post
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
@@ -20,13 +18,6 @@ from tests.api.test_live import live_path, receive
 from tests.api.test_roles_privacy import distinct_name
 from tests.api.test_tracing import file, settle
 from tests.conftest import Api, build_scene, person_body
-
-
-@pytest.fixture
-def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
-    yield ctx
-    ctx.db.dispose()
 
 
 def run_worker(settings: Settings, connection: redis.Redis) -> None:

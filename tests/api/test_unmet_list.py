@@ -7,7 +7,6 @@ once-only items and today's permakanan."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 from sqlmodel import col, select
 
 from services.worker import jobs
-from shared.config import Settings
 from shared.db import Database, read_unit
 from shared.models import AuditLog
 from tests.conftest import KELURAHAN, KELURAHAN_2, Api, add_member, iso, new_id, now_wib, shelter_body
@@ -26,13 +24,6 @@ TZ_NOW = now_wib
 def ok(r: Any, status: int = 200) -> Any:
     assert r.status_code == status, r.text
     return r.json()
-
-
-@pytest.fixture
-def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
-    yield ctx
-    ctx.db.dispose()
 
 
 def local(day: date, hour: int, minute: int = 0) -> str:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
-import pytest
 import redis
 from fastapi.testclient import TestClient
 from rq import SimpleWorker
@@ -21,13 +19,6 @@ from shared.models import Outbox
 from shared.queue import make_queue
 from shared.redis import Keys
 from tests.conftest import Api, Scene, build_scene, login, make_settings, person_body
-
-
-@pytest.fixture
-def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
-    yield ctx
-    ctx.db.dispose()
 
 
 def pending_rows(db: Database, event_id: str) -> int:

@@ -5,7 +5,6 @@ cleared when its cause goes away — on SQLite and PostgreSQL (docs/rules.md, "S
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,13 +19,6 @@ from shared.models import AuditLog
 from shared.redis import Keys
 from tests.api.stock_helpers import add_gudang, receive
 from tests.conftest import Api, build_scene, iso, new_id, now_wib, person_body, shelter_body
-
-
-@pytest.fixture
-def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
-    yield ctx
-    ctx.db.dispose()
 
 
 def early_meals_standard(admin: Api) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -35,13 +34,6 @@ from shared.services import status as status_service
 from shared.services.verify import verify_event
 from tests.api.stock_helpers import add_gudang, receive
 from tests.conftest import Api, Scene, build_scene, iso, new_id, now_wib, person_body
-
-
-@pytest.fixture
-def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
-    yield ctx
-    ctx.db.dispose()
 
 
 def busy_event(admin: Api) -> tuple[Scene, str]:

@@ -6,23 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
-import pytest
 from rq.serializers import JSONSerializer
 
 from services.worker import jobs
 from services.worker.main import RELEASE_HEAP_SECONDS, PoskoWorker, make_worker_queues
-from shared.config import Settings
 from shared.queue import Dispatcher
 from tests.conftest import Api, event_body
-
-
-@pytest.fixture
-def worker_ctx(settings: Settings) -> Iterator[jobs.WorkerContext]:
-    ctx = jobs.configure(settings)
-    yield ctx
-    ctx.db.dispose()
 
 
 def test_the_heap_is_released_after_a_job_at_most_every_few_seconds(admin: Api, worker_ctx: jobs.WorkerContext) -> None:

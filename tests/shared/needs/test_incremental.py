@@ -72,26 +72,23 @@ class World:
 
     # ---- the rows, changed -----------------------------------------------------------------------------
 
-    def set_person(self, pid: str, row: PersonIn | None) -> None:
-        self.changes.persons.setdefault(pid, self.persons.get(pid))
+    @staticmethod
+    def _set(rows: dict[Any, Any], before: dict[Any, Any], key: Any, row: Any) -> None:
+        """Replace (None: remove) one row, keeping its first value before in `before` (the catch-up's way)."""
+        before.setdefault(key, rows.get(key))
         if row is None:
-            self.persons.pop(pid, None)
+            rows.pop(key, None)
         else:
-            self.persons[pid] = row
+            rows[key] = row
+
+    def set_person(self, pid: str, row: PersonIn | None) -> None:
+        self._set(self.persons, self.changes.persons, pid, row)
 
     def set_stay(self, sid: str, row: StayIn | None) -> None:
-        self.changes.stays.setdefault(sid, self.stays.get(sid))
-        if row is None:
-            self.stays.pop(sid, None)
-        else:
-            self.stays[sid] = row
+        self._set(self.stays, self.changes.stays, sid, row)
 
     def set_delivery(self, key: Any, row: DeliveryIn | None) -> None:
-        self.changes.deliveries.setdefault(key, self.deliveries.get(key))
-        if row is None:
-            self.deliveries.pop(key, None)
-        else:
-            self.deliveries[key] = row
+        self._set(self.deliveries, self.changes.deliveries, key, row)
 
     def person_row(self, pid: str, household: str | None = None) -> PersonIn:
         r = self.rng
