@@ -79,6 +79,8 @@ class WorkerContext:
     keys: Keys
     # each open event's needs inputs, kept up to date from the outbox (shared/services/live_inputs.py)
     live: LiveInputs = field(default_factory=LiveInputs)
+    # registrations this worker's tracing passes matched lately (shared/services/tracing_matching.py)
+    recent_matches: tracing_matching.RecentlyMatched = field(default_factory=tracing_matching.RecentlyMatched)
 
     def loader(self) -> status_service.Loader:
         return self.live.load if self.settings.live_inputs else load_needs_inputs
@@ -205,7 +207,8 @@ def match_tracing(scope: str = "all") -> dict[str, Any]:
     requests = persons = announced = 0
     for _ in range(MAX_PASSES):
         with write_unit(ctx.db) as uow:
-            result = tracing_matching.match_pass(uow)
+            result = tracing_matching.match_pass(uow, recent=ctx.recent_matches)
+        ctx.recent_matches.remember(result)  # committed
         requests, persons = requests + result.requests, persons + result.persons
         announced += _announce_matches(ctx, result.new_strong)
         if not result.more:

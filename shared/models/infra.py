@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from shared.models.base import created_at, instant, json_dict
@@ -17,7 +17,10 @@ class Outbox(SQLModel, table=True):
     __tablename__ = "outbox"
     # ix_outbox_event_seq: the worker's catch-up reads an event's rows after a data_seq at every recompute
     # (shared/repositories/bookkeeping.py); by event_id alone it read all of them, more each minute.
-    __table_args__ = (Index("ix_outbox_pending", "processed_at", "event_id"),
+    # ix_outbox_open: the pending rows only (a handful), for marking them covered at every stored snapshot
+    # and for the relay; through ix_outbox_event_seq the mark walked every row the event ever wrote.
+    __table_args__ = (Index("ix_outbox_open", "event_id", "data_seq", sqlite_where=text("processed_at IS NULL"),
+                            postgresql_where=text("processed_at IS NULL")),
                       Index("ix_outbox_event_seq", "event_id", "data_seq"))
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=36)  # indexed first in ix_outbox_event_seq

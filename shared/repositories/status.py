@@ -17,12 +17,17 @@ from shared.repositories.bulk import in_chunks, insert_many
 from shared.repositories.upsert import insert_or_update
 
 
-def latest(session: Session, event_id: str, *, for_update: bool = False, with_unmet: bool = True) -> LatestSnapshot | None:
+def latest(session: Session, event_id: str, *, for_update: bool = False, with_unmet: bool = True,
+           with_body: bool = True) -> LatestSnapshot | None:
     """The event's stored snapshot. `with_unmet=False` leaves the unmet list (megabytes of JSON for a
-    large event, decoded on every read) unread: status reads and websocket catch-ups send only the body."""
+    large event, decoded on every read) unread: status reads and websocket catch-ups send only the body.
+    `with_body=False` leaves the body unread too: the store replaces it (tens of kilobytes of JSON decoded
+    at every snapshot for nothing)."""
     q = select(LatestSnapshot).where(LatestSnapshot.event_id == event_id)
     if not with_unmet:
         q = q.options(defer(LatestSnapshot.unmet, raiseload=True))  # type: ignore[arg-type]
+    if not with_body:
+        q = q.options(defer(LatestSnapshot.body, raiseload=True))  # type: ignore[arg-type]
     if for_update:
         q = q.with_for_update()
     return session.exec(q).first()

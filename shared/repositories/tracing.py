@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from shared.domain.tracing import OPEN_STATUSES, status_at
@@ -275,7 +275,9 @@ def persons_after(session: Session, at: datetime, person_id: str, limit: int) ->
     created, pid, event = col(Person.created_at), col(Person.id), col(Person.event_id)
     found: list[tuple[datetime, str]] = []
     for event_id in _event_ids(session):
-        q = (select(created, pid).where(event == event_id, or_(created > at, and_(created == at, pid > person_id)))
+        # `created >= at` first: the index's range starts at the cursor (with the OR alone SQLite reads the
+        # event's whole index entry by entry, ~6 ms at 50,000 persons for a pass that finds a handful)
+        q = (select(created, pid).where(event == event_id, created >= at, or_(created > at, pid > person_id))
              .order_by(created, pid).limit(limit))
         found += [(c, p) for c, p in session.execute(q)]
     found.sort()

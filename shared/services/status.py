@@ -137,8 +137,8 @@ def store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datet
 def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime, tz: ZoneInfo,
            replace_same: bool = False) -> int | None:
     s = uow.session
-    # the stored unmet list (megabytes at 50,000 persons) is replaced, never read: left undecoded
-    current = status_repo.latest(s, event_id, for_update=True, with_unmet=False)
+    # the stored unmet list (megabytes at 50,000 persons) and body are replaced, never read: left undecoded
+    current = status_repo.latest(s, event_id, for_update=True, with_unmet=False, with_body=False)
     data_seq = int(snapshot["data_seq"])
     if current is not None and (current.data_seq > data_seq or (
             current.data_seq == data_seq and (current.as_of > as_of if replace_same else current.as_of >= as_of))):

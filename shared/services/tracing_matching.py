@@ -46,6 +46,33 @@ class PassResult:
     persons: int = 0
     new_strong: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # request, person, person event, request event
     more: bool = False  # a limit was reached: run again
+    matched: list[tuple[str, datetime]] = field(default_factory=list)  # (person, created_at) matched by the pass
+    horizon: datetime | None = None  # the grace window's start after the pass: older registrations are not read again
+
+
+@dataclass
+class RecentlyMatched:
+    """The registrations this process's committed passes matched whose instants still lie in the grace
+    window (person id -> created_at).
+
+    Why: every pass reads the grace window behind the cursor again, for registrations that committed late,
+    and at 100 registrations a second that window holds ~500 persons while a pass finds a handful of new
+    ones: matched again each time, they were most of a pass's cost. Matching them again changes nothing,
+    so the ones this process matched (and committed) are left out; those matched by another worker, or
+    before a restart, are matched once more, as before. Remembered only after the pass committed
+    (`remember`), so a pass rolled back leaves nothing behind."""
+
+    seen: dict[str, datetime] = field(default_factory=dict)
+
+    def unseen(self, ids: list[str]) -> list[str]:
+        return [pid for pid in ids if pid not in self.seen]
+
+    def remember(self, result: PassResult) -> None:
+        self.seen.update(result.matched)
+        if result.horizon is not None:
+            horizon = result.horizon
+            for pid in [pid for pid, at in self.seen.items() if at < horizon]:
+                del self.seen[pid]
 
 
 def request_key(request: TracingRequest) -> PersonKey:
@@ -147,9 +174,10 @@ def _promote(uow: UnitOfWork, requests: dict[str, TracingRequest], result: PassR
                          detail="match=worker")
 
 
-def match_pass(uow: UnitOfWork, now: datetime | None = None) -> PassResult:
+def match_pass(uow: UnitOfWork, now: datetime | None = None, recent: RecentlyMatched | None = None) -> PassResult:
     """One pass over changed requests and new registrations (see the module docstring). Idempotent: run
-    twice, the second finds nothing new."""
+    twice, the second finds nothing new. With `recent`, the grace window's registrations it holds are not
+    matched again (the caller remembers `result` in it once the pass committed)."""
     s = uow.session
     now = now or utcnow()
     result = PassResult()
@@ -179,13 +207,18 @@ def match_pass(uow: UnitOfWork, now: datetime | None = None) -> PassResult:
         at, person_id = cursor
         new = tracing_repo.persons_after(s, at, person_id, PERSONS_PER_PASS)
         late = tracing_repo.persons_created_between(s, at - GRACE, at, PERSONS_PER_PASS)
+        if recent is not None:
+            unseen = set(recent.unseen([pid for pid, _ in late]))
+            late = [(pid, c) for pid, c in late if pid in unseen]
         result.more = result.more or len(new) == PERSONS_PER_PASS
         result.persons = len(new)
         ids = list(dict.fromkeys([pid for pid, _ in late] + [pid for pid, _ in new]))
         if ids:
             _match_persons(uow, ids, touched, now, result)
+        result.matched = late + new
         if new:
             tracing_repo.save_cursor(s, new[-1][1], new[-1][0])
+        result.horizon = (new[-1][1] if new else at) - GRACE
     _promote(uow, touched, result, SYSTEM)
     return result
 

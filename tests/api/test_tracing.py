@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.db import Database, write_unit
 from shared.models import TracingRequest
-from shared.services.tracing_matching import PassResult, match_pass
+from shared.services.tracing_matching import GRACE, PassResult, RecentlyMatched, match_pass
 from tests.api.helpers import locs
 from tests.api.test_personal_data import audit_rows
 from tests.api.test_roles_privacy import distinct_name
@@ -260,6 +260,55 @@ def test_the_pass_moves_on_past_many_registrations_of_one_instant(posko: Api, da
         passes += 1
     assert passes >= 3  # 75 at one instant, 20 a pass
     assert person["id"] in [c["person_id"] for c in _candidates(posko, req["id"])]
+
+
+def test_a_worker_does_not_match_its_grace_window_again(posko: Api, database: Database) -> None:
+    """Each pass reads the registrations of the grace window behind the cursor again (for transactions
+    that committed late); those this worker's committed passes matched already are left out, and a
+    late-committed one is still matched."""
+    from datetime import UTC, datetime
+
+    from shared.models import Person
+    from shared.repositories.bulk import insert_many
+
+    settle(database)
+    name = distinct_name("Sri Wahyuni Harahap")
+    req = file(posko, full_name=name, birth_date="1988-08-08", sex="P")
+    settle(database)
+    recent = RecentlyMatched()
+    sc = build_scene(posko)
+    person = sc.person(full_name=name, birth_date="1988-08-08", sex="P", shelter_id=sc.shelter["id"])
+
+    def run(memory: RecentlyMatched | None) -> PassResult:
+        with write_unit(database) as uow:
+            result = match_pass(uow, recent=memory)
+        if memory is not None:
+            memory.remember(result)
+        return result
+
+    first = run(recent)
+    assert person["id"] in [pid for pid, _ in first.matched]
+    assert (req["id"], person["id"], sc.eid, None) in first.new_strong
+    assert first.horizon is not None and person["id"] in recent.seen
+    second = run(recent)
+    assert person["id"] not in [pid for pid, _ in second.matched]  # in the window, matched already
+    assert person["id"] in [pid for pid, _ in run(None).matched]  # without the memory it is read again
+    # staged before the cursor's instant, committed after the pass moved past it: still matched
+    at = recent.seen[person["id"]] - GRACE / 2
+    late = {"id": new_id(), "event_id": sc.eid, "household_id": None, "full_name": "Orang Terlambat",
+            "sex": "L", "birth_date": None, "age_years": 30, "nik": None, "vulnerabilities": [],
+            "needs_psychosocial": False, "condition": "selamat", "registered_at": at, "version": 1,
+            "created_by": None, "created_at": at.astimezone(UTC) if at.tzinfo else at}
+    with write_unit(database) as uow:
+        insert_many(uow.session, Person, [late])
+    third = run(recent)
+    assert [pid for pid, _ in third.matched] == [late["id"]]
+    assert run(recent).matched == []
+    # the memory keeps only what a later window can hold
+    old = datetime(2000, 1, 1, tzinfo=UTC)
+    recent.seen["someone-long-ago"] = old
+    recent.remember(PassResult(horizon=old.replace(year=2001)))
+    assert "someone-long-ago" not in recent.seen and person["id"] in recent.seen
 
 
 def test_candidate_reads_take_any_number_of_persons(posko: Api, database: Database) -> None:

@@ -54,6 +54,22 @@ def test_marking_covers_rows_up_to_the_snapshot_seq_once(uow: UnitOfWork) -> Non
     assert event_id not in pending and other in pending  # another event's rows are untouched
 
 
+def test_marking_reads_the_pending_rows_not_every_row_the_event_wrote(uow: UnitOfWork) -> None:
+    """The mark runs at every stored snapshot: through the partial index of pending rows, not a walk of the
+    event's whole history up to the seq (issue 14: it grew with each write)."""
+    event_id = str(uuid.uuid4())
+    _rows(uow, event_id, list(range(1, 41)))
+    assert repo.mark_outbox_processed(uow.session, event_id, 38) == 38
+    assert repo.mark_outbox_processed(uow.session, event_id, 40) == 2
+    if uow.session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy import text
+
+        plan = " ".join(str(r[3]) for r in uow.session.execute(text(
+            "EXPLAIN QUERY PLAN UPDATE outbox SET processed_at = :now WHERE event_id = :e AND data_seq <= :s "
+            "AND processed_at IS NULL"), {"now": "x", "e": event_id, "s": 40}))
+        assert "ix_outbox_open" in plan, plan
+
+
 def test_the_catch_up_read_is_a_range_of_the_events_index_not_all_its_rows(uow: UnitOfWork) -> None:
     """Every recompute reads the event's rows after its checkpoint (outbox_after): through (event_id,
     data_seq), in order, instead of every row the event ever wrote sorted afresh (issue 14's soak: the
