@@ -81,6 +81,7 @@ class WorkerContext:
     live: LiveInputs = field(default_factory=LiveInputs)
     # registrations this worker's tracing passes matched lately (shared/services/tracing_matching.py)
     recent_matches: tracing_matching.RecentlyMatched = field(default_factory=tracing_matching.RecentlyMatched)
+    tracing_queued_at: float = float("-inf")  # when a recompute last queued a tracing pass (monotonic seconds)
 
     def loader(self) -> status_service.Loader:
         return self.live.load if self.settings.live_inputs else load_needs_inputs
@@ -175,9 +176,22 @@ def recompute(event_id: str) -> dict[str, int]:
     return {"seq": seq, "data_seq": int(snapshot["data_seq"])}
 
 
+TRACING_QUEUE_SECONDS = 1.0  # recomputes queue a tracing pass at most this often (per worker)
+
+
 def _queue_tracing(ctx: WorkerContext) -> None:
     """After a recompute (the event changed: perhaps someone registered), one tracing match pass is
-    queued when requests are open: coalesced, so a burst of registrations costs one pass."""
+    queued when requests are open: coalesced, so a burst of registrations costs one pass.
+
+    At most one per TRACING_QUEUE_SECONDS: under a steady stream of writes the recomputes run ~20 times a
+    second, and a pass after each cost the worker more than the snapshots' needs state (issue 14's worker
+    CPU). A match found within a second serves the posko as well; the next recompute after the interval
+    queues the pass for what came meanwhile, and the relay (every RELAY_INTERVAL_SECONDS) when the writes
+    stop."""
+    now = time_monotonic()
+    if now - ctx.tracing_queued_at < TRACING_QUEUE_SECONDS:
+        return
+    ctx.tracing_queued_at = now
     try:
         with read_unit(ctx.db) as session:
             if not tracing_repo.has_open_requests(session):

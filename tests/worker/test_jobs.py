@@ -139,3 +139,35 @@ def test_recompute_recounts_totals_after_rows_written_around_the_write_path(
         assert delivery_totals.check(session, scene.eid, utcnow(), settings.tz) == "ok"
     water = next(n for n in scene.api.get(f"/events/{scene.eid}/status").json()["needs"] if n["item_code"] == "air_minum")
     assert water["delivered"] == 15.0
+
+
+def test_recomputes_queue_a_tracing_pass_at_most_once_a_second(admin: Api, settings: Settings,
+                                                               redis_client: redis.Redis,
+                                                               worker_ctx: jobs.WorkerContext) -> None:
+    """Recomputes run ~20 times a second under a stream of writes; each queued a tracing pass (while
+    requests are open) and the passes cost the worker more than the snapshots. Now one a second at most;
+    what comes meanwhile is queued by the next recompute after the interval, or by the relay."""
+    from tests.api.test_tracing import sought
+
+    assert admin.post("/tracing", json=sought()).status_code == 201  # an open request
+    queue = make_queue(settings, redis_client)
+    pending = Keys(settings.redis_key_prefix).pending_tracing()
+
+    def taken() -> None:  # what a worker taking the pass does: the job leaves the queue, the mark is cleared
+        queue.empty()
+        redis_client.delete(pending)
+
+    def tracing_jobs() -> int:
+        return sum(1 for j in queue.get_jobs() if j.id.startswith("tracing-"))
+
+    taken()
+    worker_ctx.tracing_queued_at = float("-inf")
+    jobs._queue_tracing(worker_ctx)
+    assert tracing_jobs() == 1
+    taken()
+    jobs._queue_tracing(worker_ctx)  # within the second: left to a later recompute or the relay
+    assert tracing_jobs() == 0
+    worker_ctx.tracing_queued_at -= jobs.TRACING_QUEUE_SECONDS
+    jobs._queue_tracing(worker_ctx)
+    assert tracing_jobs() == 1
+    taken()
