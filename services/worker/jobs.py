@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from time import monotonic as time_monotonic
+from time import sleep as time_sleep
 from typing import Any, TypeVar
 
 import redis
@@ -82,6 +83,7 @@ class WorkerContext:
     # registrations this worker's tracing passes matched lately (shared/services/tracing_matching.py)
     recent_matches: tracing_matching.RecentlyMatched = field(default_factory=tracing_matching.RecentlyMatched)
     tracing_queued_at: float = float("-inf")  # when a recompute last queued a tracing pass (monotonic seconds)
+    recompute_started: dict[str, float] = field(default_factory=dict)  # event -> when its last recompute began
 
     def loader(self) -> status_service.Loader:
         return self.live.load if self.settings.live_inputs else load_needs_inputs
@@ -133,6 +135,22 @@ def _clear_pending(ctx: WorkerContext, event_id: str) -> None:
         log.warning("pending mark of event %s not cleared (redis: %s)", event_id, exc.__class__.__name__)
 
 
+def _pace(ctx: WorkerContext, event_id: str) -> None:
+    """Wait out the rest of `recompute_min_interval_ms` since this worker's last recompute of the event
+    began (settings: why). Before the pending mark is cleared, so the writes of the wait queue nothing more
+    and this recompute covers them."""
+    now = time_monotonic()
+    last = ctx.recompute_started.get(event_id)
+    wait = (last + ctx.settings.recompute_min_interval_ms / 1000 - now) if last is not None else 0.0
+    if wait > 0:
+        time_sleep(wait)
+        now = time_monotonic()
+    ctx.recompute_started[event_id] = now
+    if len(ctx.recompute_started) > 1024:  # events long closed leave
+        for old in [e for e, at in ctx.recompute_started.items() if now - at > 60]:
+            del ctx.recompute_started[old]
+
+
 @job(RECOMPUTE_JOB)
 def recompute(event_id: str) -> dict[str, int]:
     """Recompute an event's status, store it if newer, cover its outbox rows, publish it.
@@ -141,6 +159,7 @@ def recompute(event_id: str) -> dict[str, int]:
     more recompute. Running it twice stores a second, equal-or-newer snapshot: harmless.
     """
     ctx = context()
+    _pace(ctx, event_id)
     _clear_pending(ctx, event_id)
     tz = ctx.settings.tz
     # One pause of the cyclic collector for the whole job: load, engine and store each pause it too, but

@@ -171,3 +171,24 @@ def test_recomputes_queue_a_tracing_pass_at_most_once_a_second(admin: Api, setti
     jobs._queue_tracing(worker_ctx)
     assert tracing_jobs() == 1
     taken()
+
+
+def test_a_burst_to_one_event_is_recomputed_at_most_once_per_interval(admin: Api, settings: Settings,
+                                                                      worker_ctx: jobs.WorkerContext) -> None:
+    """A recompute that follows the previous one of its event sooner than `recompute_min_interval_ms` waits
+    out the rest (the writes of the wait join it: the pending mark is still set); a lone write after a
+    quiet spell is recomputed at once. The snapshot still covers every write."""
+    sc = build_scene(admin)
+    gap = settings.recompute_min_interval_ms / 1000
+    assert gap > 0
+    jobs.recompute(sc.eid)
+    first = worker_ctx.recompute_started[sc.eid]
+    assert admin.post(f"/events/{sc.eid}/persons", json=person_body()).status_code == 201
+    result = jobs.recompute(sc.eid)
+    second = worker_ctx.recompute_started[sc.eid]
+    assert second - first >= gap
+    assert result["data_seq"] == admin.get(f"/events/{sc.eid}").json()["data_seq"]
+    worker_ctx.recompute_started[sc.eid] = time.monotonic() - 10 * gap  # a quiet spell
+    before = time.monotonic()
+    jobs.recompute(sc.eid)
+    assert worker_ctx.recompute_started[sc.eid] - before < gap  # began at once
