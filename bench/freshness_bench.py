@@ -440,7 +440,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"workers: {', '.join(str(w.pid) for w in workers)}; {backend} {database_url if args.postgres else db_path}; "
               f"Redis {redis_url} prefix {prefix}", flush=True)
         for server in servers:
-            server.wait_ready()
+            # a generated event's outbox rows date from its generation (minutes ago, past /readyz's lag
+            # limit) until the worker's first snapshot covers them; at 300,000 persons that snapshot follows
+            # the scheduler's first verification of the event, a full computation
+            server.wait_ready(600 if args.generated_persons else 60)
         api = common.Api(port)
         token = api.login(username, common.ADMIN_PASSWORD)
         shelters = [s["id"] for s in api.get(f"/events/{event_id}/shelters?limit=500")["items"]

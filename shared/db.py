@@ -160,9 +160,21 @@ class Database:
             self.read_engine.dispose()
 
 
+class JsonText(str):
+    """A value already serialised as JSON text: a JSON column stores it as it is. The worker serialises a
+    snapshot's body once for its row, its day's row and its live message (megabytes at city scale)."""
+
+
 def _to_json(value: Any) -> str:
     """JSON columns (snapshots of a large event are megabytes) through pydantic-core's serialiser."""
+    if isinstance(value, JsonText):
+        return str(value)
     return to_json(value).decode()
+
+
+def json_text(value: Any) -> JsonText:
+    """`value` serialised as a JSON column would store it."""
+    return JsonText(_to_json(value))
 
 
 MIB = 2**20

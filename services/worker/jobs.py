@@ -19,7 +19,7 @@ from rq.job import Job
 
 from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
-from shared.live_messages import status_message, tracing_message
+from shared.live_messages import status_message, status_message_from_text, tracing_message
 from shared.matching.scan import Interrupted
 from shared.memory import no_cyclic_gc
 from shared.queue import (
@@ -104,13 +104,15 @@ def context() -> WorkerContext:
     return _context or configure(get_settings())
 
 
-def publish(ctx: WorkerContext, event_id: str, seq: int, body: dict[str, Any]) -> bool:
-    """Announce a stored snapshot: pub/sub for connected clients, a short stream for late joiners.
+def publish(ctx: WorkerContext, event_id: str, seq: int, body: dict[str, Any] | str) -> bool:
+    """Announce a stored snapshot (its body, or the body as the JSON text stored): pub/sub for connected
+    clients, a short stream for late joiners.
 
     Best effort: the snapshot is stored already (clients that reconnect read it), so a Redis outage
     here is logged, never raised — a raise would fail a job whose work is done.
     """
-    message = status_message(event_id, seq, body)
+    message = status_message_from_text(event_id, seq, body) if isinstance(body, str) \
+        else status_message(event_id, seq, body)
     try:
         pipe = ctx.redis.pipeline(transaction=False)
         pipe.publish(ctx.keys.event_channel(event_id), message)
@@ -181,7 +183,7 @@ def recompute(event_id: str) -> dict[str, int]:
                 totals, stock_totals_verdict = inputs.totals, inputs.stock_totals
                 del inputs
         with write_unit(ctx.db) as uow:
-            seq = status_service.store(uow, event_id, snapshot, as_of, tz)
+            seq, body_text = status_service.store_body(uow, event_id, snapshot, as_of, tz)
             if totals == "stale":  # rows written around the write path (an import): recount once, for next time
                 delivery_totals.rebuild(uow.session, event_id, tz, sandang_and_meal_items(uow.session, event))
             if stock_totals_verdict == "stale":  # the same for the stock ledger's running sums
@@ -191,7 +193,7 @@ def recompute(event_id: str) -> dict[str, int]:
     _queue_tracing(ctx)
     if seq is None:  # a newer snapshot was stored meanwhile; it has been published already
         return {"seq": 0, "data_seq": int(snapshot["data_seq"])}
-    publish(ctx, event_id, seq, status_service.public(snapshot, seq))
+    publish(ctx, event_id, seq, body_text if body_text is not None else status_service.public(snapshot, seq))
     return {"seq": seq, "data_seq": int(snapshot["data_seq"])}
 
 

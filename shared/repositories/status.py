@@ -10,7 +10,7 @@ from sqlalchemy import Text, cast, delete
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from shared.db import utcnow
+from shared.db import JsonText, utcnow
 from shared.models import DailySnapshot, LatestSnapshot, UnmetEntry
 from shared.needs.incremental import UnmetChanges
 from shared.repositories.bulk import in_chunks, insert_many
@@ -74,7 +74,7 @@ def latest_body_text(session: Session, event_id: str) -> tuple[int, str] | None:
 
 
 def save_latest(session: Session, current: LatestSnapshot | None, event_id: str, seq: int, data_seq: int,
-                as_of: datetime, body: dict[str, Any], unmet: list[dict[str, Any]],
+                as_of: datetime, body: dict[str, Any] | JsonText, unmet: list[dict[str, Any]],
                 unmet_token: str | None = None) -> bool:
     """Store the event's newest snapshot over `current` (locked by the caller); False when `current` was
     None but another job stored the event's first snapshot meanwhile: the caller reads it and decides again.
@@ -87,7 +87,8 @@ def save_latest(session: Session, current: LatestSnapshot | None, event_id: str,
                    computed_at=utcnow(), unmet_token=unmet_token)
         return insert_or_update(session, LatestSnapshot, row, ["event_id"]) == 1
     current.seq, current.data_seq, current.as_of = seq, data_seq, as_of
-    current.body, current.unmet, current.computed_at = body, unmet, utcnow()
+    # a JsonText body is stored as the text it is (shared/db.py); the object is not read after the flush
+    current.body, current.unmet, current.computed_at = body, unmet, utcnow()  # type: ignore[assignment]
     current.unmet_token = unmet_token
     session.add(current)
     session.flush()
@@ -95,7 +96,7 @@ def save_latest(session: Session, current: LatestSnapshot | None, event_id: str,
 
 
 def save_daily(session: Session, event_id: str, local_date: date, seq: int, data_seq: int, as_of: datetime,
-               body: dict[str, Any]) -> None:
+               body: dict[str, Any] | JsonText) -> None:
     """Keep the latest snapshot of a local day (a later as_of of the same day replaces it).
 
     One upsert rather than read-then-insert: two `close_day` jobs (or a recompute and a `close_day`)

@@ -692,3 +692,11 @@ def test_posko_api_compresses_each_live_message_once_for_every_client(settings: 
     client = PerMessageDeflate(False, False, 12, 12)  # the client's side: remote takes no context
     for frame in sent + [ours[0].encode(Frame(Opcode.TEXT, message))]:
         assert client.decode(frame).data == message
+    # another message of the same length is compressed on its own (looked up by length, then contents),
+    # and each client's frame may be its own bytes object, as uvicorn makes them
+    other = message.replace(b'"seq": 9', b'"seq": 8')
+    assert len(other) == len(message) and other != message
+    sent_other = [e.encode(Frame(Opcode.TEXT, bytes(bytearray(other)))) for e in ours]
+    assert sent_other[0].data is sent_other[1].data and sent_other[0].data != sent[0].data
+    assert client.decode(sent_other[0]).data == other
+    assert ours[1].encode(Frame(Opcode.TEXT, bytearray(message))).data is sent[0].data  # still kept
