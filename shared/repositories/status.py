@@ -45,18 +45,27 @@ def stored_unmet(session: Session, stored: LatestSnapshot) -> list[dict[str, Any
 
 def save_unmet_rows(session: Session, event_id: str, stored_token: str | None, changes: UnmetChanges) -> None:
     """Make the event's `unmet_entries` the list `changes` describes: only the entries that changed when
-    the rows are those its state wrote last (`stored_token` is the state's `base`), else all of them
-    again (another worker wrote since, or the list was a column)."""
+    the rows are those its state wrote last (`stored_token` is the state's `base`). Otherwise (another
+    worker wrote since, or the list was a column: `stored_token` None) the rows are read and only those
+    that differ from the whole list are written.
+
+    Why read first: with two workers the recomputes of one event alternate between them, and rewriting
+    every entry (tens of thousands at 50,000 persons) at each turn filled PostgreSQL's WAL so that the
+    writes' commits queued behind it (bench/freshness_bench.py --postgres … --workers 2: answers after
+    22 s). Both workers' lists are exact at their data_seq, so they differ in a handful of entries."""
     e = UnmetEntry
     if stored_token is not None and stored_token == changes.base:
-        for part in in_chunks(sorted(changes.changed)):
-            session.execute(delete(e).where(col(e.event_id) == event_id, col(e.person_id).in_(part)))
-        rows = [{"event_id": event_id, "person_id": pid, "entry": text}
-                for pid, text in changes.changed.items() if text is not None]
+        changed = changes.changed
     else:
-        session.execute(delete(e).where(col(e.event_id) == event_id))
-        rows = [{"event_id": event_id, "person_id": pid, "entry": text} for pid, text in changes.everything()]
-    insert_many(session, UnmetEntry, rows)
+        stored = dict(session.execute(select(col(e.person_id), col(e.entry))
+                                      .where(col(e.event_id) == event_id)).tuples().all())
+        wanted = dict(changes.everything())
+        changed = {pid: text for pid, text in wanted.items() if stored.get(pid) != text}
+        changed.update({pid: None for pid in stored.keys() - wanted.keys()})
+    for part in in_chunks(sorted(changed)):
+        session.execute(delete(e).where(col(e.event_id) == event_id, col(e.person_id).in_(part)))
+    insert_many(session, UnmetEntry, [{"event_id": event_id, "person_id": pid, "entry": text}
+                                      for pid, text in changed.items() if text is not None])
 
 
 def drop_unmet_rows(session: Session, event_id: str) -> None:

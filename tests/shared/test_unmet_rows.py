@@ -94,3 +94,34 @@ def test_a_worker_that_wrote_last_writes_only_what_changed(admin: Api, database:
     unmet, _ = stored_list(database, sc.eid)
     assert unmet == full_list(database, sc.eid)
     assert 1 <= inserted < len(unmet)  # the new person's entry (and any it moved), not the whole list
+
+
+def test_another_worker_writes_only_what_differs_from_the_stored_rows(admin: Api, database: Database) -> None:
+    """Two workers alternate on an event's recomputes: the one whose writing is not the stored one reads
+    the rows and writes only the entries that differ (rewriting every entry at each turn queued
+    PostgreSQL's commits behind the WAL)."""
+    sc = build_scene(admin, started_at=iso(now_wib() - timedelta(days=2)))
+    writer = Writer(admin, sc, random.Random(7))
+    for _ in range(12):
+        writer.register()
+    first, second = LiveInputs(), LiveInputs()
+    store_with(database, first, sc.eid)
+    store_with(database, second, sc.eid)
+    sc.person(shelter_id=sc.shelter["id"])  # one more unmet person
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "unmet_entries" in statement and statement.lstrip().upper().startswith(("INSERT", "DELETE")):
+            statements.append((statement.strip(), parameters))
+
+    sa_event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        store_with(database, first, sc.eid)  # `second` wrote last: first reads the rows
+    finally:
+        sa_event.remove(Engine, "before_cursor_execute", seen)
+    inserted = sum(len(p) if isinstance(p, list) else 1 for st, p in statements if st.upper().startswith("INSERT"))
+    unmet, _ = stored_list(database, sc.eid)
+    assert unmet == full_list(database, sc.eid)
+    assert 1 <= inserted < len(unmet)
+    deletes = [st for st, _ in statements if st.upper().startswith("DELETE")]
+    assert all("person_id" in st for st in deletes)  # by entry, never the whole list
