@@ -146,10 +146,35 @@ def requeue_abandoned(settings: Settings, connection: redis.Redis) -> list[str]:
         found = _abandoned_in(registry, settings, connection, keys, now)
         if found:
             registry.cleanup(timestamp=1)
+            _enqueue_lost(queue, found, connection)
             abandoned += found
     if abandoned:
         log.warning("re-queued %d job(s) abandoned by a stopped worker: %s", len(abandoned), ", ".join(abandoned))
     return abandoned
+
+
+def _enqueue_lost(queue: Queue, job_ids: list[str], connection: redis.Redis) -> None:
+    """Enqueue again the abandoned jobs RQ's clean-up dropped without retrying them.
+
+    RQ's worker enters a job in the started registry (its execution) and only then, in a second round
+    trip, marks it STARTED; its clean-up retries only jobs marked STARTED, yet removes every expired
+    entry. A worker killed between the two left its job in no queue and no registry: found in
+    tests/worker/test_duplicate_scan.py, where a scan was never run again and its pending mark held the
+    relay off for ten minutes. Such a job (still QUEUED, or with no status) is enqueued again; jobs are
+    idempotent."""
+    from services.worker.jobs import PoskoJob
+
+    waiting = set(queue.get_job_ids())
+    for job_id in job_ids:
+        try:
+            job = PoskoJob.fetch(job_id, connection=connection, serializer=JSONSerializer)
+        except NoSuchJobError:
+            continue
+        if job_id in waiting or job.get_status(refresh=True) not in (JobStatus.QUEUED, None):
+            continue
+        IntermediateQueue(queue.key, connection).remove(job_id)  # dequeued into it before the kill
+        queue.enqueue_job(job)
+        log.warning("abandoned job %s had not been marked started: enqueued again", job_id)
 
 
 def _abandoned_in(registry: StartedJobRegistry, settings: Settings, connection: redis.Redis, keys: Keys,

@@ -64,5 +64,5 @@ def test_a_traced_person_write_passes_every_documented_hop(tmp_path: Path) -> No
     assert not missing, f"named in docs/architecture.md but not called by one person write: {missing}"
     # the trace itself: the request reaches the route, the worker stores, the websocket gets it
     for hop in ("services/api/routes/people.py:create_person", "services/worker/jobs.py:recompute",
-                "shared/services/status.py:store", "services/api/live/slot.py:LatestSlot.offer"):
+                "shared/services/status.py:store_body", "services/api/live/slot.py:LatestSlot.offer"):
         assert hop in called, hop

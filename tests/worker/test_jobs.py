@@ -192,3 +192,32 @@ def test_a_burst_to_one_event_is_recomputed_at_most_once_per_interval(admin: Api
     before = time.monotonic()
     jobs.recompute(sc.eid)
     assert worker_ctx.recompute_started[sc.eid] - before < gap  # began at once
+
+
+def test_a_job_killed_before_it_was_marked_started_is_enqueued_again(settings: Settings,
+                                                                     redis_client: redis.Redis) -> None:
+    """RQ enters a job in the started registry and marks it STARTED in a second round trip; its clean-up
+    retries only STARTED jobs yet drops every expired entry. A worker killed in between left the job
+    nowhere (a duplicate scan never ran again). requeue_abandoned enqueues such a job again."""
+    import uuid
+
+    from rq.registry import StartedJobRegistry
+
+    from services.worker.main import requeue_abandoned
+    from shared.queue import JOB_RETRIES, RECOMPUTE_JOB
+
+    queue = make_queue(settings, redis_client)
+    run_burst(settings, redis_client)  # an empty queue
+    job = queue.enqueue(RECOMPUTE_JOB, str(uuid.uuid4()), job_id=f"recompute-lost-{uuid.uuid4().hex[:8]}",
+                        retry=JOB_RETRIES)
+    queue.remove(job.id)  # taken by a worker ...
+    registry = StartedJobRegistry(queue=queue)
+    redis_client.zadd(registry.key, {f"{job.id}:exec1": time.time() + 60})  # ... its execution entered, then killed
+    assert job.get_status(refresh=True) == "queued" and job.id not in queue.get_job_ids()
+    try:
+        assert job.id in requeue_abandoned(settings, redis_client)
+        assert job.id in queue.get_job_ids()  # waiting again, for the next worker
+        assert not any(m.startswith(job.id.encode()) for m in redis_client.zrange(registry.key, 0, -1))
+        assert job.id not in requeue_abandoned(settings, redis_client)  # once
+    finally:
+        queue.remove(job.id)
