@@ -183,17 +183,18 @@ def recompute(event_id: str) -> dict[str, int]:
                 totals, stock_totals_verdict = inputs.totals, inputs.stock_totals
                 del inputs
         with write_unit(ctx.db) as uow:
-            seq, body_text = status_service.store_body(uow, event_id, snapshot, as_of, tz)
+            stored = status_service.store_body(uow, event_id, snapshot, as_of, tz)
             if totals == "stale":  # rows written around the write path (an import): recount once, for next time
                 delivery_totals.rebuild(uow.session, event_id, tz, sandang_and_meal_items(uow.session, event))
             if stock_totals_verdict == "stale":  # the same for the stock ledger's running sums
                 stock_totals.rebuild(uow.session, event_id)
-    if seq is not None:
+    if stored is not None:
         status_service.committed(snapshot)  # an unmet list written by difference is the next one's base
     _queue_tracing(ctx)
-    if seq is None:  # a newer snapshot was stored meanwhile; it has been published already
+    if stored is None:  # a newer snapshot was stored meanwhile; it has been published already
         return {"seq": 0, "data_seq": int(snapshot["data_seq"])}
-    publish(ctx, event_id, seq, body_text if body_text is not None else status_service.public(snapshot, seq))
+    seq, body_text = stored
+    publish(ctx, event_id, seq, body_text)
     return {"seq": seq, "data_seq": int(snapshot["data_seq"])}
 
 

@@ -130,12 +130,13 @@ def store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datet
     `replace_same` also stores it over a snapshot of the same `data_seq` and `as_of`: the verifier's
     repair (shared/services/verify.py), which knows the stored one is wrong — an ended event's snapshot
     is always taken at its end, so a repair could never be "newer"."""
-    return store_body(uow, event_id, snapshot, as_of, tz, replace_same=replace_same)[0]
+    stored = store_body(uow, event_id, snapshot, as_of, tz, replace_same=replace_same)
+    return stored[0] if stored is not None else None
 
 
 def store_body(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime,
-               tz: ZoneInfo, *, replace_same: bool = False) -> tuple[int | None, str | None]:
-    """`store`, also returning the stored public body as JSON text (None when nothing was stored): the
+               tz: ZoneInfo, *, replace_same: bool = False) -> tuple[int, str] | None:
+    """`store`, returning (seq, the stored public body as JSON text), None when nothing was stored: the
     worker publishes that text, serialised once for the row, the day's row and the live message (6.5 MB
     at 300,000 persons, where each serialisation took ~60 ms)."""
     with no_cyclic_gc():  # the stored rows' JSON (megabytes of small dicts for a large event) has no cycles
@@ -143,14 +144,14 @@ def store_body(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: 
 
 
 def _store(uow: UnitOfWork, event_id: str, snapshot: dict[str, Any], as_of: datetime, tz: ZoneInfo,
-           replace_same: bool = False) -> tuple[int | None, str | None]:
+           replace_same: bool = False) -> tuple[int, str] | None:
     s = uow.session
     # the stored unmet list (megabytes at 50,000 persons) and body are replaced, never read: left undecoded
     current = status_repo.latest(s, event_id, for_update=True, with_unmet=False, with_body=False)
     data_seq = int(snapshot["data_seq"])
     if current is not None and (current.data_seq > data_seq or (
             current.data_seq == data_seq and (current.as_of > as_of if replace_same else current.as_of >= as_of))):
-        return None, None
+        return None
     seq = (current.seq if current else 0) + 1
     if "alerts" in snapshot:  # raised, kept or cleared against the stored alerts, in this transaction
         snapshot["alerts"] = stock_service.reconcile_alerts(s, event_id, snapshot["alerts"], as_of)

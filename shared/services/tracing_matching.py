@@ -64,9 +64,6 @@ class RecentlyMatched:
 
     seen: dict[str, datetime] = field(default_factory=dict)
 
-    def unseen(self, ids: list[str]) -> list[str]:
-        return [pid for pid in ids if pid not in self.seen]
-
     def remember(self, result: PassResult) -> None:
         self.seen.update(result.matched)
         if result.horizon is not None:
@@ -208,8 +205,7 @@ def match_pass(uow: UnitOfWork, now: datetime | None = None, recent: RecentlyMat
         new = tracing_repo.persons_after(s, at, person_id, PERSONS_PER_PASS)
         late = tracing_repo.persons_created_between(s, at - GRACE, at, PERSONS_PER_PASS)
         if recent is not None:
-            unseen = set(recent.unseen([pid for pid, _ in late]))
-            late = [(pid, c) for pid, c in late if pid in unseen]
+            late = [(pid, c) for pid, c in late if pid not in recent.seen]
         result.more = result.more or len(new) == PERSONS_PER_PASS
         result.persons = len(new)
         ids = list(dict.fromkeys([pid for pid, _ in late] + [pid for pid, _ in new]))
