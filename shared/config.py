@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     # The snapshot verifier (shared/services/verify.py): the scheduler queues a verification of every open
     # event this often; 0 turns the rounds off (`posko verify` still works).
     verify_interval_seconds: float = Field(default=900.0, ge=0)
+    # The worker runs each verification in a forked child process (services/worker/verify_child.py), so its
+    # recomputes go on meanwhile (a verification at 300,000 persons takes over a minute); False runs it in
+    # the worker's own thread, as one job (tests that inspect the result; a platform without fork).
+    verify_in_child: bool = True
     # SQLite memory (docs/operations.md, "Memory"; measured by bench/soak_bench.py). Each connection's page
     # cache is heap it keeps while it lives; memory-mapped reads are the OS's page cache, shared and not
     # heap. The API reads on up to 40 threads (anyio's pool), one connection each: 40 × 64 MiB took it to

@@ -102,7 +102,10 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     tag = uuid.uuid4().hex[:8]
     values: dict[str, Any] = dict(env="test", database_url=database_url, redis_url=REDIS_URL,
                                   secret_key="test-secret-" + uuid.uuid4().hex,
-                                  redis_key_prefix=f"posko-test-{tag}", queue_name=f"posko-test-{tag}")
+                                  redis_key_prefix=f"posko-test-{tag}", queue_name=f"posko-test-{tag}",
+                                  # jobs called in the test's process verify there and return the result;
+                                  # tests/worker/test_verify_child.py runs them in a forked child, as the worker does
+                                  verify_in_child=False)
     values.update(overrides)
     return Settings(**values)
 

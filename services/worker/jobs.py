@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from time import monotonic as time_monotonic
 from time import sleep as time_sleep
@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import redis
 from rq.job import Job
 
+from services.worker.verify_child import Finished, Verifiers
 from shared.config import Settings, get_settings
 from shared.db import Database, make_database, read_unit, utcnow, write_unit
 from shared.live_messages import status_message, status_message_from_text, tracing_message
@@ -84,6 +85,7 @@ class WorkerContext:
     recent_matches: tracing_matching.RecentlyMatched = field(default_factory=tracing_matching.RecentlyMatched)
     tracing_queued_at: float = float("-inf")  # when a recompute last queued a tracing pass (monotonic seconds)
     recompute_started: dict[str, float] = field(default_factory=dict)  # event -> when its last recompute began
+    verifiers: Verifiers = field(default_factory=Verifiers)  # verification children (services/worker/verify_child.py)
 
     def loader(self) -> status_service.Loader:
         return self.live.load if self.settings.live_inputs else load_needs_inputs
@@ -378,18 +380,28 @@ def verify_snapshot(event_id: str) -> dict[str, Any]:
     inputs — against one computed from scratch, repairing any difference (shared/services/verify.py); a
     repaired snapshot is published like a recompute's.
 
+    With `verify_in_child` (the worker's default) the verification runs in a forked child process
+    (services/worker/verify_child.py: why, and what the parent does when it reaps it) and the job returns
+    at once, so recomputes go on meanwhile; otherwise here, returning the result.
+
     Queued by the scheduler for every open event every `verify_interval_seconds` (services/worker/
-    schedule.py), coalesced per event: the pending mark is held until the job ends, also when it fails.
-    Idempotent: a second run finds a healthy or repaired event clean and only counts it."""
+    schedule.py), coalesced per event: the pending mark is held until the verification ends, also when it
+    fails. Idempotent: a second run finds a healthy or repaired event clean and only counts it."""
     ctx = context()
+    if not ctx.settings.verify_in_child:
+        return _verify_here(ctx, event_id)
+    pid = ctx.verifiers.start(event_id, lambda: _verify_in_child(ctx, event_id))
+    if pid is None:  # one is still running for the event: its result will be as fresh
+        return {"verified": False, "running": True}
+    return {"verified": "in_child", "pid": pid}
+
+
+def _verify_here(ctx: WorkerContext, event_id: str) -> dict[str, Any]:
     try:
         live = ctx.live if ctx.settings.live_inputs and ctx.settings.incremental_needs else None
         result = verify_service.verify_event(ctx.db, event_id, ctx.settings.tz, load=ctx.loader(), live=live)
     finally:
-        try:
-            ctx.redis.delete(ctx.keys.pending_verify(event_id))
-        except redis.RedisError:
-            pass  # the mark expires on its own (VERIFY_PENDING_TTL_SECONDS)
+        _clear_verify_mark(ctx, event_id)
     if result is None:  # never committed or removed: nothing to verify
         return {"verified": False}
     if result.repaired:  # whatever this worker kept in memory may be what drifted: it loads afresh next time
@@ -400,6 +412,44 @@ def verify_snapshot(event_id: str) -> dict[str, Any]:
         if stored is not None and stored.seq == result.stored_seq:
             publish(ctx, event_id, stored.seq, stored.body)
     return {"verified": True, **result.as_dict()}
+
+
+def _verify_in_child(ctx: WorkerContext, event_id: str) -> dict[str, Any]:
+    """The child's verification: the worker's state as forked, connections of its own."""
+    own = replace(ctx, db=make_database(ctx.settings, worker=True), redis=connect(ctx.settings, timeout=5.0))
+    try:
+        return _verify_here(own, event_id)  # what it forgets, it forgets in its own copy: the parent reaps
+    finally:
+        own.db.dispose()
+
+
+def _clear_verify_mark(ctx: WorkerContext, event_id: str) -> None:
+    try:
+        ctx.redis.delete(ctx.keys.pending_verify(event_id))
+    except redis.RedisError:
+        pass  # the mark expires on its own (VERIFY_PENDING_TTL_SECONDS)
+
+
+def reap_verifications(ctx: WorkerContext | None = None) -> list[Finished]:
+    """Between jobs (PoskoWorker): take in the verification children that ended. A repaired event's
+    in-memory state is forgotten before the next job can use it; a child that did not finish (killed,
+    crashed) is logged and its event's pending mark freed, so the scheduler's next round verifies it."""
+    ctx = ctx or _context
+    if ctx is None or not ctx.verifiers.running:
+        return []
+    finished = ctx.verifiers.reap()
+    for child in finished:
+        if child.result is None:
+            log.warning("snapshot verification of event %s (child %s) did not finish: %s after %.1f s; the next "
+                        "round verifies it again", child.event_id, child.pid, child.status, child.seconds)
+            _clear_verify_mark(ctx, child.event_id)
+            continue
+        if child.result.get("repaired"):
+            ctx.live.forget(child.event_id)
+        log.info("snapshot verification of event %s (child %s) ended in %.1f s: %d mismatches%s", child.event_id,
+                 child.pid, child.seconds, len(child.result.get("mismatches") or []),
+                 ", repaired" if child.result.get("repaired") else "")
+    return finished
 
 
 def relay_duplicate_scans(dispatcher: Dispatcher) -> int:

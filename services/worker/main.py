@@ -88,8 +88,9 @@ class PoskoWorker(SimpleWorker):
         self.max_connection_wait_time = MAX_BACKOFF_SECONDS
 
     def execute_job(self, job: Any, queue: Queue) -> None:
-        from services.worker.jobs import refusal
+        from services.worker.jobs import reap_verifications, refusal
 
+        reap_verifications()  # a verification child that repaired an event: its state is forgotten first
         reason = refusal(job)
         if reason is not None:
             self.refuse(job, queue, reason)
