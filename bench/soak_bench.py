@@ -237,6 +237,29 @@ def memory_kib(pid: int) -> tuple[int, int, int]:
     return values["VmRSS"], values["RssAnon"], values["RssFile"]
 
 
+def children_kib(pid: int) -> tuple[int, int, int]:
+    """Of a process's children (the worker's verification children, services/worker/verify_child.py): how
+    many, their VmRSS and their private memory (Private_Clean + Private_Dirty: what they do not share
+    with the worker copy-on-write) in KiB, summed; zeros when there are none."""
+    kids: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            kids += [int(k) for k in (task / "children").read_text().split()]
+    except (OSError, ValueError):
+        return 0, 0, 0
+    rss = private = 0
+    for kid in kids:
+        rss += memory_kib(kid)[0]
+        try:
+            for line in Path(f"/proc/{kid}/smaps_rollup").read_text().splitlines():
+                name, _, rest = line.partition(":")
+                if name in ("Private_Clean", "Private_Dirty"):
+                    private += int(rest.split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return len(kids), rss, private
+
+
 def mb(kib: float) -> float:
     return kib * 1024 / MB
 
@@ -276,6 +299,7 @@ class Phase:
     cores: dict[str, float]
     load: tuple[float, float]  # load average (1 min) before, after
     sample_count: int
+    children: tuple[int, float, float] = (0, 0.0, 0.0)  # samples with a verification child; peak RSS, private MB
 
     def drift(self) -> float | None:
         full = [m for m in self.minutes if m.latencies]
@@ -354,9 +378,11 @@ def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, b
         writer = subprocess.Popen([python, me, "--_write", str(pdir / "write.json"), str(pdir / "write.out")],
                                   cwd=ROOT)
         samples: list[tuple[float, tuple[int, int, int], tuple[int, int, int]]] = []
+        child_samples: list[tuple[int, int, int]] = []  # the worker's verification children, when any ran
         next_report = wall0 + 60
         while writer.poll() is None:
             samples.append((time.monotonic(), memory_kib(server.pid), memory_kib(worker.pid)))
+            child_samples.append(children_kib(worker.pid))
             if time.monotonic() >= next_report:
                 window = [s for s in samples if s[0] >= next_report - 60]
                 print(f"  minute {round((next_report - wall0) / 60)}: api RSS max "
@@ -377,6 +403,7 @@ def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, b
         (pdir / "listen.stop").write_text(json.dumps({"data_seq": top, "grace": args.grace}))
         while listener.poll() is None:  # keep sampling while the clients catch up
             samples.append((time.monotonic(), memory_kib(server.pid), memory_kib(worker.pid)))
+            child_samples.append(children_kib(worker.pid))
             time.sleep(args.sample)
         listen_log.close()
         if listener.returncode != 0:
@@ -416,7 +443,9 @@ def run_phase(label: str, overrides: dict[str, str], args: argparse.Namespace, b
                      persons_end=int(status["people"]["registered"]), connects=len(connect_s),
                      connect_ms=(pct(connect_s, 50) * 1000, pct(connect_s, 99) * 1000),
                      ws_errors=len(listen["errors"]), cores=cores, load=(load0, os.getloadavg()[0]),
-                     sample_count=len(samples))
+                     sample_count=len(samples),
+                     children=(sum(1 for c in child_samples if c[0]), mb(max((c[1] for c in child_samples), default=0)),
+                               mb(max((c[2] for c in child_samples), default=0))))
     except Exception:
         for name, proc in (("api", server), ("worker", worker)):
             if proc is not None:
@@ -449,6 +478,10 @@ def report_phase(p: Phase, args: argparse.Namespace) -> None:
     print(f"  {common.mark(p.worker_peak[0] <= GOAL_WORKER_RSS_MB)} worker RSS peak {p.worker_peak[0]:.0f} MB (anon "
           f"{p.worker_peak[1]:.0f}, file {p.worker_peak[2]:.0f})   goal ≤ {GOAL_WORKER_RSS_MB:.0f} MB; "
           f"{p.persons_end:,} persons registered at the end")
+    n_child, child_rss, child_private = p.children
+    print(f"  verification children of the worker (services/worker/verify_child.py): in {n_child} of "
+          f"{p.sample_count} samples; peak RSS {child_rss:.0f} MB, of it private (not shared with the worker) "
+          f"{child_private:.0f} MB")
     if drift is None:
         print("  ---- write p99 drift: needs two minutes or more (--minutes)")
     else:
