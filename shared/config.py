@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     # 0.31 core with freshness p50 88 ms, p99 215 ms at 50,000 persons (bench/freshness_bench.py; 120 ms:
     # 0.27 core, p50 101 ms). 0 runs them back to back.
     recompute_min_interval_ms: int = Field(default=100, ge=0, le=10_000)
+    # With several workers, an event's recomputes go to the worker that recomputed it last, for as long as
+    # it did so within this many seconds (services/worker/jobs.py, "Affinity"): its in-memory state is warm,
+    # while another worker's would first catch up on everything since its own last turn and reread the
+    # stored unmet rows. 0: any worker takes any recompute.
+    recompute_affinity_seconds: float = Field(default=5.0, ge=0, le=300)
     # The snapshot verifier (shared/services/verify.py): the scheduler queues a verification of every open
     # event this often; 0 turns the rounds off (`posko verify` still works).
     verify_interval_seconds: float = Field(default=900.0, ge=0)

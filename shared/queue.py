@@ -40,6 +40,12 @@ def make_queue(settings: Settings, connection: redis.Redis) -> Queue:
     return Queue(settings.queue_name, connection=connection, serializer=JSONSerializer)
 
 
+def member_queue_name(settings: Settings, member: str) -> str:
+    """One worker process's own queue: recomputes of the events whose state it keeps warm, handed to it by
+    the other workers (services/worker/jobs.py, "Affinity")."""
+    return f"{settings.queue_name}-member-{member}"
+
+
 def background_queue_name(settings: Settings) -> str:
     return f"{settings.queue_name}-background"
 
@@ -71,8 +77,7 @@ class Dispatcher:
             return False
         try:
             if self.redis.set(self.keys.pending_job(event_id), "1", nx=not force, ex=PENDING_TTL_SECONDS):
-                self.queue.enqueue(RECOMPUTE_JOB, event_id, job_id=f"recompute-{event_id}-{_token()}",
-                                   result_ttl=60, failure_ttl=3600, retry=JOB_RETRIES)
+                enqueue_recompute(self.queue, event_id)
             return True
         except redis.RedisError as exc:
             log.warning("redis unavailable, event %s stays in the outbox: %s", event_id, exc.__class__.__name__)
@@ -145,6 +150,14 @@ def enqueue_match_tracing(connection: redis.Redis, queue: Queue, keys: Keys, *, 
                       retry=JOB_RETRIES)
         return True
     return False
+
+
+def enqueue_recompute(queue: Queue, event_id: str, *, handed: bool = False) -> None:
+    """A recompute of the event on `queue`; `handed`: passed on by a worker to the event's owner, which runs
+    it whoever owns the event by then (services/worker/jobs.py, "Affinity")."""
+    args = (event_id, True) if handed else (event_id,)
+    queue.enqueue(RECOMPUTE_JOB, *args, job_id=f"recompute-{event_id}-{_token()}", result_ttl=60, failure_ttl=3600,
+                  retry=JOB_RETRIES)
 
 
 def _token() -> str:

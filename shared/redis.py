@@ -54,6 +54,11 @@ class Keys:
         """Set by a live worker with a short expiry; a started job whose worker's key is gone was abandoned."""
         return f"{self.prefix}:alive:{worker_name}"
 
+    def event_owner(self, event_id: str) -> str:
+        """The worker whose in-memory state of the event is warm (set, with a short expiry, by the worker
+        that last recomputed it): other workers hand the event's recomputes to it (services/worker/jobs.py)."""
+        return f"{self.prefix}:owner:{event_id}"
+
     def scheduler_lock(self) -> str:
         """Held (SET NX PX, renewed) by the one worker whose scheduler fires meal-time/midnight boundaries."""
         return f"{self.prefix}:scheduler-lock"

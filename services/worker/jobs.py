@@ -2,6 +2,20 @@
 
 A job runs with the worker's context (settings, database, Redis), built once per process from
 `POSKO_*` settings, or handed in by `configure()` (the worker start-up and the tests do).
+
+Affinity (`recompute_affinity_seconds`): a worker keeps each event's live inputs and needs state in
+memory, moved on by what changed since its own last recompute of the event. With two workers taking
+recomputes from one queue, Redis hands each job to whichever worker waited longest, so an event's
+recomputes alternated between them: each turn caught up on the other's writes too, and found the stored
+unmet rows written by the other, so it read them all back (tens of thousands at 50,000 persons) to write
+its difference. So the worker that recomputes an event marks itself its owner for a few seconds
+(`Keys.event_owner`), and another worker that takes one of its recomputes passes it to the owner's own
+queue (`member_queue_name`, which each worker process consumes before the shared ones) instead of
+running it. A handed job is run by whoever takes it, never passed on again. The mark lapses when the owner
+stops recomputing the event; before a job that takes seconds (a duplicate scan, an end-of-day snapshot:
+services/worker/main.py LONG_JOBS) the owner gives up its marks and puts the recomputes waiting in its queue back on the shared queue,
+so none waits behind it. An owner killed with jobs in its queue: its marks lapse within the affinity
+seconds, and the outbox relay queues the event again once its rows wait 15 s (`relay_outbox`).
 """
 
 from __future__ import annotations
@@ -15,7 +29,9 @@ from time import sleep as time_sleep
 from typing import Any, TypeVar
 
 import redis
+from rq import Queue
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from services.worker.verify_child import Finished, Verifiers
 from shared.config import Settings, get_settings
@@ -32,7 +48,9 @@ from shared.queue import (
     VERIFY_SNAPSHOT_JOB,
     Dispatcher,
     enqueue_match_tracing,
+    enqueue_recompute,
     make_queue,
+    member_queue_name,
 )
 from shared.redis import Keys, connect
 from shared.repositories import bookkeeping, delivery_totals, stock_totals
@@ -86,6 +104,8 @@ class WorkerContext:
     tracing_queued_at: float = float("-inf")  # when a recompute last queued a tracing pass (monotonic seconds)
     recompute_started: dict[str, float] = field(default_factory=dict)  # event -> when its last recompute began
     verifiers: Verifiers = field(default_factory=Verifiers)  # verification children (services/worker/verify_child.py)
+    member: str | None = None  # this worker process's name for affinity (None: jobs called in a test's process)
+    owned: set[str] = field(default_factory=set)  # events this worker marked itself the owner of
 
     def loader(self) -> status_service.Loader:
         return self.live.load if self.settings.live_inputs else load_needs_inputs
@@ -156,13 +176,17 @@ def _pace(ctx: WorkerContext, event_id: str) -> None:
 
 
 @job(RECOMPUTE_JOB)
-def recompute(event_id: str) -> dict[str, int]:
+def recompute(event_id: str, handed: bool = False) -> dict[str, int]:
     """Recompute an event's status, store it if newer, cover its outbox rows, publish it.
 
     The pending mark is cleared first, so a write that commits while this runs queues exactly one
-    more recompute. Running it twice stores a second, equal-or-newer snapshot: harmless.
+    more recompute. Running it twice stores a second, equal-or-newer snapshot: harmless. Another worker
+    owning the event takes the job instead (module docstring, "Affinity"); `handed`: it was passed on
+    already, and runs here.
     """
     ctx = context()
+    if _hand_over(ctx, event_id, handed):
+        return {"seq": 0, "data_seq": -1, "handed": 1}
     _pace(ctx, event_id)
     _clear_pending(ctx, event_id)
     tz = ctx.settings.tz
@@ -198,6 +222,65 @@ def recompute(event_id: str) -> dict[str, int]:
     seq, body_text = stored
     publish(ctx, event_id, seq, body_text)
     return {"seq": seq, "data_seq": int(snapshot["data_seq"])}
+
+
+def _hand_over(ctx: WorkerContext, event_id: str, handed: bool) -> bool:
+    """Pass the recompute to the event's owner when another worker owns it (True), or mark this worker the
+    owner and run it here (False); a job `handed` on already runs here. Without Redis, it runs here:
+    affinity only saves work."""
+    seconds = ctx.settings.recompute_affinity_seconds
+    if ctx.member is None or seconds <= 0:
+        return False
+    key = ctx.keys.event_owner(event_id)
+    try:
+        owner = None if handed else _text(ctx.redis.get(key))
+        if owner is not None and owner != ctx.member:
+            enqueue_recompute(member_queue(ctx, owner), event_id, handed=True)
+            return True
+        ctx.redis.set(key, ctx.member, px=int(seconds * 1000))
+        ctx.owned.add(event_id)
+    except redis.RedisError as exc:
+        log.debug("affinity skipped for event %s (redis: %s)", event_id, exc.__class__.__name__)
+    return False
+
+
+def _text(value: Any) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def member_queue(ctx: WorkerContext, member: str) -> Queue:
+    """A worker process's own queue (module docstring, "Affinity")."""
+    return Queue(member_queue_name(ctx.settings, member), connection=ctx.redis, serializer=JSONSerializer)
+
+
+def give_up_events(ctx: WorkerContext | None = None) -> int:
+    """Before a job that takes seconds (PoskoWorker, LONG_JOBS): drop this worker's owner marks and put the recomputes
+    waiting in its own queue back on the shared queue, so that none waits for the longer job to end.
+    Returns how many recomputes were put back."""
+    ctx = ctx or _context
+    if ctx is None or ctx.member is None or not ctx.owned:
+        return 0
+    moved = 0
+    try:
+        events = list(ctx.owned)
+        pipe = ctx.redis.pipeline(transaction=False)
+        for event_id in events:
+            pipe.get(ctx.keys.event_owner(event_id))
+        owners = pipe.execute()
+        mine = [e for e, o in zip(events, owners, strict=True) if _text(o) == ctx.member]
+        if mine:
+            ctx.redis.delete(*(ctx.keys.event_owner(e) for e in mine))
+        ctx.owned.clear()
+        own, shared = member_queue(ctx, ctx.member), make_queue(ctx.settings, ctx.redis)
+        for job_id in own.get_job_ids():
+            found = own.fetch_job(job_id)
+            own.remove(job_id)
+            if found is not None and found.func_name == RECOMPUTE_JOB and found.args:
+                enqueue_recompute(shared, str(found.args[0]))
+                moved += 1
+    except redis.RedisError as exc:
+        log.debug("owner marks not given up (redis: %s); they lapse on their own", exc.__class__.__name__)
+    return moved
 
 
 TRACING_QUEUE_SECONDS = 1.0  # recomputes queue a tracing pass at most this often (per worker)

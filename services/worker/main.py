@@ -35,7 +35,13 @@ from rq.utils import as_text, parse_composite_key
 from shared.config import Settings, get_settings
 from shared.db import Database, read_unit, start_checkpoints, utcnow, write_unit
 from shared.memory import release_heap
-from shared.queue import Dispatcher, background_queue_name
+from shared.queue import (
+    CLOSE_DAY_JOB,
+    SCAN_DUPLICATES_JOB,
+    Dispatcher,
+    background_queue_name,
+    member_queue_name,
+)
 from shared.redis import Keys, connect
 from shared.repositories import worker_state
 
@@ -45,6 +51,10 @@ FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 8.0  # Redis back → consuming again within seconds, not minutes
 FORGET_WORKERS_AFTER = timedelta(days=1)
 RELEASE_HEAP_SECONDS = 5.0  # between jobs, at most this often: PoskoWorker._release_heap_if_due
+# Jobs that take seconds: before one, a worker gives up the events it owns (recompute affinity,
+# services/worker/jobs.py), so their recomputes do not wait for it. A tracing pass (a tenth of a second,
+# at most one a second) and a verification (forked: the job returns at once) keep them.
+LONG_JOBS = frozenset({SCAN_DUPLICATES_JOB, CLOSE_DAY_JOB})
 
 
 def heartbeat_name(host: str | None = None, pid: int | None = None) -> str:
@@ -66,13 +76,16 @@ def alive_seconds(settings: Settings) -> int:
     return max(1, int(settings.abandoned_job_seconds), int(3 * settings.worker_heartbeat_seconds))
 
 
-def make_worker_queues(settings: Settings, connection: redis.Redis) -> list[Queue]:
-    """The live queue first, then the background one: RQ takes a job from the first non-empty queue
+def make_worker_queues(settings: Settings, connection: redis.Redis, member: str | None = None) -> list[Queue]:
+    """The worker's own queue (`member`: recomputes other workers hand it, services/worker/jobs.py
+    "Affinity"), the live queue, then the background one: RQ takes a job from the first non-empty queue
     in this order, so recomputes never wait behind duplicate scans (shared/queue.py)."""
     from services.worker.jobs import PoskoJob
 
-    return [Queue(name, connection=connection, serializer=JSONSerializer, job_class=PoskoJob)
-            for name in (settings.queue_name, background_queue_name(settings))]
+    names = [settings.queue_name, background_queue_name(settings)]
+    if member is not None:
+        names.insert(0, member_queue_name(settings, member))
+    return [Queue(name, connection=connection, serializer=JSONSerializer, job_class=PoskoJob) for name in names]
 
 
 class PoskoWorker(SimpleWorker):
@@ -88,9 +101,11 @@ class PoskoWorker(SimpleWorker):
         self.max_connection_wait_time = MAX_BACKOFF_SECONDS
 
     def execute_job(self, job: Any, queue: Queue) -> None:
-        from services.worker.jobs import reap_verifications, refusal
+        from services.worker.jobs import give_up_events, reap_verifications, refusal
 
         reap_verifications()  # a verification child that repaired an event: its state is forgotten first
+        if job.func_name in LONG_JOBS:
+            give_up_events()  # the recomputes this worker owns go back to the shared queue meanwhile
         reason = refusal(job)
         if reason is not None:
             self.refuse(job, queue, reason)
@@ -277,9 +292,11 @@ def _install_stop_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def supervise(settings: Settings, stop: threading.Event, current: _Current, *, burst: bool = False) -> None:
+def supervise(settings: Settings, stop: threading.Event, current: _Current, *, burst: bool = False,
+              member: str | None = None) -> None:
     """Run RQ workers one after another until a stop is requested: a Redis outage ends one (RQ gives
-    up), the next starts once Redis answers, after a pause that doubles up to MAX_BACKOFF_SECONDS."""
+    up), the next starts once Redis answers, after a pause that doubles up to MAX_BACKOFF_SECONDS.
+    `member`: this process's name for recompute affinity (its own queue comes first)."""
     backoff = FIRST_BACKOFF_SECONDS
     while not stop.is_set():
         _install_stop_handlers(stop)
@@ -293,7 +310,7 @@ def supervise(settings: Settings, stop: threading.Event, current: _Current, *, b
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
-            worker = PoskoWorker(make_worker_queues(settings, connection), connection=connection,
+            worker = PoskoWorker(make_worker_queues(settings, connection, member), connection=connection,
                                  serializer=JSONSerializer, stop=stop)
             current.worker_name, current.phase = worker.name, "consuming"
             connection.set(Keys(settings.redis_key_prefix).worker_alive(worker.name), heartbeat_name(),
@@ -331,6 +348,7 @@ def run_worker(settings: Settings | None = None, *, burst: bool = False) -> None
 
     settings = settings or get_settings()
     ctx = configure(settings)
+    ctx.member = heartbeat_name()  # recompute affinity (services/worker/jobs.py): this process's own queue
     stop = threading.Event()
     current = _Current()
     stop_checkpoints = lambda: None  # noqa: E731
@@ -341,7 +359,7 @@ def run_worker(settings: Settings | None = None, *, burst: bool = False) -> None
         stop_checkpoints = start_checkpoints(ctx.db)
         threading.Thread(target=Scheduler(settings, ctx.db).run, args=(stop,), daemon=True, name="scheduler").start()
     try:
-        supervise(settings, stop, current, burst=burst)
+        supervise(settings, stop, current, burst=burst, member=ctx.member)
     finally:
         stop.set()
         stop_checkpoints()
