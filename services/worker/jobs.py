@@ -27,6 +27,7 @@ from datetime import date, datetime, time, timedelta
 from time import monotonic as time_monotonic
 from time import sleep as time_sleep
 from typing import Any, TypeVar
+from uuid import uuid4
 
 import redis
 from rq import Queue
@@ -49,6 +50,7 @@ from shared.queue import (
     Dispatcher,
     enqueue_match_tracing,
     enqueue_recompute,
+    make_background_queue,
     make_queue,
     member_queue_name,
 )
@@ -473,10 +475,29 @@ def verify_snapshot(event_id: str) -> dict[str, Any]:
     ctx = context()
     if not ctx.settings.verify_in_child:
         return _verify_here(ctx, event_id)
-    pid = ctx.verifiers.start(event_id, lambda: _verify_in_child(ctx, event_id))
-    if pid is None:  # one is still running for the event: its result will be as fresh
+    if event_id in ctx.verifiers.running:  # one is still running for the event: its result will be as fresh
         return {"verified": False, "running": True}
+    if ctx.verifiers.running:  # one child at a time: a round over many events must not crowd out the API
+        _verify_later(ctx, event_id)
+        return {"verified": False, "waiting": True}
+    pid = ctx.verifiers.start(event_id, lambda: _verify_in_child(ctx, event_id))
     return {"verified": "in_child", "pid": pid}
+
+
+VERIFY_WAIT_SECONDS = 0.2  # a verification waiting for the running child is taken up again this often
+
+
+def _verify_later(ctx: WorkerContext, event_id: str) -> None:
+    """Put the verification back at the end of the background queue (its pending mark stays held), after a
+    short pause: the background queue may hold nothing else, and the job would come straight back. Recomputes
+    (the live queue) are taken before it in between."""
+    time_sleep(VERIFY_WAIT_SECONDS)
+    try:
+        make_background_queue(ctx.settings, ctx.redis).enqueue(
+            VERIFY_SNAPSHOT_JOB, event_id, job_id=f"verify-{event_id}-{uuid4().hex[:12]}", result_ttl=60,
+            failure_ttl=3600, job_timeout=600)
+    except redis.RedisError:
+        _clear_verify_mark(ctx, event_id)  # the next round queues it again
 
 
 def _verify_here(ctx: WorkerContext, event_id: str) -> dict[str, Any]:

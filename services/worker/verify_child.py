@@ -20,7 +20,8 @@ reaps it, logs how it ended and frees the pending mark, and the scheduler's next
 If the worker dies first, the child finishes on its own (it needs nothing of the parent) and a new
 worker builds its state afresh anyway.
 
-The child runs at a lower priority (`CHILD_NICENESS`): it is background work.
+The child runs at a lower priority (`CHILD_NICENESS`): it is background work. One runs at a time
+(`jobs.verify_snapshot` puts the others back on the background queue).
 
 The cyclic collector is frozen across the fork (`gc.freeze`): the child's collections then leave the
 parent's objects alone instead of writing to (and so copying) every page that holds one.

@@ -19,7 +19,7 @@ from services.worker import jobs
 from shared.config import Settings
 from shared.db import Database, read_unit, write_unit
 from shared.needs.incremental import FLAGS
-from shared.queue import Dispatcher
+from shared.queue import VERIFY_SNAPSHOT_JOB, Dispatcher, make_background_queue
 from shared.redis import Keys
 from shared.repositories import worker_state
 from tests.conftest import Api, new_id
@@ -150,3 +150,27 @@ def test_a_child_killed_mid_verification_commits_nothing_and_the_next_one_repair
     assert totals_sum(database, sc.eid) == pytest.approx(before)
     jobs.verify_snapshot(new_id())
     assert reap_all(child_ctx)[0].result == {"verified": False}  # no such event
+
+
+def test_one_child_at_a_time_the_next_event_waits_on_the_queue(
+        admin: Api, database: Database, settings: Settings, redis_client: redis.Redis,
+        child_ctx: jobs.WorkerContext) -> None:
+    """A round over many events forks one child at a time: another event's verification goes back to the
+    background queue, its pending mark still held, and is verified once the running child has ended."""
+    first, _ = busy_event(admin)
+    add_persons(database, first.eid, 40_000)  # long enough to be running when the second job comes
+    second, _ = busy_event(admin)
+    keys = Keys(settings.redis_key_prefix)
+    redis_client.set(keys.pending_verify(second.eid), "1")
+    started = jobs.verify_snapshot(first.eid)
+    assert started["verified"] == "in_child"
+    assert jobs.verify_snapshot(second.eid) == {"verified": False, "waiting": True}
+    waiting = [j for j in make_background_queue(settings, redis_client).get_jobs() if j.args == [second.eid]]
+    assert [j.func_name for j in waiting] == [VERIFY_SNAPSHOT_JOB]
+    assert redis_client.exists(keys.pending_verify(second.eid))  # still held: no second job is queued meanwhile
+    assert list(child_ctx.verifiers.running) == [first.eid]
+    reap_all(child_ctx)
+    assert jobs.verify_snapshot(second.eid)["verified"] == "in_child"
+    result = reap_all(child_ctx)[0].result
+    assert result is not None and result["verified"] is True and result["event_id"] == second.eid
+    assert not redis_client.exists(keys.pending_verify(second.eid))
